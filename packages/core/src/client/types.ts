@@ -1,0 +1,79 @@
+import type {
+  AnyDomain,
+  CommandInput,
+  CommandPath,
+  CommandRejectionCode,
+  QueryArg,
+  QueryPath,
+  QueryResult,
+} from '../domain/domain'
+import type { CairnError } from '../domain/errors'
+import type { CommandRequest, CommandResult } from '../runtime/executor'
+import type { FindOptions } from '../runtime/find'
+import type { RuntimeStatus } from '../runtime/status'
+
+export type { CommandRequest, CommandResult, ExpectedVersion } from '../runtime/executor'
+export type { FieldCondition, FindOptions } from '../runtime/find'
+export type { RebuildProgress } from '../runtime/rebuild'
+export type { RuntimeStatus } from '../runtime/status'
+
+/** The argument list of a query: none when the query takes no argument. */
+export type QueryArgs<D, P extends QueryPath<D>> =
+  QueryArg<D, P> extends undefined ? [arg?: undefined] : [arg: QueryArg<D, P>]
+
+/** Rows of a projection's table, by projection name. */
+export type ProjectionRow<D, Name extends string> = D extends { projections: infer P }
+  ? Name extends keyof P
+    ? P[Name] extends { table: { __row?: infer Row } }
+      ? Row
+      : never
+    : never
+  : never
+
+/** Names of a domain's projections. */
+export type ProjectionName<D> = D extends { projections: infer P } ? keyof P & string : never
+
+/**
+ * A Cairn client: the same interface whether the runtime is in a worker (`createClient`) or in-process
+ * (`createLocalClient`). Every path, input and result is typed from the domain.
+ */
+export interface CairnClient<D extends AnyDomain> {
+  /**
+   * Executes a command. Resolves with the appended events; rejects with a CairnError
+   * (`CommandRejected` with the app's code, `ValidationError`, `ConcurrencyError`, `StorageError`, ...).
+   */
+  execute<P extends CommandPath<D>>(path: P, request: CommandRequest<CommandInput<D, P>>): Promise<CommandResult>
+  /** Runs a named query once. */
+  query<P extends QueryPath<D>>(path: P, ...args: QueryArgs<D, P>): Promise<QueryResult<D, P>>
+  /**
+   * Subscribes to a named query: `listener` gets the current result, then every changed result.
+   * Returns the function that ends the subscription.
+   */
+  subscribe<P extends QueryPath<D>>(
+    path: P,
+    arg: QueryArg<D, P>,
+    listener: (result: QueryResult<D, P>) => void,
+    onError?: (error: CairnError) => void,
+  ): () => void
+  /** Generic query over a projection's indexed fields. */
+  find<N extends ProjectionName<D>>(
+    projection: N,
+    options?: FindOptions<ProjectionRow<D, N>>,
+  ): Promise<ProjectionRow<D, N>[]>
+  /** Live `find`. */
+  subscribeFind<N extends ProjectionName<D>>(
+    projection: N,
+    options: FindOptions<ProjectionRow<D, N>>,
+    listener: (rows: ProjectionRow<D, N>[]) => void,
+    onError?: (error: CairnError) => void,
+  ): () => void
+  /** Subscribes to the runtime status (ready, rebuild progress, pending count, online). */
+  subscribeStatus(listener: (status: RuntimeStatus) => void): () => void
+  /** Resolves once every projection processed the log up to `position` (a `CommandResult` event position). */
+  whenProcessed(position: number): Promise<void>
+  /** Closes the client (and its runtime, for a local client). */
+  close(): Promise<void>
+}
+
+/** The rejection codes of a command path, for typed error handling. */
+export type RejectionCode<D, P extends CommandPath<D>> = CommandRejectionCode<D, P>

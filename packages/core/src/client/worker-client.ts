@@ -1,0 +1,109 @@
+import * as Comlink from 'comlink'
+import type { AnyDomain } from '../domain/domain'
+import { type CairnError, ClosedError, reviveError, StorageError } from '../domain/errors'
+import type { LiveResult } from '../runtime/live-queries'
+import type { RuntimeStatus } from '../runtime/status'
+import type { WorkerApi } from '../worker'
+import type { Envelope } from './envelope'
+import type { CairnClient } from './types'
+
+function unwrap<T>(e: Envelope<T>): T {
+  if (e.ok) return e.value
+  throw reviveError(e.error)
+}
+
+function mapPostError(error: unknown): unknown {
+  if ((error as { name?: string })?.name === 'DataCloneError') {
+    return new StorageError(
+      'NOT_CLONEABLE',
+      `Data cannot be sent to the worker (not structured-cloneable): ${(error as Error).message}`,
+    )
+  }
+  return error
+}
+
+/**
+ * Connects to a worker that called `serve(domain)`. Import the domain as a type only:
+ *
+ * ```ts
+ * import type { domain } from './domain'
+ * const cairn = createClient<typeof domain>(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }))
+ * ```
+ */
+export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): CairnClient<D> {
+  const api = Comlink.wrap<WorkerApi>(worker)
+  let closed = false
+  const call = async <T>(fn: () => Promise<Envelope<T>>): Promise<T> => {
+    if (closed) throw new ClosedError()
+    let result: Envelope<T>
+    try {
+      result = await fn()
+    } catch (error) {
+      throw mapPostError(error)
+    }
+    return unwrap(result)
+  }
+  const live = (
+    start: (listener: (r: LiveResult) => void) => Promise<Envelope<number>>,
+    listener: (value: never) => void,
+    onError?: (error: CairnError) => void,
+  ) => {
+    let stopped = false
+    let id: number | undefined
+    const proxy = Comlink.proxy((r: LiveResult) => {
+      if (stopped) return
+      if (r.ok) listener(r.value as never)
+      else onError?.(reviveError(r.error))
+    })
+    start(proxy).then(
+      (e) => {
+        if (!e.ok) {
+          onError?.(reviveError(e.error))
+          return
+        }
+        id = e.value
+        if (stopped) void api.unsubscribe(id)
+      },
+      (error) => onError?.(mapPostError(error) as CairnError),
+    )
+    return () => {
+      if (stopped) return
+      stopped = true
+      if (id !== undefined && !closed) void api.unsubscribe(id)
+    }
+  }
+  const client = {
+    execute: (path: string, request: never) => call(() => api.execute(path, request)),
+    query: (path: string, arg?: unknown) => call(() => api.query(path, arg)),
+    find: (projection: string, options: never = {} as never) => call(() => api.find(projection, options)),
+    subscribe: (path: string, arg: unknown, listener: (v: never) => void, onError?: (e: CairnError) => void) =>
+      live((proxy) => api.subscribe(path, arg, proxy), listener, onError),
+    subscribeFind: (
+      projection: string,
+      options: never,
+      listener: (v: never) => void,
+      onError?: (e: CairnError) => void,
+    ) => live((proxy) => api.subscribeFind(projection, options, proxy), listener, onError),
+    subscribeStatus(listener: (status: RuntimeStatus) => void) {
+      let stopped = false
+      let id: number | undefined
+      void api.subscribeStatus(Comlink.proxy((s: RuntimeStatus) => !stopped && listener(s))).then((value) => {
+        id = value
+        if (stopped) void api.unsubscribe(value)
+      })
+      return () => {
+        stopped = true
+        if (id !== undefined && !closed) void api.unsubscribe(id)
+      }
+    },
+    whenProcessed: (position: number) => api.whenProcessed(position),
+    async close() {
+      if (closed) return
+      await api.close()
+      closed = true
+      api[Comlink.releaseProxy]()
+      if ('terminate' in worker && typeof worker.terminate === 'function') worker.terminate()
+    },
+  }
+  return client as unknown as CairnClient<D>
+}

@@ -1,0 +1,95 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+
+/**
+ * Upcasters of one event type: `{ 1: (v1) => v2, 2: (v2) => v3 }`, keyed by the version they read.
+ * Events are never rewritten; upcasters run on every read path.
+ */
+export type Upcasters = Readonly<Record<number, (data: Record<string, unknown>) => Record<string, unknown>>>
+
+/** The definition of one event type: its payload type, an optional runtime schema and its schema version. */
+export interface EventDefinition<Data extends object = object> {
+  /** Schema version of the payload (1 unless upcasters were declared). */
+  readonly version: number
+  /** Optional Standard Schema (zod 4, valibot, arktype, ...) that validates the payload at run time. */
+  readonly schema?: StandardSchemaV1<unknown, Data> | undefined
+  /** Upcasters from older payload versions to the current one. */
+  readonly upcast?: Upcasters | undefined
+  /** Phantom field carrying the payload type. Never set at run time. */
+  readonly __data?: Data
+}
+
+/** A keyed map of event definitions: `{ CardAdded: event<...>(), ... }`. */
+export type EventMap = Record<string, EventDefinition>
+
+/** The payload type of an event definition. */
+export type DataOf<E> = E extends EventDefinition<infer D> ? D : never
+
+/** Options of {@link event} when a runtime schema is given. */
+export interface EventOptions<S extends StandardSchemaV1<unknown, object>> {
+  schema: S
+  /** Schema version; defaults to 1. Declare `upcast` for every older version still in logs. */
+  version?: number
+  upcast?: Upcasters
+}
+
+/**
+ * Declares an event type.
+ *
+ * @example
+ * event<{ title: string }>()                       // typed, no runtime validation
+ * event({ schema: z.object({ title: z.string() }) }) // typed from the schema, validated on append
+ */
+export function event<Data extends object>(options?: { version?: number; upcast?: Upcasters }): EventDefinition<Data>
+export function event<S extends StandardSchemaV1<unknown, object>>(
+  options: EventOptions<S>,
+): EventDefinition<StandardSchemaV1.InferOutput<S>>
+export function event(
+  options: { schema?: StandardSchemaV1<unknown, object>; version?: number; upcast?: Upcasters } = {},
+): EventDefinition {
+  const version = options.version ?? 1
+  if (!Number.isInteger(version) || version < 1) throw new TypeError(`event version must be an integer >= 1`)
+  return { version, schema: options.schema, upcast: options.upcast }
+}
+
+/** Groups event definitions; returns them unchanged with their types intact. */
+export function defineEvents<const M extends EventMap>(events: M): M {
+  return events
+}
+
+/** Metadata carried by every event. */
+export interface EventMeta {
+  /** Id of the command that produced the event. */
+  commandId: string
+  /** Id of the client (device + database) that produced the event. */
+  clientId: string
+  /** Milliseconds since the epoch when the command was issued. */
+  issuedAt: number
+  /** Schema version of `data`. */
+  schemaVersion: number
+  /** Id shared by everything caused by one user intent. */
+  correlationId?: string
+  /** Id of the event or command that caused this one. */
+  causationId?: string
+}
+
+/** A recorded event as handlers see it. */
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  /** Globally unique id (UUIDv7), chosen by the client. */
+  id: string
+  /** Stream name, `<aggregate>:<id>`. */
+  stream: string
+  /** The aggregate id part of the stream name. */
+  streamId: string
+  /** 1-based position in the stream. */
+  version: number
+  type: Type
+  data: Data
+  meta: EventMeta
+  /** Local log position (order of application in this database). */
+  position: number
+}
+
+/** The union of recorded events of an event map, narrowed by type. */
+export type EventOf<M extends EventMap, K extends keyof M & string = keyof M & string> = {
+  [P in K]: RecordedEvent<P, DataOf<M[P]>>
+}[K]

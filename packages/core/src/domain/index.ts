@@ -1,0 +1,8 @@
+export * from './aggregate'
+export * from './domain'
+export * from './errors'
+export * from './events'
+export * from './ids'
+export * from './projection'
+export type * from './read-table'
+export * from './validation'

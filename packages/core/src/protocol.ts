@@ -1,0 +1,85 @@
+/**
+ * Wire types of the Cairn sync protocol (client ⇄ server), shared by `@cairn/core`'s sync client and
+ * `@cairn/server`. JSON only; see DESIGN.md §4.
+ */
+
+/** A JSON value as it travels on the wire. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue }
+
+/** An event as a client pushes it. */
+export interface WireEvent {
+  /** UUID chosen by the client; the idempotency key of the event everywhere. */
+  id: string
+  /** Stream the event belongs to, `<aggregate>:<id>`, e.g. `card:123`. */
+  stream: string
+  /** 1-based position of the event in its stream. */
+  version: number
+  /** Event type name, e.g. `CardMoved`. */
+  type: string
+  /** Event payload. */
+  data: JsonObject
+  /** Optional metadata: client id, command id, issued-at, schema version, ... */
+  meta?: JsonObject
+}
+
+/** An event as the server stores and returns it: with its position in the space's log. */
+export interface StoredWireEvent extends WireEvent {
+  /** 1, 2, 3, ... per space: no gaps, no duplicates. */
+  seq: number
+}
+
+/** Body of `POST /v1/spaces/:space/push`. */
+export interface PushRequest {
+  clientId: string
+  events: WireEvent[]
+}
+
+/** 200 answer to a push. */
+export interface PushResponse {
+  accepted: { id: string; seq: number }[]
+  head: number
+  backendId: string
+}
+
+/** Answer to `GET /v1/spaces/:space/pull?after=<seq>&limit=<n>`. */
+export interface PullResponse {
+  events: StoredWireEvent[]
+  head: number
+  backendId: string
+}
+
+/** One stream whose expected version did not match, in a 409 `CONFLICT`. */
+export interface StreamConflict {
+  stream: string
+  /** The version the server expected the first new event of this stream to have. */
+  expected: number
+  /** The version the client sent. */
+  actual: number
+}
+
+/** Error codes the server answers with. */
+export type ServerErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'ID_REUSED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNKNOWN_EVENT_TYPE'
+  | 'INVALID_EVENT_DATA'
+  | 'RATE_LIMITED'
+  | 'STORAGE_UNAVAILABLE'
+  | 'INTERNAL'
+
+/** Every error body: `{ code, message, details? }`. A 409 CONFLICT also carries `streams` and `head`. */
+export interface ErrorBody {
+  code: ServerErrorCode
+  message: string
+  details?: JsonValue
+  streams?: StreamConflict[]
+  head?: number
+}

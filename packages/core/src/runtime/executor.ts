@@ -1,0 +1,354 @@
+import { Dexie, type Table } from 'dexie'
+import { commandContext, normalizeDecision, type PendingEvent } from '../domain/aggregate'
+import {
+  type CairnError,
+  CommandRejected,
+  ConcurrencyError,
+  HandlerError,
+  StorageError,
+  ValidationError,
+} from '../domain/errors'
+import type { EventMeta, RecordedEvent } from '../domain/events'
+import type { CommandRecord, EventRecord } from '../store/records'
+import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
+import { applyEvent, inlineProjectionsFor } from './projector'
+import { toRecorded } from './recorded'
+import type { CachedState, StateCache } from './state-cache'
+import { isConstraintError, toStorageError } from './storage-errors'
+
+/** Optimistic concurrency expectation of a command on its stream. */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'exists'
+
+/** What `execute` takes besides the path. */
+export interface CommandRequest<I = unknown> {
+  /** Aggregate id: the command runs on stream `<aggregate>:<id>`. */
+  id: string
+  input: I
+  expectedVersion?: ExpectedVersion
+  /** Idempotency key; a command id seen before returns the first result and appends nothing. */
+  commandId?: string
+  correlationId?: string
+  causationId?: string
+}
+
+/** What a successful command returns. */
+export interface CommandResult {
+  commandId: string
+  stream: string
+  /** Stream version after the command. */
+  version: number
+  events: { id: string; type: string; version: number; position: number }[]
+  /** True when the command id had been executed before and this is its stored result. */
+  duplicate: boolean
+}
+
+/** Environment of the runtime, injectable for deterministic tests. */
+export interface RuntimeEnv {
+  clientId: string
+  now: () => number
+  newId: () => string
+  recordUndo: boolean
+}
+
+interface Job {
+  path: string
+  aggregate: RuntimeAggregate
+  handler: RuntimeAggregate['commands'][string]
+  request: CommandRequest
+  input: unknown
+  commandId: string
+  issuedAt: number
+  resolve: (result: CommandResult) => void
+  reject: (error: CairnError) => void
+}
+
+type Outcome = { result: CommandResult } | { error: CairnError }
+
+/** Thrown inside a batch transaction when a command fails after it wrote: the transaction must abort. */
+class AbortBatch extends Error {
+  constructor(
+    readonly job: Job,
+    readonly error: CairnError,
+  ) {
+    super(error.message)
+  }
+}
+
+const MAX_BATCH = 500
+
+/**
+ * Runs commands: validate → load state → decide → append → journal → inline projections → checkpoint, in one
+ * IndexedDB transaction. Commands that arrive while a transaction is in flight are group-committed in the next
+ * one; each still succeeds or fails on its own.
+ */
+export class Executor {
+  private queue: Job[] = []
+  private flushing = false
+
+  constructor(
+    private readonly db: Dexie,
+    private readonly loaded: LoadedDomain,
+    private readonly cache: StateCache,
+    private readonly env: RuntimeEnv,
+    private readonly onCommitted: (lastPosition: number, results: CommandResult[]) => void,
+  ) {}
+
+  /** Queues a command whose path and input were already validated. */
+  submit(job: Omit<Job, 'resolve' | 'reject' | 'commandId' | 'issuedAt'>): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        ...job,
+        commandId: job.request.commandId ?? this.env.newId(),
+        issuedAt: this.env.now(),
+        resolve,
+        reject,
+      })
+      if (!this.flushing) void this.flush()
+    })
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true
+    try {
+      while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, MAX_BATCH))
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  private tables(): Table[] {
+    const names = ['events', 'commands', 'undo', 'checkpoints', 'snapshots']
+    for (const p of this.loaded.projections) if (p.mode === 'inline') names.push(p.tableName)
+    return names.map((n) => this.db.table(n))
+  }
+
+  private async runBatch(jobs: Job[]): Promise<void> {
+    let remaining = jobs
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      const outcomes = new Map<Job, Outcome>()
+      const overlay = new Map<string, CachedState>()
+      let lastPosition = 0
+      try {
+        await this.db.transaction('rw', this.tables(), async () => {
+          for (const job of remaining) {
+            const outcome = await this.runOne(job, overlay)
+            outcomes.set(job, outcome)
+            if ('result' in outcome) for (const e of outcome.result.events) lastPosition = e.position
+          }
+          if (lastPosition > 0) await this.advanceCheckpoints(lastPosition)
+        })
+      } catch (error) {
+        if (error instanceof AbortBatch) {
+          error.job.reject(error.error)
+          remaining = remaining.filter((j) => j !== error.job)
+          continue
+        }
+        if (isConstraintError(error) && attempt < 5) {
+          // Another tab appended to one of our streams between our read and our write: decide again.
+          this.cache.clear()
+          continue
+        }
+        if (remaining.length > 1) {
+          // A failure at commit time cannot be attributed: find the culprit by running each command alone.
+          for (const job of remaining) await this.runBatch([job])
+          return
+        }
+        for (const job of remaining) job.reject(toStorageError(error))
+        return
+      }
+      for (const [stream, state] of overlay) this.cache.set(stream, state)
+      const results: CommandResult[] = []
+      for (const [job, outcome] of outcomes) {
+        if ('result' in outcome) {
+          results.push(outcome.result)
+          job.resolve(outcome.result)
+        } else job.reject(outcome.error)
+      }
+      this.onCommitted(lastPosition, results)
+      return
+    }
+  }
+
+  private async advanceCheckpoints(position: number): Promise<void> {
+    const checkpoints = this.db.table('checkpoints')
+    for (const p of this.loaded.projections) {
+      if (p.mode !== 'inline') continue
+      await checkpoints.put({ projection: p.name, table: p.tableName, position, state: 'ready' })
+    }
+  }
+
+  /** Loads a stream's state: from this batch, from the cache when the head is unchanged, else from the log. */
+  private async loadState(stream: string, aggregate: RuntimeAggregate, overlay: Map<string, CachedState>) {
+    const pending = overlay.get(stream)
+    if (pending) return pending
+    const events = this.db.table<EventRecord>('events')
+    const range = events.where('[stream+version]').between([stream, Dexie.minKey], [stream, Dexie.maxKey])
+    const head = await range.clone().last()
+    if (!head) return { state: aggregate.initialState(), version: 0, headId: undefined }
+    const cached = this.cache.get(stream)
+    if (cached && cached.headId === head.id) return cached
+    let state = aggregate.initialState()
+    for (const record of await range.toArray()) state = evolve(aggregate, state, toRecorded(record))
+    const loaded = { state, version: head.version, headId: head.id }
+    this.cache.set(stream, loaded)
+    return loaded
+  }
+
+  private async runOne(job: Job, overlay: Map<string, CachedState>): Promise<Outcome> {
+    const { aggregate, request } = job
+    const stream = `${aggregate.name}:${request.id}`
+    const commands = this.db.table<CommandRecord>('commands')
+    if (request.commandId !== undefined) {
+      const previous = await commands.get(request.commandId)
+      if (previous) {
+        if (previous.rejection) {
+          const r = previous.rejection
+          return { error: new CommandRejected(r.code, r.message, r.details) }
+        }
+        return { result: { commandId: previous.id, stream, ...previous.result, duplicate: true } }
+      }
+    }
+    let current: CachedState
+    try {
+      current = await this.loadState(stream, aggregate, overlay)
+    } catch (error) {
+      if (error instanceof HandlerError) return { error }
+      throw error
+    }
+    const mismatch = checkExpected(request.expectedVersion, current.version)
+    if (mismatch) return { error: new ConcurrencyError(stream, mismatch, current.version) }
+
+    let pending: PendingEvent[]
+    try {
+      const ctx = commandContext({
+        id: request.id,
+        version: current.version,
+        now: job.issuedAt,
+        commandId: job.commandId,
+      })
+      const decision = normalizeDecision(job.handler(current.state, job.input, ctx))
+      if (!Array.isArray(decision)) {
+        const r = decision as { code: string; message?: string; details?: unknown }
+        return { error: new CommandRejected(r.code, r.message, r.details) }
+      }
+      pending = decision
+    } catch (cause) {
+      return { error: new HandlerError(`command '${job.path}'`, cause) }
+    }
+    if (pending.length === 0) {
+      return {
+        result: { commandId: job.commandId, stream, version: current.version, events: [], duplicate: false },
+      }
+    }
+    const invalid = validateEvents(aggregate, pending)
+    if (invalid) return { error: invalid }
+
+    const meta: EventMeta = {
+      commandId: job.commandId,
+      clientId: this.env.clientId,
+      issuedAt: job.issuedAt,
+      schemaVersion: 1,
+    }
+    if (request.correlationId !== undefined) meta.correlationId = request.correlationId
+    if (request.causationId !== undefined) meta.causationId = request.causationId
+
+    let { state, version, headId } = current
+    const recorded: RecordedEvent[] = []
+    const events = this.db.table<EventRecord>('events')
+    for (const p of pending) {
+      version += 1
+      const record: EventRecord = {
+        id: this.env.newId(),
+        stream,
+        version,
+        type: p.type,
+        data: p.data as Record<string, unknown>,
+        meta: { ...meta, schemaVersion: aggregate.events[p.type]?.version ?? 1 },
+      }
+      try {
+        record.lpos = (await events.add(record)) as number
+      } catch (error) {
+        if (isConstraintError(error)) throw error
+        throw new AbortBatch(job, toStorageError(error))
+      }
+      const event = toRecorded(record)
+      try {
+        state = evolve(aggregate, state, event)
+      } catch (error) {
+        throw new AbortBatch(job, error as CairnError)
+      }
+      headId = record.id
+      recorded.push(event)
+    }
+    const result: CommandResult = {
+      commandId: job.commandId,
+      stream,
+      version,
+      events: recorded.map((e) => ({ id: e.id, type: e.type, version: e.version, position: e.position })),
+      duplicate: false,
+    }
+    try {
+      await commands.add({
+        id: job.commandId,
+        path: job.path,
+        stream,
+        input: job.input,
+        expectedVersion: request.expectedVersion,
+        baseVersion: current.version,
+        eventIds: recorded.map((e) => e.id),
+        status: 'pending',
+        issuedAt: job.issuedAt,
+        result: { version: result.version, events: result.events },
+      })
+      const projections = inlineProjectionsFor(this.loaded, stream)
+      for (const event of recorded) await applyEvent(this.db, projections, event, { recordUndo: this.env.recordUndo })
+    } catch (error) {
+      throw new AbortBatch(job, toStorageError(error))
+    }
+    overlay.set(stream, { state, version, headId })
+    return { result }
+  }
+}
+
+/** Folds one event into a state; a throwing `evolve` becomes a HandlerError. */
+export function evolve(aggregate: RuntimeAggregate, state: unknown, event: RecordedEvent): unknown {
+  const transition = aggregate.evolve[event.type]
+  if (!transition) return state
+  try {
+    return transition(state, event)
+  } catch (cause) {
+    throw new HandlerError(`${aggregate.name}.evolve.${event.type}`, cause)
+  }
+}
+
+function checkExpected(expected: ExpectedVersion | undefined, actual: number): number | string | undefined {
+  if (expected === undefined || expected === 'any') return undefined
+  if (expected === 'no_stream') return actual === 0 ? undefined : expected
+  if (expected === 'exists') return actual > 0 ? undefined : expected
+  return expected === actual ? undefined : expected
+}
+
+function validateEvents(aggregate: RuntimeAggregate, pending: PendingEvent[]): CairnError | undefined {
+  for (const p of pending) {
+    const def = aggregate.events[p.type]
+    if (!def) return new HandlerError(`aggregate '${aggregate.name}'`, new Error(`unknown event type '${p.type}'`))
+    if (typeof p.data !== 'object' || p.data === null || Array.isArray(p.data)) {
+      return new ValidationError(`Data of ${p.type} must be an object`, [{ message: 'expected an object' }])
+    }
+    if (!def.schema) continue
+    const result = def.schema['~standard'].validate(p.data)
+    if (result instanceof Promise) {
+      return new StorageError(
+        'FAILED',
+        `The schema of ${p.type} is asynchronous; event schemas must validate synchronously`,
+      )
+    }
+    if (result.issues) {
+      return new ValidationError(
+        `Data of ${p.type} failed its schema`,
+        result.issues.map((i) => ({ message: i.message })),
+      )
+    }
+  }
+  return undefined
+}

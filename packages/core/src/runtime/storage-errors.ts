@@ -1,0 +1,31 @@
+import { CairnError, StorageError } from '../domain/errors'
+
+function errorNames(error: unknown): string[] {
+  const names: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as { name?: unknown; inner?: unknown; cause?: unknown }
+    if (typeof e.name === 'string') names.push(e.name)
+    current = e.inner ?? e.cause
+  }
+  return names
+}
+
+/** True when IndexedDB refused a write because a unique index (e.g. `[stream+version]`) already holds the key. */
+export function isConstraintError(error: unknown): boolean {
+  return errorNames(error).includes('ConstraintError')
+}
+
+/** Maps IndexedDB / Dexie failures to StorageError codes; Cairn errors pass through. */
+export function toStorageError(error: unknown): CairnError {
+  if (error instanceof CairnError) return error
+  const names = errorNames(error)
+  const message = error instanceof Error ? error.message : String(error)
+  if (names.includes('QuotaExceededError')) {
+    return new StorageError('QUOTA', `Storage quota exceeded; nothing was written. ${message}`)
+  }
+  if (names.includes('DataCloneError')) {
+    return new StorageError('NOT_CLONEABLE', `Data cannot be stored (it is not structured-cloneable): ${message}`)
+  }
+  return new StorageError('FAILED', `Storage failed: ${message}`, { names })
+}

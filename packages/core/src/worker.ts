@@ -1,0 +1,105 @@
+/**
+ * The worker entry: `serve(domain, options)` runs the Cairn runtime in a (dedicated) Web Worker and exposes
+ * it to the page through Comlink. The page talks to it with `createClient<typeof domain>(worker)`.
+ */
+import * as Comlink from 'comlink'
+import { type Envelope, envelope } from './client/envelope'
+import type { AnyDomain } from './domain/domain'
+import type { CommandRequest, CommandResult } from './runtime/executor'
+import type { FindOptions } from './runtime/find'
+import type { LiveListener } from './runtime/live-queries'
+import { Runtime, type RuntimeOptions } from './runtime/runtime'
+import type { RuntimeStatus } from './runtime/status'
+
+export type { RuntimeOptions } from './runtime/runtime'
+
+/** The API a worker exposes over Comlink. Internal: use `createClient` on the page. */
+export interface WorkerApi {
+  execute(path: string, request: CommandRequest): Promise<Envelope<CommandResult>>
+  query(path: string, arg: unknown): Promise<Envelope<unknown>>
+  find(projection: string, options: FindOptions): Promise<Envelope<unknown[]>>
+  subscribe(path: string, arg: unknown, listener: LiveListener): Envelope<number>
+  subscribeFind(projection: string, options: FindOptions, listener: LiveListener): Envelope<number>
+  subscribeStatus(listener: (status: RuntimeStatus) => void): number
+  unsubscribe(id: number): void
+  whenProcessed(position: number): Promise<void>
+  /** Diagnostics: distinct live queries running in the worker. */
+  liveQueryCount(): number
+  close(): Promise<void>
+}
+
+/** Builds the Comlink-exposed API around a runtime. */
+export function workerApi(runtime: Runtime): WorkerApi {
+  const subscriptions = new Map<number, () => void>()
+  let nextId = 1
+  const keep = (listener: object, stop: () => void) => {
+    const id = nextId++
+    subscriptions.set(id, () => {
+      stop()
+      ;(listener as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.()
+    })
+    return id
+  }
+  return {
+    execute: (path, request) => envelope(() => runtime.execute(path, request)),
+    query: (path, arg) => envelope(() => runtime.query(path, arg)),
+    find: (projection, options) => envelope(() => runtime.find(projection, options)),
+    subscribe(path, arg, listener) {
+      try {
+        return {
+          ok: true,
+          value: keep(
+            listener,
+            runtime.subscribe(path, arg, (r) => void listener(r)),
+          ),
+        }
+      } catch (error) {
+        return { ok: false, error: (error as { toJSON(): never }).toJSON() }
+      }
+    },
+    subscribeFind(projection, options, listener) {
+      try {
+        return {
+          ok: true,
+          value: keep(
+            listener,
+            runtime.subscribeFind(projection, options, (r) => void listener(r)),
+          ),
+        }
+      } catch (error) {
+        return { ok: false, error: (error as { toJSON(): never }).toJSON() }
+      }
+    },
+    subscribeStatus: (listener) =>
+      keep(
+        listener,
+        runtime.status.subscribe((s) => void listener(s)),
+      ),
+    unsubscribe(id) {
+      subscriptions.get(id)?.()
+      subscriptions.delete(id)
+    },
+    whenProcessed: (position) => runtime.whenProcessed(position),
+    liveQueryCount: () => runtime.liveQueryCount,
+    async close() {
+      for (const stop of subscriptions.values()) stop()
+      subscriptions.clear()
+      await runtime.close()
+    },
+  }
+}
+
+/**
+ * Runs the domain in this worker and exposes it to the page. Call it once, at the top of your worker module:
+ *
+ * ```ts
+ * import { serve } from '@cairn/core/worker'
+ * import { domain } from './domain'
+ * serve(domain, { name: 'kanban' })
+ * ```
+ */
+export function serve(domain: AnyDomain, options: RuntimeOptions = {}): Runtime {
+  const runtime = new Runtime(domain, options)
+  Comlink.expose(workerApi(runtime))
+  return runtime
+}
