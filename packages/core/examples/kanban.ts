@@ -204,53 +204,59 @@ export const cards = defineProjection({
   },
 })
 
-/** A column as the board shows it, with its card count. */
+/** A column as the board shows it. `cardIds` makes every handler idempotent (applying an event twice is harmless). */
 export interface ColumnRow {
   id: string
   board: string
   column: string
   title: string
   wipLimit: number | null
-  count: number
+  cardIds: string[]
   order: number
 }
 
 const columnKey = (boardId: string, column: string) => `${boardId}/${column}`
 
-async function bump(tx: ProjectionTx<ColumnRow>, key: string, by: number) {
-  await tx.update(key, (row) => ({ ...row, count: row.count + by }))
+async function setMembership(tx: ProjectionTx<ColumnRow>, key: string, cardId: string, member: boolean) {
+  await tx.update(key, (row) => {
+    const others = row.cardIds.filter((id) => id !== cardId)
+    return { ...row, cardIds: member ? [...others, cardId] : others }
+  })
 }
 
 export const columns = defineProjection({
   name: 'columns',
   version: 1,
   from: [board],
-  table: table<ColumnRow>({ key: 'id', indexes: ['board'] }),
+  table: table<ColumnRow>({ key: 'id', indexes: ['board', '[board+order]'] }),
   on: {
     ColumnAdded: async (tx, e) => {
-      const order = await tx.table.where('board').equals(e.streamId).count()
+      const key = columnKey(e.streamId, e.data.column)
+      const existing = await tx.get(key)
+      const order = existing?.order ?? (await tx.table.where('board').equals(e.streamId).count())
       await tx.put({
-        id: columnKey(e.streamId, e.data.column),
+        id: key,
         board: e.streamId,
         column: e.data.column,
         title: e.data.title,
         wipLimit: e.data.wipLimit,
-        count: 0,
+        cardIds: existing?.cardIds ?? [],
         order,
       })
     },
     WipLimitSet: async (tx, e) => {
       await tx.update(columnKey(e.streamId, e.data.column), { wipLimit: e.data.wipLimit })
     },
-    CardAdded: (tx, e) => bump(tx, columnKey(e.streamId, e.data.column), 1),
+    CardAdded: (tx, e) => setMembership(tx, columnKey(e.streamId, e.data.column), e.data.cardId, true),
     CardMoved: async (tx, e) => {
-      await bump(tx, columnKey(e.streamId, e.data.from), -1)
-      await bump(tx, columnKey(e.streamId, e.data.to), 1)
+      await setMembership(tx, columnKey(e.streamId, e.data.from), e.data.cardId, false)
+      await setMembership(tx, columnKey(e.streamId, e.data.to), e.data.cardId, true)
     },
-    CardArchived: (tx, e) => bump(tx, columnKey(e.streamId, e.data.column), -1),
+    CardArchived: (tx, e) => setMembership(tx, columnKey(e.streamId, e.data.column), e.data.cardId, false),
   },
   queries: {
-    onBoard: (t, boardId: string) => t.where('board').equals(boardId).sortBy('order'),
+    onBoard: (t, boardId: string) =>
+      t.where('[board+order]').between([boardId, -Infinity], [boardId, Infinity]).toArray(),
   },
 })
 

@@ -1,7 +1,7 @@
+import { type Kanban, kanban } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { AnyDomain } from '../src/domain/domain'
 import type { RuntimeOptions } from '../src/runtime/runtime'
-import { type Kanban, kanban } from '../examples/kanban'
 
 let counter = 0
 

@@ -62,8 +62,12 @@ export interface AggregateOptions<Name extends string, M extends EventMap, S, C>
   evolve: Evolvers<NoInfer<S>, M>
   /** Commands by name. Annotate `input`; `state` and `ctx` are inferred. */
   commands: C & { [K in keyof C]: CommandHandler<NoInfer<S>, M, never> }
-  /** Optional runtime schemas of command inputs, by command name (any Standard Schema validator). */
-  inputs?: { [K in keyof C]?: StandardSchemaV1<unknown, InputOf<C[K]>> }
+  /**
+   * Optional runtime schemas of command inputs, by command name (any Standard Schema validator: zod 4,
+   * valibot, arktype). The handler receives the schema's output. Keep the handler's `input` annotation in
+   * line with the schema (a schema keyed by a name that is not a command is an error at definition time).
+   */
+  inputs?: Readonly<Record<string, StandardSchemaV1>>
   conflict?: ConflictPolicy
   snapshot?: { every: number; version: number }
 }
@@ -80,7 +84,7 @@ export interface Aggregate<
   readonly initialState: () => S
   readonly evolve: Evolvers<S, M>
   readonly commands: C
-  readonly inputs: { [K in keyof C]?: StandardSchemaV1<unknown, InputOf<C[K]>> }
+  readonly inputs: Readonly<Record<string, StandardSchemaV1>>
   readonly conflict: ConflictPolicy
   readonly snapshot?: { every: number; version: number } | undefined
 }
@@ -126,6 +130,11 @@ export function defineAggregate<const Name extends string, M extends EventMap, S
 ): Aggregate<Name, M, S, C> {
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(options.name)) {
     throw new TypeError(`aggregate name '${options.name}' must match /^[A-Za-z][A-Za-z0-9_-]*$/`)
+  }
+  for (const name of Object.keys(options.inputs ?? {})) {
+    if (!Object.hasOwn(options.commands, name)) {
+      throw new TypeError(`aggregate '${options.name}': inputs has a schema for '${name}', which is not a command`)
+    }
   }
   for (const type of Object.keys(options.events)) {
     if (typeof (options.evolve as Record<string, unknown>)[type] !== 'function') {

@@ -215,8 +215,9 @@ export class Executor {
       if (error instanceof HandlerError) return { error }
       throw error
     }
-    const mismatch = checkExpected(request.expectedVersion, current.version)
-    if (mismatch) return { error: new ConcurrencyError(stream, mismatch, current.version) }
+    if (!satisfies(request.expectedVersion, current.version)) {
+      return { error: new ConcurrencyError(stream, request.expectedVersion ?? 'any', current.version) }
+    }
 
     let pending: PendingEvent[]
     try {
@@ -321,11 +322,11 @@ export function evolve(aggregate: RuntimeAggregate, state: unknown, event: Recor
   }
 }
 
-function checkExpected(expected: ExpectedVersion | undefined, actual: number): number | string | undefined {
-  if (expected === undefined || expected === 'any') return undefined
-  if (expected === 'no_stream') return actual === 0 ? undefined : expected
-  if (expected === 'exists') return actual > 0 ? undefined : expected
-  return expected === actual ? undefined : expected
+function satisfies(expected: ExpectedVersion | undefined, actual: number): boolean {
+  if (expected === undefined || expected === 'any') return true
+  if (expected === 'no_stream') return actual === 0
+  if (expected === 'exists') return actual > 0
+  return expected === actual
 }
 
 function validateEvents(aggregate: RuntimeAggregate, pending: PendingEvent[]): CairnError | undefined {

@@ -1,0 +1,47 @@
+import type { Kanban } from '../examples/kanban'
+import type { CairnClient } from '../src/client/types'
+import { createClient } from '../src/client/worker-client'
+import type { kanbanV2 } from './fixtures/kanban-v2'
+
+/** Starts a real module worker running the kanban domain on database `db`. */
+export function startWorker(db: string, variant?: 'v2'): Worker {
+  return new Worker(new URL('./fixtures/kanban.worker.ts', import.meta.url), {
+    type: 'module',
+    name: JSON.stringify({ db, variant }),
+  })
+}
+
+export function kanbanClient(db: string): CairnClient<Kanban> {
+  return createClient<Kanban>(startWorker(db))
+}
+
+export function kanbanV2Client(db: string): CairnClient<typeof kanbanV2> {
+  return createClient<typeof kanbanV2>(startWorker(db, 'v2'))
+}
+
+export function uniqueDb(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID()}`
+}
+
+/** Waits until `check` returns true, polling each animation frame; fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error('waitFor: condition not met in time')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+export async function seed(client: CairnClient<Kanban>, boardId = 'b1'): Promise<void> {
+  await client.execute('board.create', {
+    id: boardId,
+    input: {
+      title: 'Team',
+      columns: [
+        { id: 'todo', title: 'To do' },
+        { id: 'doing', title: 'Doing', wipLimit: 1 },
+        { id: 'done', title: 'Done' },
+      ],
+    },
+  })
+}
