@@ -106,6 +106,7 @@ export function aggregateSpec<A extends AnyAggregate>(aggregate: A): { given(eve
           }
           return {
             outcome,
+            // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec vocabulary users expect
             then(expected) {
               if (outcome.rejection) {
                 throw new Error(`expected events, but '${command}' was rejected with ${outcome.rejection.code}`)

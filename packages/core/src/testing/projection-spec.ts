@@ -60,6 +60,7 @@ export function projectionSpec(projection: AnyProjection) {
       })
       return {
         /** Asserts the rows (order-insensitive, by JSON) or runs your own assertions; also checks idempotency. */
+        // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec vocabulary users expect
         async then(expected: unknown[] | ((rows: unknown[]) => void)): Promise<void> {
           const once = await project(projection, events, 1)
           if (typeof expected === 'function') expected(once)
