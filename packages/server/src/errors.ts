@@ -1,0 +1,64 @@
+import type { ErrorBody, JsonValue, ServerErrorCode, StreamConflict } from '@cairn/core/protocol'
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** HTTP status of each error code. */
+export const STATUS_OF: Record<ServerErrorCode, ContentfulStatusCode> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  ID_REUSED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNKNOWN_EVENT_TYPE: 422,
+  INVALID_EVENT_DATA: 422,
+  RATE_LIMITED: 429,
+  STORAGE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+}
+
+/** A request failure with a stable code; the app turns it into a JSON {@link ErrorBody}. */
+export class SyncHttpError extends Error {
+  readonly code: ServerErrorCode
+  readonly details: JsonValue | undefined
+  readonly streams: StreamConflict[] | undefined
+  readonly head: number | undefined
+  readonly headers: Record<string, string> | undefined
+
+  constructor(
+    code: ServerErrorCode,
+    message: string,
+    extra: { details?: JsonValue; streams?: StreamConflict[]; head?: number; headers?: Record<string, string> } = {},
+  ) {
+    super(message)
+    this.name = 'SyncHttpError'
+    this.code = code
+    this.details = extra.details
+    this.streams = extra.streams
+    this.head = extra.head
+    this.headers = extra.headers
+  }
+
+  get status(): ContentfulStatusCode {
+    return STATUS_OF[this.code]
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message }
+    if (this.details !== undefined) body.details = this.details
+    if (this.streams !== undefined) body.streams = this.streams
+    if (this.head !== undefined) body.head = this.head
+    return body
+  }
+}
+
+/** Shorthand for a 400 `BAD_REQUEST`. */
+export const badRequest = (message: string, details?: JsonValue): SyncHttpError =>
+  new SyncHttpError('BAD_REQUEST', message, details === undefined ? {} : { details })
+
+/** Writes an error as JSON with its status and extra headers. */
+export function errorResponse(c: Context, error: SyncHttpError): Response {
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value)
+  return c.json(error.toBody(), error.status)
+}

@@ -1,0 +1,142 @@
+import type { JsonObject, PushRequest, WireEvent } from '@cairn/core/protocol'
+import { badRequest, SyncHttpError } from './errors.js'
+
+/** Size and shape limits of the server. Every field has a default, see {@link DEFAULT_LIMITS}. */
+export interface SyncLimits {
+  /** Max events in one push (default 1000). */
+  maxBatchEvents: number
+  /** Max request body in bytes (default 1 MiB). */
+  maxBodyBytes: number
+  /** Max JSON size of one event's `data` (and of its `meta`) in bytes (default 64 KiB). */
+  maxEventDataBytes: number
+  /** Max nesting depth of `data` / `meta` (default 32). */
+  maxJsonDepth: number
+  /** Max length of `stream` (default 200). */
+  maxStreamLength: number
+  /** Max length of `type` (default 200). */
+  maxTypeLength: number
+  /** Max length of `clientId` (default 200). */
+  maxClientIdLength: number
+  /** Default `limit` of a pull (default 500). */
+  defaultPullLimit: number
+  /** Max `limit` of a pull (default 1000). */
+  maxPullLimit: number
+}
+
+/** Default limits. */
+export const DEFAULT_LIMITS: SyncLimits = {
+  maxBatchEvents: 1000,
+  maxBodyBytes: 1024 * 1024,
+  maxEventDataBytes: 64 * 1024,
+  maxJsonDepth: 32,
+  maxStreamLength: 200,
+  maxTypeLength: 200,
+  maxClientIdLength: 200,
+  defaultPullLimit: 500,
+  maxPullLimit: 1000,
+}
+
+const SPACE = /^[A-Za-z0-9_-]{1,64}$/
+const EVENT_ID = /^[0-9A-Za-z_-]{1,100}$/
+const NON_NEGATIVE_INTEGER = /^(0|[1-9][0-9]{0,15})$/
+// control characters and lone surrogates: not storable as text everywhere (PostgreSQL rejects NUL)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Checks a space name (`^[A-Za-z0-9_-]{1,64}$`). */
+export function parseSpace(space: string): string {
+  if (!SPACE.test(space)) throw badRequest('space must match ^[A-Za-z0-9_-]{1,64}$')
+  return space
+}
+
+/** Parses a seq cursor (`after`, `Last-Event-ID`): a non-negative safe integer, `fallback` when absent. */
+export function parseCursor(value: string | undefined, name: string, fallback = 0): number {
+  if (value === undefined || value === '') return fallback
+  if (!NON_NEGATIVE_INTEGER.test(value) || !Number.isSafeInteger(Number(value)))
+    throw badRequest(`${name} must be a non-negative integer`)
+  return Number(value)
+}
+
+/** Parses a pull `limit`: 1..maxPullLimit. */
+export function parseLimit(value: string | undefined, limits: SyncLimits): number {
+  if (value === undefined || value === '') return limits.defaultPullLimit
+  const n = Number(value)
+  if (!NON_NEGATIVE_INTEGER.test(value) || n < 1 || n > limits.maxPullLimit)
+    throw badRequest(`limit must be an integer from 1 to ${limits.maxPullLimit}`)
+  return n
+}
+
+/** Parses a body as JSON, 400 on failure. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw badRequest('body is not valid JSON')
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const depthOf = (value: unknown, max: number): number => {
+  // iterative, so a hostile nesting cannot overflow the stack
+  let deepest = 0
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (depth > deepest) deepest = depth
+    if (deepest > max) return deepest
+    for (const child of Object.values(v)) stack.push([child, depth + 1])
+  }
+  return deepest
+}
+
+const text = (value: unknown, field: string, max: number): string => {
+  if (typeof value !== 'string' || value.length === 0) throw badRequest(`${field} must be a non-empty string`)
+  if (value.length > max) throw badRequest(`${field} is longer than ${max} characters`)
+  if (UNSAFE_TEXT.test(value)) throw badRequest(`${field} contains control characters or lone surrogates`)
+  return value
+}
+
+const jsonObject = (value: unknown, field: string, limits: SyncLimits): JsonObject => {
+  if (!isObject(value)) throw badRequest(`${field} must be a JSON object`)
+  if (depthOf(value, limits.maxJsonDepth) > limits.maxJsonDepth)
+    throw badRequest(`${field} is nested deeper than ${limits.maxJsonDepth}`)
+  const bytes = Buffer.byteLength(JSON.stringify(value))
+  if (bytes > limits.maxEventDataBytes)
+    throw new SyncHttpError('PAYLOAD_TOO_LARGE', `${field} is ${bytes} bytes, more than ${limits.maxEventDataBytes}`)
+  return value as JsonObject
+}
+
+/** Validates one event's shape; returns a copy with only the wire fields. */
+export function parseEvent(value: unknown, index: number, limits: SyncLimits): WireEvent {
+  const at = `events[${index}]`
+  if (!isObject(value)) throw badRequest(`${at} must be an object`)
+  if (typeof value.id !== 'string' || !EVENT_ID.test(value.id))
+    throw badRequest(`${at}.id must match ^[0-9A-Za-z_-]{1,100}$ (e.g. a UUID)`)
+  const { version } = value
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)
+    throw badRequest(`${at}.version must be a positive integer`)
+  const event: WireEvent = {
+    id: value.id,
+    stream: text(value.stream, `${at}.stream`, limits.maxStreamLength),
+    version,
+    type: text(value.type, `${at}.type`, limits.maxTypeLength),
+    data: jsonObject(value.data, `${at}.data`, limits),
+  }
+  if (value.meta !== undefined) event.meta = jsonObject(value.meta, `${at}.meta`, limits)
+  return event
+}
+
+/** Validates a push body `{ clientId, events }` (shape, sizes; not domain rules). */
+export function parsePushRequest(body: unknown, limits: SyncLimits): PushRequest {
+  if (!isObject(body)) throw badRequest('body must be a JSON object { clientId, events }')
+  const clientId = text(body.clientId, 'clientId', limits.maxClientIdLength)
+  const { events } = body
+  if (!Array.isArray(events)) throw badRequest('events must be an array')
+  if (events.length === 0) throw badRequest('events must not be empty')
+  if (events.length > limits.maxBatchEvents)
+    throw new SyncHttpError('PAYLOAD_TOO_LARGE', `a batch holds at most ${limits.maxBatchEvents} events`)
+  return { clientId, events: events.map((e, i) => parseEvent(e, i, limits)) }
+}

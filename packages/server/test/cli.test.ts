@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { CliError, parseCli } from '../src/cli-args.js'
+import { cacheControlFor } from '../src/static.js'
+import { dropPostgresSchema } from '../src/storage/postgres.js'
+import { ev, get, PG_URL, post, push, tempDir, uniqueSchema, waitFor } from './helpers.js'
+
+const BIN = fileURLToPath(new URL('../bin/cairn-server.js', import.meta.url))
+const tmp = tempDir()
+const children: ChildProcess[] = []
+const schema = uniqueSchema('cli')
+
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+afterAll(async () => {
+  await dropPostgresSchema(PG_URL, schema)
+  tmp.cleanup()
+})
+
+interface Spawned {
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  exit: Promise<number | null>
+}
+
+function run(args: string[], env: Record<string, string> = {}): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CAIRN_TOKENS: '', DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+  })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err += chunk.toString()
+  })
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, stdout: () => out, stderr: () => err, exit }
+}
+
+async function listening(spawned: Spawned): Promise<string> {
+  const line = await waitFor(
+    () =>
+      /cairn-server listening on (http:\/\/\S+) \((.+)\)/.exec(spawned.stdout()) ??
+      (spawned.child.exitCode !== null ? 'exited' : null),
+    20_000,
+    'the listening line',
+  )
+  if (typeof line === 'string') throw new Error(`server exited: ${spawned.stderr()}`)
+  return line[1]!
+}
+
+describe('cairn-server bin', { timeout: 30_000 }, () => {
+  it('starts on SQLite (creating the db directory), serves, and exits 0 on SIGTERM', async () => {
+    const db = `${tmp.dir}/nested/data/cairn.db`
+    const server = run(['--port', '0', '--db', db])
+    const url = await listening(server)
+    expect(server.stdout()).toContain(`(sqlite ${db})`)
+    expect(server.stderr()).toMatch(/WARNING no tokens/)
+    expect(existsSync(db)).toBe(true)
+    expect(await get(`${url}/healthz`)).toMatchObject({ status: 200, body: { ok: true } })
+    expect((await post(`${url}/v1/spaces/s/push`, push([ev('card:1', 1)]))).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('uses tokens from CAIRN_TOKENS and PostgreSQL from --database-url, exits 0 on SIGINT', async () => {
+    const server = run(['--port', '0', '--database-url', PG_URL, '--pg-schema', schema], {
+      CAIRN_TOKENS: 'secret=team-1',
+    })
+    const url = await listening(server)
+    expect(server.stdout()).toContain('(postgres 127.0.0.1:5432/test)')
+    expect(server.stderr()).not.toMatch(/WARNING/)
+    expect((await get(`${url}/v1/spaces/team-1/pull`)).status).toBe(401)
+    expect((await get(`${url}/v1/spaces/team-1/pull`, { Authorization: 'Bearer secret' })).status).toBe(200)
+    server.child.kill('SIGINT')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('serves a static web app with SPA fallback and cache headers', async () => {
+    const web = `${tmp.dir}/web`
+    mkdirSync(`${web}/assets`, { recursive: true })
+    writeFileSync(`${web}/index.html`, '<!doctype html><title>app</title>')
+    writeFileSync(`${web}/sw.js`, 'self.addEventListener("fetch", () => {})')
+    writeFileSync(`${web}/assets/index-Bx3kD9aQ.js`, 'console.log(1)')
+    const server = run(['--port', '0', '--db', `${tmp.dir}/static.db`, '--static', web])
+    const url = await listening(server)
+    const index = await fetch(`${url}/`)
+    expect(await index.text()).toContain('<title>app</title>')
+    expect(index.headers.get('cache-control')).toBe('no-cache')
+    const deepLink = await fetch(`${url}/board/42`, { headers: { Accept: 'text/html' } })
+    expect(deepLink.status).toBe(200)
+    expect(await deepLink.text()).toContain('<title>app</title>')
+    expect((await fetch(`${url}/sw.js`)).headers.get('cache-control')).toBe('no-cache')
+    const asset = await fetch(`${url}/assets/index-Bx3kD9aQ.js`)
+    expect(asset.headers.get('cache-control')).toContain('immutable')
+    expect(await asset.text()).toBe('console.log(1)')
+    expect((await fetch(`${url}/assets/missing-file.js`)).status).toBe(404)
+    expect(await get(`${url}/v1/nope`)).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } })
+    expect((await get(`${url}/healthz`)).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('prints usage on --help (exit 0) and a clear error on bad flags (exit 2)', async () => {
+    const help = run(['--help'])
+    expect(await help.exit).toBe(0)
+    expect(help.stdout()).toContain('Usage: cairn-server')
+    const bad = run(['--prot', '1'])
+    expect(await bad.exit).toBe(2)
+    expect(bad.stderr()).toMatch(/--prot/)
+    expect(bad.stderr()).toContain('Usage: cairn-server')
+  })
+})
+
+describe('parseCli', () => {
+  it('applies defaults and environment', () => {
+    expect(parseCli([], {})).toEqual({
+      help: false,
+      port: 8787,
+      host: '127.0.0.1',
+      db: './data/cairn.db',
+      databaseUrl: undefined,
+      pgSchema: undefined,
+      tokens: undefined,
+      staticDir: undefined,
+      rateLimit: { ratePerSecond: 50, burst: 100 },
+    })
+    expect(parseCli(['--no-rate-limit'], { DATABASE_URL: 'postgres://x/y', CAIRN_TOKENS: 't=*' })).toMatchObject({
+      databaseUrl: 'postgres://x/y',
+      tokens: 't=*',
+      rateLimit: false,
+    })
+  })
+
+  it.each([
+    [['--port', 'abc']],
+    [['--port', '70000']],
+    [['--port']],
+    [['--unknown']],
+    [['positional']],
+    [['--tokens', 'nonsense']],
+    [['--database-url', 'mysql://x']],
+    [['--pg-schema', 'Bad-Name']],
+    [['--rate', '0']],
+  ])('rejects %j', (args) => {
+    expect(() => parseCli(args, {})).toThrow(CliError)
+  })
+})
+
+describe('static cache policy', () => {
+  it.each([
+    ['/index.html', 'no-cache'],
+    ['/sw.js', 'no-cache'],
+    ['/assets/index-Bx3kD9aQ.js', 'public, max-age=31536000, immutable'],
+    ['/chunk.3f9a1c2b.css', 'public, max-age=31536000, immutable'],
+    ['/my-component.js', 'no-cache'],
+    ['/favicon.ico', 'no-cache'],
+  ])('%s → %s', (path, expected) => {
+    expect(cacheControlFor(path)).toBe(expected)
+  })
+})

@@ -1,0 +1,128 @@
+import type { WireEvent } from '@cairn/core/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createMemoryStorage } from '../src/storage/memory.js'
+import { createPostgresStorage, dropPostgresSchema } from '../src/storage/postgres.js'
+import { createSqliteStorage } from '../src/storage/sqlite.js'
+import type { LiveNotification, SyncStorage } from '../src/storage/types.js'
+import { ev, PG_URL, tempDir, uniqueSchema, waitFor } from './helpers.js'
+
+const tmp = tempDir()
+const schema = uniqueSchema('conformance')
+let n = 0
+
+const adapters: [string, () => Promise<SyncStorage>][] = [
+  ['memory', async () => createMemoryStorage()],
+  ['sqlite', async () => createSqliteStorage({ path: `${tmp.dir}/db-${++n}/cairn.db` })],
+  ['postgres', async () => createPostgresStorage({ url: PG_URL, schema: `${schema}_${++n}` })],
+]
+const opened: SyncStorage[] = []
+const pgSchemas: string[] = []
+
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => {})
+  for (const s of pgSchemas) await dropPostgresSchema(PG_URL, s)
+  tmp.cleanup()
+})
+
+describe.each(adapters)('storage conformance: %s', (name, make) => {
+  let storage: SyncStorage
+  beforeAll(async () => {
+    storage = await make()
+    opened.push(storage)
+    if (name === 'postgres') pgSchemas.push(`${schema}_${n}`)
+  })
+
+  it('appends, assigns seq 1..n and reads back in order', async () => {
+    const events = [
+      ev('card:1', 1, { a: 1 }),
+      ev('card:1', 2, { a: 2 }),
+      ev('card:2', 1, { nested: { x: [1, 'two'] } }),
+    ]
+    events[0]!.meta = { clientId: 'c1' }
+    const result = await storage.append('s1', 'c1', events)
+    expect(result).toMatchObject({ ok: true, head: 3, accepted: events.map((e, i) => ({ id: e.id, seq: i + 1 })) })
+    expect(await storage.read('s1', 0, 100)).toEqual(events.map((e, i) => ({ ...e, seq: i + 1 })))
+    expect(await storage.read('s1', 1, 1)).toEqual([{ ...events[1], seq: 2 }])
+    expect(await storage.head('s1')).toBe(3)
+    expect(await storage.head('empty-space')).toBe(0)
+    expect(await storage.read('empty-space', 0, 10)).toEqual([])
+  })
+
+  it('accepts an identical retry with the original seq and stores nothing new', async () => {
+    const e = ev('r:1', 1, { k: 'v', z: 1 })
+    const first = await storage.append('s2', 'c1', [e])
+    const reordered: WireEvent = { ...e, data: { z: 1, k: 'v' } }
+    const again = await storage.append('s2', 'c1', [reordered, ev('r:1', 2)])
+    expect(first).toMatchObject({ ok: true, accepted: [{ id: e.id, seq: 1 }] })
+    expect(again).toMatchObject({ ok: true, head: 2, accepted: [{ id: e.id, seq: 1 }, { seq: 2 }] })
+    expect((await storage.read('s2', 0, 10)).map((x) => x.seq)).toEqual([1, 2])
+  })
+
+  it('rejects the same id with different content (ID_REUSED) and stores nothing of the batch', async () => {
+    const e = ev('u:1', 1, { v: 1 })
+    await storage.append('s3', 'c1', [e])
+    const result = await storage.append('s3', 'c1', [ev('u:2', 1), { ...e, data: { v: 2 } }])
+    expect(result).toEqual({ ok: false, code: 'ID_REUSED', ids: [e.id], head: 1 })
+    expect(await storage.head('s3')).toBe(1)
+    expect(await storage.read('s3', 0, 10)).toHaveLength(1)
+  })
+
+  it('rejects a wrong version (CONFLICT) with expected/actual and stores nothing of the batch', async () => {
+    await storage.append('s4', 'c1', [ev('c:1', 1), ev('c:1', 2)])
+    const result = await storage.append('s4', 'c1', [ev('c:2', 1), ev('c:1', 2), ev('c:3', 2)])
+    expect(result).toEqual({
+      ok: false,
+      code: 'CONFLICT',
+      head: 2,
+      streams: [
+        { stream: 'c:1', expected: 3, actual: 2 },
+        { stream: 'c:3', expected: 1, actual: 2 },
+      ],
+    })
+    expect(await storage.head('s4')).toBe(2)
+    expect(await storage.append('s4', 'c1', [ev('c:1', 3), ev('c:1', 4)])).toMatchObject({ ok: true, head: 4 })
+  })
+
+  it('keeps spaces independent', async () => {
+    await storage.append('iso-a', 'c', [ev('x:1', 1)])
+    await storage.append('iso-b', 'c', [ev('x:1', 1), ev('x:1', 2)])
+    expect(await storage.head('iso-a')).toBe(1)
+    expect((await storage.read('iso-b', 0, 10)).map((e) => e.seq)).toEqual([1, 2])
+  })
+
+  it('has a stable backend id', async () => {
+    const id = await storage.backendId()
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await storage.backendId()).toBe(id)
+  })
+
+  it('notifies subscribers after each commit, and not after an unsubscribe', async () => {
+    const seen: LiveNotification[] = []
+    const off = storage.subscribe('s5', (notification) => seen.push(notification))
+    await storage.append('s5', 'c', [ev('l:1', 1), ev('l:1', 2)])
+    await waitFor(() => seen.some((x) => x.head === 2 && x.events?.length === 2), 5000, 'notification')
+    off()
+    const count = seen.length
+    await storage.append('s5', 'c', [ev('l:1', 3)])
+    expect(seen.length).toBe(count)
+  })
+
+  it('assigns gapless seqs under 50 concurrent appenders', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => storage.append('busy', `c${i}`, [ev(`s:${i}`, 1), ev(`s:${i}`, 2)])),
+    )
+    expect(results.every((r) => r.ok)).toBe(true)
+    const seqs = results.flatMap((r) => (r.ok ? r.accepted.map((a) => a.seq) : []))
+    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
+    const log = await storage.read('busy', 0, 1000)
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
+    expect(new Set(log.map((e) => e.id)).size).toBe(100)
+  })
+
+  it('lets exactly one of several concurrent writers of the same stream version win', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.append('race', 'c', [ev('same:1', 1)])))
+    expect(results.filter((r) => r.ok)).toHaveLength(1)
+    expect(results.filter((r) => !r.ok && r.code === 'CONFLICT')).toHaveLength(9)
+    expect(await storage.head('race')).toBe(1)
+  })
+})
