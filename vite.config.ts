@@ -18,7 +18,21 @@ export default defineConfig({
           typecheck: {
             enabled: true,
             include: ['packages/*/test/**/*.test-d.ts'],
+            exclude: ['packages/react/**', '**/node_modules/**'],
             tsconfig: 'packages/core/tsconfig.json',
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // React's type tests need React's tsconfig (its files are outside core's program, so core's would pass them unchecked).
+          name: 'react-types',
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['packages/react/test/**/*.test-d.ts'],
+            tsconfig: 'packages/react/tsconfig.json',
           },
         },
       },
