@@ -58,6 +58,23 @@ describe('idempotency and concurrency', () => {
   })
 })
 
+describe('group commit under load', () => {
+  it('a burst of 1,500 commands: every one lands exactly once, in one version each', async () => {
+    const c = localClient(todoDomain)
+    const results = await Promise.all(
+      Array.from({ length: 1500 }, (_, i) => c.execute('todo.add', { id: `t${i}`, input: { title: `todo ${i}` } })),
+    )
+    expect(results.every((r) => r.version === 1 && r.events.length === 1)).toBe(true)
+    const events = await c.runtime.database.table('events').toArray()
+    expect(events).toHaveLength(1500)
+    expect(new Set(events.map((e) => e.stream)).size).toBe(1500)
+    expect(events.map((e) => e.lpos)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1))
+    expect(await c.runtime.database.table('commands').count()).toBe(1500)
+    expect((await c.query('todos.open')).length).toBe(1500)
+    await c.close()
+  })
+})
+
 describe('store and lifecycle', () => {
   it('keeps a UUIDv7 client id across restarts', async () => {
     const name = freshName()

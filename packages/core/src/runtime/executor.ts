@@ -1,4 +1,4 @@
-import { Dexie, type Table } from 'dexie'
+import { Dexie, type Table, type Transaction } from 'dexie'
 import { commandContext, normalizeDecision, type PendingEvent } from '../domain/aggregate'
 import {
   type CairnError,
@@ -11,7 +11,7 @@ import {
 import type { EventMeta, RecordedEvent } from '../domain/events'
 import type { CommandRecord, EventRecord } from '../store/records'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
-import { applyEvent, inlineProjectionsFor } from './projector'
+import { applyEvent, inlineProjectionsFor, WriteSink } from './projector'
 import { toRecorded } from './recorded'
 import type { CachedState, StateCache } from './state-cache'
 import { isConstraintError, toStorageError } from './storage-errors'
@@ -63,6 +63,16 @@ interface Job {
 }
 
 type Outcome = { result: CommandResult } | { error: CairnError }
+
+/** What one batch transaction reads up front and the writes it pipelines, per command. */
+interface BatchContext {
+  /** The batch transaction. Tables come from it, never from Dexie's ambient zone (see applyEvent). */
+  tx: Transaction
+  heads: Map<string, EventRecord | undefined>
+  previous: Map<string, CommandRecord>
+  nextPosition: number
+  writes: Map<Job, WriteSink>
+}
 
 /** Thrown inside a batch transaction when a command fails after it wrote: the transaction must abort. */
 class AbortBatch extends Error {
@@ -117,7 +127,7 @@ export class Executor {
   }
 
   private tables(): Table[] {
-    const names = ['events', 'commands', 'undo', 'checkpoints', 'snapshots']
+    const names = ['events', 'commands', 'undo', 'snapshots']
     for (const p of this.loaded.projections) if (p.mode === 'inline') names.push(p.tableName)
     return names.map((n) => this.db.table(n))
   }
@@ -129,13 +139,22 @@ export class Executor {
       const overlay = new Map<string, CachedState>()
       let lastPosition = 0
       try {
-        await this.db.transaction('rw', this.tables(), async () => {
+        await this.db.transaction('rw', this.tables(), async (tx) => {
+          const batch = await this.prefetch(tx, remaining)
           for (const job of remaining) {
-            const outcome = await this.runOne(job, overlay)
+            const outcome = await this.runOne(job, overlay, batch)
             outcomes.set(job, outcome)
             if ('result' in outcome) for (const e of outcome.result.events) lastPosition = e.position
           }
-          if (lastPosition > 0) await this.advanceCheckpoints(lastPosition)
+          if (lastPosition === 0) return
+          // One last awaited request: once it settled, every pipelined write before it has settled too.
+          await tx.table('events').get(lastPosition)
+          for (const job of remaining) {
+            const failure = batch.writes.get(job)?.failed
+            if (!failure) continue
+            if (isConstraintError(failure.error)) throw failure.error
+            throw new AbortBatch(job, toStorageError(failure.error))
+          }
         })
       } catch (error) {
         if (error instanceof AbortBatch) {
@@ -169,21 +188,50 @@ export class Executor {
     }
   }
 
-  private async advanceCheckpoints(position: number): Promise<void> {
-    const checkpoints = this.db.table('checkpoints')
-    for (const p of this.loaded.projections) {
-      if (p.mode !== 'inline') continue
-      await checkpoints.put({ projection: p.name, table: p.tableName, position, state: 'ready' })
+  /**
+   * Reads, in parallel, what every command of the batch needs before deciding: the head event of each stream,
+   * earlier results of command ids given, and the next local position. IndexedDB pipelines parallel requests;
+   * awaiting them one by one would pay a round trip each.
+   */
+  private async prefetch(tx: Transaction, jobs: Job[]): Promise<BatchContext> {
+    const events = tx.table<EventRecord>('events')
+    const commands = tx.table<CommandRecord>('commands')
+    const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
+    const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
+    const [lastKey, heads, previous] = await Promise.all([
+      events.orderBy(':id').lastKey(),
+      Promise.all(
+        streams.map((s) =>
+          events
+            .where('[stream+version]')
+            .between([s, Dexie.minKey], [s, Dexie.maxKey])
+            .last()
+            .then((head) => [s, head] as const),
+        ),
+      ),
+      ids.length > 0 ? commands.bulkGet(ids) : Promise.resolve([]),
+    ])
+    return {
+      tx,
+      heads: new Map(heads),
+      previous: new Map(previous.flatMap((c): [string, CommandRecord][] => (c ? [[c.id, c]] : []))),
+      nextPosition: ((lastKey as number | undefined) ?? 0) + 1,
+      writes: new Map(),
     }
   }
 
   /** Loads a stream's state: from this batch, from the cache when the head is unchanged, else from the log. */
-  private async loadState(stream: string, aggregate: RuntimeAggregate, overlay: Map<string, CachedState>) {
+  private async loadState(
+    stream: string,
+    aggregate: RuntimeAggregate,
+    overlay: Map<string, CachedState>,
+    batch: BatchContext,
+  ) {
     const pending = overlay.get(stream)
     if (pending) return pending
-    const events = this.db.table<EventRecord>('events')
+    const events = batch.tx.table<EventRecord>('events')
     const range = events.where('[stream+version]').between([stream, Dexie.minKey], [stream, Dexie.maxKey])
-    const head = await range.clone().last()
+    const head = batch.heads.get(stream)
     if (!head) return { state: aggregate.initialState(), version: 0, headId: undefined }
     const cached = this.cache.get(stream)
     if (cached && cached.headId === head.id) return cached
@@ -194,12 +242,12 @@ export class Executor {
     return loaded
   }
 
-  private async runOne(job: Job, overlay: Map<string, CachedState>): Promise<Outcome> {
+  private async runOne(job: Job, overlay: Map<string, CachedState>, batch: BatchContext): Promise<Outcome> {
     const { aggregate, request } = job
     const stream = `${aggregate.name}:${request.id}`
-    const commands = this.db.table<CommandRecord>('commands')
+    const commands = batch.tx.table<CommandRecord>('commands')
     if (request.commandId !== undefined) {
-      const previous = await commands.get(request.commandId)
+      const previous = batch.previous.get(request.commandId)
       if (previous) {
         if (previous.rejection) {
           const r = previous.rejection
@@ -210,7 +258,7 @@ export class Executor {
     }
     let current: CachedState
     try {
-      current = await this.loadState(stream, aggregate, overlay)
+      current = await this.loadState(stream, aggregate, overlay, batch)
     } catch (error) {
       if (error instanceof HandlerError) return { error }
       throw error
@@ -255,10 +303,13 @@ export class Executor {
 
     let { state, version, headId } = current
     const recorded: RecordedEvent[] = []
-    const events = this.db.table<EventRecord>('events')
+    const writes = new WriteSink()
+    batch.writes.set(job, writes)
+    const events = batch.tx.table<EventRecord>('events')
     for (const p of pending) {
       version += 1
       const record: EventRecord = {
+        lpos: batch.nextPosition++,
         id: this.env.newId(),
         stream,
         version,
@@ -266,12 +317,7 @@ export class Executor {
         data: p.data as Record<string, unknown>,
         meta: { ...meta, schemaVersion: aggregate.events[p.type]?.version ?? 1 },
       }
-      try {
-        record.lpos = (await events.add(record)) as number
-      } catch (error) {
-        if (isConstraintError(error)) throw error
-        throw new AbortBatch(job, toStorageError(error))
-      }
+      writes.track(() => events.add(record))
       const event = toRecorded(record)
       try {
         state = evolve(aggregate, state, event)
@@ -288,8 +334,8 @@ export class Executor {
       events: recorded.map((e) => ({ id: e.id, type: e.type, version: e.version, position: e.position })),
       duplicate: false,
     }
-    try {
-      await commands.add({
+    writes.track(() =>
+      commands.add({
         id: job.commandId,
         path: job.path,
         stream,
@@ -300,9 +346,13 @@ export class Executor {
         status: 'pending',
         issuedAt: job.issuedAt,
         result: { version: result.version, events: result.events },
-      })
+      }),
+    )
+    try {
       const projections = inlineProjectionsFor(this.loaded, stream)
-      for (const event of recorded) await applyEvent(this.db, projections, event, { recordUndo: this.env.recordUndo })
+      for (const event of recorded) {
+        await applyEvent(batch.tx, projections, event, { recordUndo: this.env.recordUndo, writes })
+      }
     } catch (error) {
       throw new AbortBatch(job, toStorageError(error))
     }

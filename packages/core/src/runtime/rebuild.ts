@@ -2,7 +2,7 @@ import type { Dexie } from 'dexie'
 import type { CheckpointRecord, EventRecord } from '../store/records'
 import type { RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
-import { applyEvent } from './projector'
+import { applyEvent, WriteSink } from './projector'
 import { toRecorded } from './recorded'
 
 /** Progress of a projection rebuild or catch-up. */
@@ -15,63 +15,70 @@ export interface RebuildProgress {
 const CHUNK = 2000
 
 /**
- * Brings one projection up to the end of the log: from scratch when its table changed (version, key or
- * indexes), else from its checkpoint. Works in chunks, checkpointing after each, so that an interrupted
- * rebuild resumes where it stopped. Returns the number of events applied.
+ * Brings one projection up to the end of the log: from scratch when its table changed (version, key, indexes or
+ * mode), else from its checkpoint. Works in chunks, checkpointing after each, so that an interrupted rebuild
+ * resumes where it stopped. An inline projection that is `ready` is current by construction (its rows are
+ * written in the same transaction as the events), so it costs nothing at boot. Returns the events applied.
  */
 export async function catchUp(
   db: Dexie,
   projection: RuntimeProjection,
-  onProgress: (progress: RebuildProgress) => void,
+  onProgress?: (progress: RebuildProgress) => void,
 ): Promise<number> {
   const checkpoints = db.table<CheckpointRecord>('checkpoints')
   const events = db.table<EventRecord>('events')
   const table = db.table(projection.tableName)
-  const checkpoint = await checkpoints.get(projection.name)
+  const name = projection.name
+  const checkpoint = await checkpoints.get(name)
   let position = 0
   if (checkpoint && checkpoint.table === projection.tableName) {
+    if (projection.mode === 'inline' && checkpoint.state === 'ready') return 0
     position = checkpoint.position
   } else {
-    await db.transaction('rw', [table, checkpoints], async () => {
-      await table.clear()
-      await checkpoints.put({
-        projection: projection.name,
-        table: projection.tableName,
-        position: 0,
-        state: 'rebuilding',
-      })
+    await db.transaction('rw', [table, checkpoints], async (tx) => {
+      await tx.table(projection.tableName).clear()
+      await tx
+        .table('checkpoints')
+        .put({ projection: name, table: projection.tableName, position: 0, state: 'rebuilding' })
     })
   }
   const sources = new Set(projection.from)
-  const total = await events.where('lpos').above(position).count()
-  if (total === 0) {
-    if (checkpoint?.state !== 'ready' || checkpoint.table !== projection.tableName) {
-      await checkpoints.put({ projection: projection.name, table: projection.tableName, position, state: 'ready' })
-    }
-    return 0
-  }
+  let total = onProgress ? await events.where('lpos').above(position).count() : 0
   let done = 0
-  onProgress({ projection: projection.name, done, total })
+  if (total > 0) onProgress?.({ projection: name, done, total })
   for (;;) {
     const chunk = await events.where('lpos').above(position).limit(CHUNK).toArray()
-    if (chunk.length === 0) break
-    await db.transaction('rw', [table, checkpoints, db.table('undo')], async () => {
+    if (chunk.length === 0) {
+      if (projection.mode === 'async') {
+        await checkpoints.put({ projection: name, table: projection.tableName, position, state: 'ready' })
+        break
+      }
+      // Finish atomically with "no new events": commands of other tabs may have appended meanwhile.
+      const finished = await db.transaction('rw', [events, checkpoints], async (tx) => {
+        const last = ((await tx.table('events').orderBy(':id').lastKey()) as number | undefined) ?? 0
+        if (last > position) return false
+        await tx.table('checkpoints').put({ projection: name, table: projection.tableName, position, state: 'ready' })
+        return true
+      })
+      if (finished) break
+      continue
+    }
+    await db.transaction('rw', [table, checkpoints], async (tx) => {
+      const writes = new WriteSink()
       for (const record of chunk) {
         if (!sources.has(parseStream(record.stream).aggregate)) continue
-        await applyEvent(db, [projection], toRecorded(record), { recordUndo: false })
+        await applyEvent(tx, [projection], toRecorded(record), { recordUndo: false, writes })
       }
       const last = chunk[chunk.length - 1]?.lpos ?? position
-      await checkpoints.put({
-        projection: projection.name,
-        table: projection.tableName,
-        position: last,
-        state: 'rebuilding',
-      })
+      await tx
+        .table('checkpoints')
+        .put({ projection: name, table: projection.tableName, position: last, state: 'rebuilding' })
+      writes.throwIfFailed()
     })
     position = chunk[chunk.length - 1]?.lpos ?? position
     done += chunk.length
-    onProgress({ projection: projection.name, done: Math.min(done, total), total })
+    if (done > total) total = done
+    onProgress?.({ projection: name, done, total })
   }
-  await checkpoints.put({ projection: projection.name, table: projection.tableName, position, state: 'ready' })
   return done
 }

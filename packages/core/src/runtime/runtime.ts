@@ -46,7 +46,8 @@ export class Runtime {
   private closed = false
   private processed = 0
   private readonly waiters: { position: number; resolve: () => void }[] = []
-  private asyncRun: Promise<void> = Promise.resolve()
+  private asyncTarget = 0
+  private asyncRunning = false
 
   constructor(
     domain: AnyDomain,
@@ -94,7 +95,7 @@ export class Runtime {
     }
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
     this.processed = last?.lpos ?? 0
-    const pending = await this.db.table<CommandRecord>('commands').where('status').equals('pending').count()
+    const pending = await this.db.table<CommandRecord>('commands').count()
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
       this.committed(position, results),
     )
@@ -110,17 +111,27 @@ export class Runtime {
     if (appended > 0) this.status.update({ pending: this.status.get().pending + appended, position })
     if (position === 0) return
     if (this.loaded.projections.some((p) => p.mode === 'async')) {
-      this.asyncRun = this.asyncRun.then(() => this.runAsyncProjections(position))
+      this.asyncTarget = Math.max(this.asyncTarget, position)
+      if (!this.asyncRunning) void this.runAsyncProjections()
     } else {
       this.markProcessed(position)
     }
   }
 
-  private async runAsyncProjections(position: number): Promise<void> {
-    for (const p of this.loaded.projections) {
-      if (p.mode === 'async') await catchUp(this.db, p, () => {}).catch(() => {})
+  /** Catches async projections up; commits that land meanwhile are coalesced into the next round. */
+  private async runAsyncProjections(): Promise<void> {
+    this.asyncRunning = true
+    try {
+      while (this.asyncTarget > this.processed && !this.closed) {
+        const target = this.asyncTarget
+        for (const p of this.loaded.projections) {
+          if (p.mode === 'async' && !this.closed) await catchUp(this.db, p).catch(() => {})
+        }
+        this.markProcessed(target)
+      }
+    } finally {
+      this.asyncRunning = false
     }
-    this.markProcessed(position)
   }
 
   private markProcessed(position: number): void {

@@ -4,7 +4,7 @@ import type { AnyProjection } from '../domain/projection'
 /** Tables every Cairn database has, in Dexie's schema syntax. */
 export const SYSTEM_TABLES = {
   events: '++lpos, &id, &[stream+version], gpos',
-  commands: 'id, status, stream',
+  commands: 'id',
   undo: '[lpos+n], lpos',
   checkpoints: 'projection',
   snapshots: 'stream',
@@ -27,11 +27,11 @@ export function readModelSchema(p: AnyProjection): string {
 }
 
 /**
- * Name of a projection's read-model table. It encodes the version, key and indexes, so changing any of them
+ * Name of a projection's read-model table. It encodes the version, mode, key and indexes, so changing any of them
  * yields a new, empty table that is rebuilt from the log, and the old table is dropped.
  */
 export function readModelTable(p: AnyProjection): string {
-  return `rm_${p.name}_${hash(`${p.version}|${readModelSchema(p)}`)}`
+  return `rm_${p.name}_${hash(`${p.version}|${p.mode}|${readModelSchema(p)}`)}`
 }
 
 /** The full Dexie schema of a domain's database. */

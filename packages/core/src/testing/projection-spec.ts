@@ -3,7 +3,7 @@ import type { EventMeta, RecordedEvent } from '../domain/events'
 import type { AnyProjection } from '../domain/projection'
 import type { RuntimeProjection } from '../runtime/loaded-domain'
 import { parseStream } from '../runtime/loaded-domain'
-import { applyEvent } from '../runtime/projector'
+import { applyEvent, WriteSink } from '../runtime/projector'
 import { readModelSchema } from '../store/schema'
 
 /** An event given to a projection spec: stream, type and data; the rest is filled in. */
@@ -25,7 +25,12 @@ async function project(projection: AnyProjection, events: RecordedEvent[], passe
     await db.open()
     for (let pass = 0; pass < passes; pass++) {
       for (const e of events) {
-        await db.transaction('rw', db.table('rm'), () => applyEvent(db, [rp], e, { recordUndo: false }))
+        await db.transaction('rw', db.table('rm'), async (tx) => {
+          const writes = new WriteSink()
+          await applyEvent(tx, [rp], e, { recordUndo: false, writes })
+          await tx.table('rm').count()
+          writes.throwIfFailed()
+        })
       }
     }
     return await db.table('rm').toArray()
