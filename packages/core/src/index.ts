@@ -12,3 +12,12 @@ export * from './domain'
 export type { ExpectedVersion } from './runtime/executor'
 export type { LiveListener, LiveResult } from './runtime/live-queries'
 export { Runtime, type RuntimeOptions } from './runtime/runtime'
+export { ServerResetError, type SyncOptions } from './sync/engine'
+export {
+  type HttpTransportOptions,
+  httpTransport,
+  type LiveHandlers,
+  SyncHttpError,
+  SyncNetworkError,
+  type SyncTransport,
+} from './sync/transport'

@@ -8,8 +8,9 @@ import type { AnyDomain } from './domain/domain'
 import type { CommandRequest, CommandResult } from './runtime/executor'
 import type { FindOptions } from './runtime/find'
 import type { LiveListener } from './runtime/live-queries'
+import type { LogSnapshot } from './runtime/log'
 import { Runtime, type RuntimeOptions } from './runtime/runtime'
-import type { RuntimeStatus } from './runtime/status'
+import type { RejectedCommand, RuntimeStatus } from './runtime/status'
 
 export type { RuntimeOptions } from './runtime/runtime'
 
@@ -23,6 +24,12 @@ export interface WorkerApi {
   subscribeStatus(listener: (status: RuntimeStatus) => void): number
   unsubscribe(id: number): void
   whenProcessed(position: number): Promise<void>
+  pauseSync(): Promise<void>
+  resumeSync(): Promise<void>
+  syncNow(): Promise<Envelope<void>>
+  dismissRejected(commandId: string): Promise<void>
+  onRejected(listener: (rejected: RejectedCommand) => void): number
+  subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): number
   /** Diagnostics: distinct live queries running in the worker. */
   liveQueryCount(): number
   close(): Promise<void>
@@ -80,6 +87,20 @@ export function workerApi(runtime: Runtime): WorkerApi {
       subscriptions.delete(id)
     },
     whenProcessed: (position) => runtime.whenProcessed(position),
+    pauseSync: () => runtime.pauseSync(),
+    resumeSync: () => runtime.resumeSync(),
+    syncNow: () => envelope(() => runtime.syncNow()),
+    dismissRejected: (commandId) => runtime.dismissRejected(commandId),
+    onRejected: (listener) =>
+      keep(
+        listener,
+        runtime.onRejected((r) => void listener(r)),
+      ),
+    subscribeLog: (options, listener) =>
+      keep(
+        listener,
+        runtime.subscribeLog(options, (r) => void listener(r)),
+      ),
     liveQueryCount: () => runtime.liveQueryCount,
     async close() {
       for (const stop of subscriptions.values()) stop()

@@ -1,7 +1,8 @@
 import type { AnyDomain } from '../domain/domain'
 import { type CairnError, reviveError } from '../domain/errors'
+import type { LogSnapshot } from '../runtime/log'
 import { Runtime, type RuntimeOptions } from '../runtime/runtime'
-import type { RuntimeStatus } from '../runtime/status'
+import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 import type { CairnClient } from './types'
 
 /** An in-process client, plus access to its runtime (for tests and Node). */
@@ -38,6 +39,13 @@ export function localClientFor<D extends AnyDomain>(runtime: Runtime): LocalClie
       ),
     subscribeStatus: (listener: (s: RuntimeStatus) => void) => runtime.status.subscribe(listener),
     whenProcessed: (position: number) => runtime.whenProcessed(position),
+    pauseSync: () => runtime.pauseSync(),
+    resumeSync: () => runtime.resumeSync(),
+    syncNow: () => runtime.syncNow(),
+    onRejected: (listener: (r: RejectedCommand) => void) => runtime.onRejected(listener),
+    dismissRejected: (commandId: string) => runtime.dismissRejected(commandId),
+    subscribeLog: (options: { limit?: number }, listener: (log: LogSnapshot) => void) =>
+      runtime.subscribeLog(options, (r) => r.ok && listener(r.value)),
     close: () => runtime.close(),
   }
   return client as unknown as LocalClient<D>

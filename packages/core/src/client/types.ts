@@ -10,12 +10,15 @@ import type {
 import type { CairnError } from '../domain/errors'
 import type { CommandRequest, CommandResult } from '../runtime/executor'
 import type { FindOptions } from '../runtime/find'
-import type { RuntimeStatus } from '../runtime/status'
+import type { LogSnapshot } from '../runtime/log'
+import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 
 export type { CommandRequest, CommandResult, ExpectedVersion } from '../runtime/executor'
 export type { FieldCondition, FindOptions } from '../runtime/find'
+export type { LogEntry, LogSnapshot } from '../runtime/log'
 export type { RebuildProgress } from '../runtime/rebuild'
-export type { RuntimeStatus } from '../runtime/status'
+export type { RejectedCommand, RuntimeStatus } from '../runtime/status'
+export type { SyncOptions } from '../sync/engine'
 
 /** The argument list of a query: none when the query takes no argument. */
 export type QueryArgs<D, P extends QueryPath<D>> =
@@ -71,6 +74,18 @@ export interface CairnClient<D extends AnyDomain> {
   subscribeStatus(listener: (status: RuntimeStatus) => void): () => void
   /** Resolves once every projection processed the log up to `position` (a `CommandResult` event position). */
   whenProcessed(position: number): Promise<void>
+  /** Pauses sync for every tab of this database ("work offline"); persisted across reloads. */
+  pauseSync(): Promise<void>
+  /** Resumes sync. */
+  resumeSync(): Promise<void>
+  /** Runs one sync round now in this client's runtime; rejects when the server cannot be reached. */
+  syncNow(): Promise<void>
+  /** Listens for commands that sync rejected (another device's change made them impossible). */
+  onRejected(listener: (rejected: RejectedCommand) => void): () => void
+  /** Removes a rejected command from `status.rejected`. */
+  dismissRejected(commandId: string): Promise<void>
+  /** Live view of the event log (newest first) and the projections' checkpoints: a developer tool. */
+  subscribeLog(options: { limit?: number }, listener: (log: LogSnapshot) => void): () => void
   /** Closes the client (and its runtime, for a local client). */
   close(): Promise<void>
 }

@@ -2,7 +2,8 @@ import * as Comlink from 'comlink'
 import type { AnyDomain } from '../domain/domain'
 import { type CairnError, ClosedError, reviveError, StorageError } from '../domain/errors'
 import type { LiveResult } from '../runtime/live-queries'
-import type { RuntimeStatus } from '../runtime/status'
+import type { LogSnapshot } from '../runtime/log'
+import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 import type { WorkerApi } from '../worker'
 import type { Envelope } from './envelope'
 import type { CairnClient } from './types'
@@ -72,6 +73,19 @@ export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): Cai
       if (id !== undefined && !closed) void api.unsubscribe(id)
     }
   }
+  /** A worker → page callback channel (status, rejections, log): ends on unsubscribe or close. */
+  const channel = <T>(start: (proxy: (value: T) => void) => Promise<number>, listener: (value: T) => void) => {
+    let stopped = false
+    let id: number | undefined
+    void start(Comlink.proxy((value: T) => (stopped ? undefined : listener(value)))).then((value) => {
+      id = value
+      if (stopped) void api.unsubscribe(value)
+    })
+    return () => {
+      stopped = true
+      if (id !== undefined && !closed) void api.unsubscribe(id)
+    }
+  }
   const client = {
     execute: (path: string, request: never) => call(() => api.execute(path, request)),
     query: (path: string, arg?: unknown) => call(() => api.query(path, arg)),
@@ -84,18 +98,18 @@ export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): Cai
       listener: (v: never) => void,
       onError?: (e: CairnError) => void,
     ) => live((proxy) => api.subscribeFind(projection, options, proxy), listener, onError),
-    subscribeStatus(listener: (status: RuntimeStatus) => void) {
-      let stopped = false
-      let id: number | undefined
-      void api.subscribeStatus(Comlink.proxy((s: RuntimeStatus) => !stopped && listener(s))).then((value) => {
-        id = value
-        if (stopped) void api.unsubscribe(value)
-      })
-      return () => {
-        stopped = true
-        if (id !== undefined && !closed) void api.unsubscribe(id)
-      }
-    },
+    subscribeStatus: (listener: (status: RuntimeStatus) => void) =>
+      channel((proxy) => api.subscribeStatus(proxy), listener),
+    onRejected: (listener: (r: RejectedCommand) => void) => channel((proxy) => api.onRejected(proxy), listener),
+    subscribeLog: (options: { limit?: number }, listener: (log: LogSnapshot) => void) =>
+      channel(
+        (proxy) => api.subscribeLog(options, proxy as never),
+        (r: LiveResult<LogSnapshot>) => r.ok && listener(r.value),
+      ),
+    pauseSync: () => api.pauseSync(),
+    resumeSync: () => api.resumeSync(),
+    syncNow: () => call(() => api.syncNow()),
+    dismissRejected: (commandId: string) => api.dismissRejected(commandId),
     whenProcessed: (position: number) => api.whenProcessed(position),
     async close() {
       if (closed) return

@@ -1,15 +1,8 @@
 import { Dexie, type Table, type Transaction } from 'dexie'
-import { commandContext, normalizeDecision, type PendingEvent } from '../domain/aggregate'
-import {
-  type CairnError,
-  CommandRejected,
-  ConcurrencyError,
-  HandlerError,
-  StorageError,
-  ValidationError,
-} from '../domain/errors'
+import { type CairnError, CommandRejected, ConcurrencyError, HandlerError } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
 import type { CommandRecord, EventRecord } from '../store/records'
+import { decide, eventRecords, evolve, loadStream } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { applyEvent, inlineProjectionsFor, WriteSink } from './projector'
 import { toRecorded } from './recorded'
@@ -230,14 +223,11 @@ export class Executor {
     const pending = overlay.get(stream)
     if (pending) return pending
     const events = batch.tx.table<EventRecord>('events')
-    const range = events.where('[stream+version]').between([stream, Dexie.minKey], [stream, Dexie.maxKey])
     const head = batch.heads.get(stream)
     if (!head) return { state: aggregate.initialState(), version: 0, headId: undefined }
     const cached = this.cache.get(stream)
     if (cached && cached.headId === head.id) return cached
-    let state = aggregate.initialState()
-    for (const record of await range.toArray()) state = evolve(aggregate, state, toRecorded(record))
-    const loaded = { state, version: head.version, headId: head.id }
+    const loaded = await loadStream(events, aggregate, stream)
     this.cache.set(stream, loaded)
     return loaded
   }
@@ -267,30 +257,19 @@ export class Executor {
       return { error: new ConcurrencyError(stream, request.expectedVersion ?? 'any', current.version) }
     }
 
-    let pending: PendingEvent[]
-    try {
-      const ctx = commandContext({
-        id: request.id,
-        version: current.version,
-        now: job.issuedAt,
-        commandId: job.commandId,
-      })
-      const decision = normalizeDecision(job.handler(current.state, job.input, ctx))
-      if (!Array.isArray(decision)) {
-        const r = decision as { code: string; message?: string; details?: unknown }
-        return { error: new CommandRejected(r.code, r.message, r.details) }
-      }
-      pending = decision
-    } catch (cause) {
-      return { error: new HandlerError(`command '${job.path}'`, cause) }
-    }
+    const decided = decide(aggregate, job.path, current.state, job.input, {
+      id: request.id,
+      version: current.version,
+      now: job.issuedAt,
+      commandId: job.commandId,
+    })
+    if ('error' in decided) return decided
+    const pending = decided.events
     if (pending.length === 0) {
       return {
         result: { commandId: job.commandId, stream, version: current.version, events: [], duplicate: false },
       }
     }
-    const invalid = validateEvents(aggregate, pending)
-    if (invalid) return { error: invalid }
 
     const meta: EventMeta = {
       commandId: job.commandId,
@@ -301,22 +280,13 @@ export class Executor {
     if (request.correlationId !== undefined) meta.correlationId = request.correlationId
     if (request.causationId !== undefined) meta.causationId = request.causationId
 
-    let { state, version, headId } = current
+    let { state, headId } = current
     const recorded: RecordedEvent[] = []
     const writes = new WriteSink()
     batch.writes.set(job, writes)
     const events = batch.tx.table<EventRecord>('events')
-    for (const p of pending) {
-      version += 1
-      const record: EventRecord = {
-        lpos: batch.nextPosition++,
-        id: this.env.newId(),
-        stream,
-        version,
-        type: p.type,
-        data: p.data as Record<string, unknown>,
-        meta: { ...meta, schemaVersion: aggregate.events[p.type]?.version ?? 1 },
-      }
+    for (const record of eventRecords(pending, aggregate, stream, current.version, meta, this.env.newId)) {
+      record.lpos = batch.nextPosition++
       writes.track(() => events.add(record))
       const event = toRecorded(record)
       try {
@@ -327,6 +297,7 @@ export class Executor {
       headId = record.id
       recorded.push(event)
     }
+    const version = current.version + pending.length
     const result: CommandResult = {
       commandId: job.commandId,
       stream,
@@ -361,45 +332,9 @@ export class Executor {
   }
 }
 
-/** Folds one event into a state; a throwing `evolve` becomes a HandlerError. */
-export function evolve(aggregate: RuntimeAggregate, state: unknown, event: RecordedEvent): unknown {
-  const transition = aggregate.evolve[event.type]
-  if (!transition) return state
-  try {
-    return transition(state, event)
-  } catch (cause) {
-    throw new HandlerError(`${aggregate.name}.evolve.${event.type}`, cause)
-  }
-}
-
 function satisfies(expected: ExpectedVersion | undefined, actual: number): boolean {
   if (expected === undefined || expected === 'any') return true
   if (expected === 'no_stream') return actual === 0
   if (expected === 'exists') return actual > 0
   return expected === actual
-}
-
-function validateEvents(aggregate: RuntimeAggregate, pending: PendingEvent[]): CairnError | undefined {
-  for (const p of pending) {
-    const def = aggregate.events[p.type]
-    if (!def) return new HandlerError(`aggregate '${aggregate.name}'`, new Error(`unknown event type '${p.type}'`))
-    if (typeof p.data !== 'object' || p.data === null || Array.isArray(p.data)) {
-      return new ValidationError(`Data of ${p.type} must be an object`, [{ message: 'expected an object' }])
-    }
-    if (!def.schema) continue
-    const result = def.schema['~standard'].validate(p.data)
-    if (result instanceof Promise) {
-      return new StorageError(
-        'FAILED',
-        `The schema of ${p.type} is asynchronous; event schemas must validate synchronously`,
-      )
-    }
-    if (result.issues) {
-      return new ValidationError(
-        `Data of ${p.type} failed its schema`,
-        result.issues.map((i) => ({ message: i.message })),
-      )
-    }
-  }
-  return undefined
 }

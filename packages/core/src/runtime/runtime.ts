@@ -1,17 +1,20 @@
-import type { Dexie } from 'dexie'
+import { type Dexie, liveQuery } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
 import { type CairnError, ClosedError, HandlerError, ValidationError } from '../domain/errors'
 import { uuidv7 } from '../domain/ids'
 import { runSchema } from '../domain/validation'
 import { type IndexedDbDeps, openStore } from '../store/open'
 import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
+import type { PullOutcome } from '../sync/apply-pull'
+import { SyncEngine, type SyncOptions } from '../sync/engine'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import { type FindOptions, find } from './find'
 import { type LiveListener, LiveQueries } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
+import { type LogSnapshot, readLog } from './log'
 import { catchUp, type RebuildProgress } from './rebuild'
 import { StateCache } from './state-cache'
-import { type RuntimeStatus, StatusHub } from './status'
+import { initialStatus, type RejectedCommand, type RuntimeStatus, StatusHub } from './status'
 import { toStorageError } from './storage-errors'
 
 /** Options of a runtime (and of `serve` in a worker). */
@@ -28,6 +31,8 @@ export interface RuntimeOptions extends IndexedDbDeps {
   recordUndo?: boolean
   /** Called with rebuild progress (events done / total) while a projection is rebuilt. */
   onProgress?: (progress: RebuildProgress) => void
+  /** Sync with a server: `{ url, space, token }` (see SyncOptions). Turns on the undo log. */
+  sync?: SyncOptions
 }
 
 /**
@@ -48,6 +53,10 @@ export class Runtime {
   private readonly waiters: { position: number; resolve: () => void }[] = []
   private asyncTarget = 0
   private asyncRunning = false
+  private sync: SyncEngine | undefined
+  private readonly stopWatching: (() => void)[] = []
+  private readonly rejectedListeners = new Set<(r: RejectedCommand) => void>()
+  private knownRejected: Set<string> | undefined
 
   constructor(
     domain: AnyDomain,
@@ -59,10 +68,10 @@ export class Runtime {
       clientId: '',
       now: options.now ?? Date.now,
       newId: options.newId ?? (() => uuidv7()),
-      recordUndo: options.recordUndo ?? false,
+      recordUndo: options.recordUndo ?? options.sync !== undefined,
     }
     const online = typeof navigator === 'undefined' ? true : navigator.onLine
-    this.status = new StatusHub<RuntimeStatus>({ ready: false, rebuilding: null, pending: 0, online, position: 0 })
+    this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
     this.ready = this.boot()
     this.ready.catch(() => {})
   }
@@ -95,11 +104,28 @@ export class Runtime {
     }
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
     this.processed = last?.lpos ?? 0
-    const pending = await this.db.table<CommandRecord>('commands').count()
+    const pending = await this.db.table<CommandRecord>('commands').where('status').equals('pending').count()
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
       this.committed(position, results),
     )
     this.status.update({ ready: true, rebuilding: null, pending, position: this.processed })
+    if (this.options.sync) {
+      this.sync = new SyncEngine(
+        {
+          db: this.db,
+          loaded: this.loaded,
+          dbName: this.options.name ?? 'cairn',
+          clientId: this.env.clientId,
+          newId: this.env.newId,
+          now: this.env.now,
+          status: this.status,
+          afterPull: (outcome) => this.afterPull(outcome),
+        },
+        this.options.sync,
+      )
+      this.watchRejected()
+      await this.sync.start()
+    }
     if (typeof addEventListener === 'function') {
       addEventListener('online', () => this.status.update({ online: true }))
       addEventListener('offline', () => this.status.update({ online: false }))
@@ -108,8 +134,23 @@ export class Runtime {
 
   private committed(position: number, results: CommandResult[]): void {
     const appended = results.filter((r) => r.events.length > 0 && !r.duplicate).length
-    if (appended > 0) this.status.update({ pending: this.status.get().pending + appended, position })
+    if (appended > 0 && !this.sync) this.status.update({ pending: this.status.get().pending + appended })
     if (position === 0) return
+    this.status.update({ position })
+    this.sync?.poke()
+    this.advance(position)
+  }
+
+  /** After a pull: cached states may be stale (rebase), projections moved on, rejections may be new. */
+  private afterPull(outcome: PullOutcome): void {
+    this.cache.clear()
+    if (outcome.lastPosition > 0) {
+      this.status.update({ position: Math.max(this.status.get().position, outcome.lastPosition) })
+      this.advance(outcome.lastPosition)
+    }
+  }
+
+  private advance(position: number): void {
     if (this.loaded.projections.some((p) => p.mode === 'async')) {
       this.asyncTarget = Math.max(this.asyncTarget, position)
       if (!this.asyncRunning) void this.runAsyncProjections()
@@ -254,10 +295,84 @@ export class Runtime {
     return this.live.size
   }
 
+  /** Rejected commands, durable in the journal: keeps `status.rejected` current and tells listeners of new ones. */
+  private watchRejected(): void {
+    const commands = this.db.table<CommandRecord>('commands')
+    const sub = liveQuery(() => commands.where('status').equals('rejected').toArray()).subscribe({
+      next: (rows) => {
+        const list: RejectedCommand[] = rows
+          .map((c) => ({
+            commandId: c.id,
+            path: c.path,
+            input: c.input,
+            code: c.rejection?.code ?? 'REJECTED',
+            message: c.rejection?.message ?? '',
+            at: c.rejectedAt ?? c.issuedAt,
+          }))
+          .sort((a, b) => b.at - a.at)
+        const first = this.knownRejected === undefined
+        const known = this.knownRejected ?? new Set<string>()
+        this.knownRejected = new Set(list.map((r) => r.commandId))
+        this.status.update({ rejected: list })
+        if (first) return
+        for (const r of list) if (!known.has(r.commandId)) for (const l of this.rejectedListeners) l(r)
+      },
+    })
+    this.stopWatching.push(() => sub.unsubscribe())
+  }
+
+  /** Listens for commands that sync rejected (in any tab). */
+  onRejected(listener: (rejected: RejectedCommand) => void): () => void {
+    this.rejectedListeners.add(listener)
+    return () => this.rejectedListeners.delete(listener)
+  }
+
+  /** Removes a rejected command from the list (it stays in the journal, as `dismissed`). */
+  async dismissRejected(commandId: string): Promise<void> {
+    await this.ready
+    await this.db.table<CommandRecord>('commands').update(commandId, { status: 'dismissed' })
+  }
+
+  /** Pauses sync for every tab of this database (the "work offline" switch); persisted. */
+  async pauseSync(): Promise<void> {
+    await this.ready
+    await this.sync?.setPaused(true)
+  }
+
+  /** Resumes sync. */
+  async resumeSync(): Promise<void> {
+    await this.ready
+    await this.sync?.setPaused(false)
+  }
+
+  /** Runs one sync round now in this runtime (push, then pull until caught up); throws on failure. */
+  async syncNow(): Promise<void> {
+    await this.ready
+    if (!this.sync) throw new ValidationError('syncNow: this runtime has no sync configured', [])
+    await this.sync.syncOnce()
+  }
+
+  /** Subscribes to the event log and projection checkpoints (a developer tool), newest events first. */
+  subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): () => void {
+    let unsubscribe: (() => void) | undefined
+    let cancelled = false
+    void this.ready.then(() => {
+      if (cancelled) return
+      const run = () => readLog(this.db, this.loaded, options.limit ?? 100)
+      unsubscribe = this.live.subscribe(`log\u0000${options.limit ?? 100}`, run, listener as LiveListener)
+    })
+    return () => {
+      cancelled = true
+      unsubscribe?.()
+    }
+  }
+
   /** Closes the database and stops live queries. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    for (const stop of this.stopWatching) stop()
+    await this.sync?.close()
     this.live.closeAll()
     await this.ready.catch(() => {})
     this.db?.close()

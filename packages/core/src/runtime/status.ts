@@ -12,6 +12,58 @@ export interface RuntimeStatus {
   online: boolean
   /** Last local position committed. */
   position: number
+  /** True when this runtime was configured with `sync`. */
+  syncEnabled: boolean
+  /** Sync paused by the app ("work offline"); shared by every tab of the database. */
+  paused: boolean
+  /** The syncing tab reaches the server (last request or live channel succeeded). */
+  connected: boolean
+  /** This tab's worker is the one that syncs (Web Locks election). */
+  leader: boolean
+  /** A push or pull is under way. */
+  syncing: boolean
+  /** When the last successful pull finished (ms since epoch). */
+  lastSyncedAt: number | null
+  /** The server's head (`seq` of its last event) as last seen. */
+  head: number
+  /** The last sync failure; null once a sync succeeds. Offline is not an error. */
+  lastError: { code: string; message: string } | null
+  /** Commands the server's history made impossible, newest first, until dismissed. */
+  rejected: RejectedCommand[]
+}
+
+/** A command the server's history made impossible: stored durably, shown until dismissed. */
+export interface RejectedCommand {
+  commandId: string
+  path: string
+  input: unknown
+  code: string
+  message: string
+  /** When the rejection was decided (ms since epoch). */
+  at: number
+}
+
+/** The sync part of the status, as the syncing tab shares it with the others. */
+export type SharedSyncStatus = Pick<RuntimeStatus, 'connected' | 'syncing' | 'lastSyncedAt' | 'head' | 'lastError'>
+
+/** The status before anything is known. */
+export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeStatus {
+  return {
+    ready: false,
+    rebuilding: null,
+    pending: 0,
+    online,
+    position: 0,
+    syncEnabled,
+    paused: false,
+    connected: false,
+    leader: false,
+    syncing: false,
+    lastSyncedAt: null,
+    head: 0,
+    lastError: null,
+    rejected: [],
+  }
 }
 
 /** Holds the status and notifies listeners when it changes. */

@@ -15,7 +15,7 @@ export interface EventRecord {
 }
 
 /** Lifecycle of a journaled command. */
-export type CommandStatus = 'pending' | 'confirmed' | 'rejected'
+export type CommandStatus = 'pending' | 'confirmed' | 'rejected' | 'dismissed'
 
 /** A row of the `commands` table: the journal of local commands, needed to re-run them on rebase. */
 export interface CommandRecord {
@@ -31,6 +31,8 @@ export interface CommandRecord {
   issuedAt: number
   result: { version: number; events: { id: string; type: string; version: number; position: number }[] }
   rejection?: { code: string; message: string; details?: unknown } | undefined
+  /** When sync rejected it (ms since epoch). */
+  rejectedAt?: number | undefined
 }
 
 /** A row of the `checkpoints` table. */

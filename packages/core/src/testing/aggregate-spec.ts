@@ -2,7 +2,7 @@ import type { AnyAggregate } from '../domain/aggregate'
 import { commandContext, normalizeDecision, type Rejection } from '../domain/aggregate'
 import { CommandRejected, HandlerError } from '../domain/errors'
 import type { DataOf, RecordedEvent } from '../domain/events'
-import { evolve } from '../runtime/executor'
+import { evolve } from '../runtime/decide'
 import type { RuntimeAggregate } from '../runtime/loaded-domain'
 
 type EventsOf<A extends AnyAggregate> = {

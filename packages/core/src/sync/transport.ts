@@ -1,0 +1,129 @@
+import type { ErrorBody, PullResponse, PushRequest, PushResponse } from '../protocol'
+
+/** The server answered with an error status (`body` is its JSON error). */
+export class SyncHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${status} ${body.code}: ${body.message}`)
+    this.name = 'SyncHttpError'
+  }
+}
+
+/** The request did not reach the server, or its answer did not come back. */
+export class SyncNetworkError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SyncNetworkError'
+  }
+}
+
+/** Callbacks of a live channel. */
+export interface LiveHandlers {
+  /** New events were committed on the server (a poke: pull stays the truth). */
+  onEvents(head: number): void
+  /** The channel opened or broke. */
+  onConnected(connected: boolean): void
+}
+
+/**
+ * How the sync engine reaches a server. `httpTransport` speaks the HTTP protocol of `@cairn/server`;
+ * tests plug in an in-memory server, with faults injected. Methods throw `SyncHttpError` for error answers
+ * and `SyncNetworkError` (or any other error) when the network failed.
+ */
+export interface SyncTransport {
+  push(request: PushRequest): Promise<PushResponse>
+  pull(after: number, limit: number): Promise<PullResponse>
+  /** Opens a live channel from `after`; returns the function that closes it. Optional. */
+  live?: ((after: number, handlers: LiveHandlers) => () => void) | undefined
+}
+
+/** Options of {@link httpTransport}. */
+export interface HttpTransportOptions {
+  /** Base URL of the server, e.g. `https://sync.example.com` or `location.origin`. */
+  url: string
+  /** The space (shared log) to sync with: `^[A-Za-z0-9_-]{1,64}$`. */
+  space: string
+  /** A fixed bearer token. */
+  token?: string | undefined
+  /** Or a function returning a (fresh) token for each request. */
+  getToken?: (() => string | undefined | Promise<string | undefined>) | undefined
+  /** Sent as `X-Cairn-Client-Id` (the server's rate limit is per client). */
+  clientId?: string
+  /** Injectable fetch. */
+  fetch?: typeof fetch
+}
+
+async function tokenOf(options: HttpTransportOptions): Promise<string | undefined> {
+  return options.getToken ? await options.getToken() : options.token
+}
+
+/** The HTTP transport for `@cairn/server`: `POST push`, `GET pull`, Server-Sent Events for live pokes. */
+export function httpTransport(options: HttpTransportOptions): SyncTransport {
+  const base = `${options.url.replace(/\/+$/, '')}/v1/spaces/${encodeURIComponent(options.space)}`
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+
+  async function request<T>(path: string, init: RequestInit): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (init.body) headers['content-type'] = 'application/json'
+    const token = await tokenOf(options)
+    if (token) headers.authorization = `Bearer ${token}`
+    if (options.clientId) headers['x-cairn-client-id'] = options.clientId
+    let response: Response
+    try {
+      response = await doFetch(`${base}${path}`, { ...init, headers, cache: 'no-store' })
+    } catch (error) {
+      throw new SyncNetworkError(error instanceof Error ? error.message : String(error))
+    }
+    let body: unknown
+    try {
+      body = await response.json()
+    } catch {
+      if (response.ok) throw new SyncNetworkError(`invalid JSON from the server (${response.status})`)
+      body = { code: 'INTERNAL', message: `HTTP ${response.status}` }
+    }
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get('retry-after'))
+      throw new SyncHttpError(
+        response.status,
+        body as ErrorBody,
+        Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+      )
+    }
+    return body as T
+  }
+
+  return {
+    push: (req) => request<PushResponse>('/push', { method: 'POST', body: JSON.stringify(req) }),
+    pull: (after, limit) => request<PullResponse>(`/pull?after=${after}&limit=${limit}`, { method: 'GET' }),
+    live:
+      typeof EventSource === 'undefined'
+        ? undefined
+        : (after, handlers) => {
+            let closed = false
+            let source: EventSource | undefined
+            void tokenOf(options).then((token) => {
+              if (closed) return
+              const params = new URLSearchParams({ after: String(after) })
+              if (token) params.set('token', token)
+              if (options.clientId) params.set('clientId', options.clientId)
+              source = new EventSource(`${base}/live?${params}`)
+              source.addEventListener('open', () => handlers.onConnected(true))
+              source.addEventListener('error', () => handlers.onConnected(false))
+              source.addEventListener('events', (e) => {
+                try {
+                  handlers.onEvents((JSON.parse((e as MessageEvent<string>).data) as { head: number }).head)
+                } catch {
+                  handlers.onEvents(Number.NaN)
+                }
+              })
+            })
+            return () => {
+              closed = true
+              source?.close()
+            }
+          },
+  }
+}
