@@ -41,6 +41,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['packages/*/test/**/*.browser.test.{ts,tsx}'],
+          // A real sync server for the browser tests (its URL is provided as `syncUrl`).
+          globalSetup: ['packages/core/test/global-sync-server.ts'],
           browser: {
             enabled: true,
             headless: true,

@@ -4,11 +4,16 @@ import { createClient } from '../src/client/worker-client'
 import type { kanbanV2 } from './fixtures/kanban-v2'
 
 /** Starts a real module worker running the kanban domain on database `db`. */
-export function startWorker(db: string, variant?: 'v2'): Worker {
+export function startWorker(db: string, variant?: 'v2', sync?: { url: string; space: string }): Worker {
   return new Worker(new URL('./fixtures/kanban.worker.ts', import.meta.url), {
     type: 'module',
-    name: JSON.stringify({ db, variant }),
+    name: JSON.stringify({ db, variant, sync }),
   })
+}
+
+/** A client whose worker syncs with the test server. */
+export function syncedKanbanClient(db: string, sync: { url: string; space: string }): CairnClient<Kanban> {
+  return createClient<Kanban>(startWorker(db, undefined, sync))
 }
 
 export function kanbanClient(db: string): CairnClient<Kanban> {

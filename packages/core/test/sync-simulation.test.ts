@@ -9,13 +9,13 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { board, card, cards, columns, kanban, type Kanban } from '../examples/kanban'
+import { board, card, cards, columns, type Kanban, kanban } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import { defineDomain } from '../src/domain'
 import type { PushRequest } from '../src/protocol'
 import type { RejectedCommand } from '../src/runtime/status'
-import { MemorySyncServer } from '../src/testing/memory-sync-server'
 import { SyncNetworkError, type SyncTransport } from '../src/sync/transport'
+import { MemorySyncServer } from '../src/testing/memory-sync-server'
 import { freshName } from './helpers'
 
 const SEED = Number(process.env.CAIRN_SIM_SEED ?? 20261124)
@@ -41,7 +41,11 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('move' as const), card: fc.nat(5), column: fc.nat(2) }),
   fc.record({ kind: fc.constant('rename' as const), card: fc.nat(5), title: fc.constantFrom('a', 'b', 'c') }),
   fc.record({ kind: fc.constant('archive' as const), card: fc.nat(5) }),
-  fc.record({ kind: fc.constant('limit' as const), column: fc.nat(2), limit: fc.option(fc.integer({ min: 1, max: 2 })) }),
+  fc.record({
+    kind: fc.constant('limit' as const),
+    column: fc.nat(2),
+    limit: fc.option(fc.integer({ min: 1, max: 2 })),
+  }),
 )
 const faultArb = fc.constantFrom<Fault>('none', 'none', 'lose-request', 'lose-response', 'duplicate', 'break-pull')
 
@@ -50,9 +54,30 @@ const scenarioArb = fc.integer({ min: 3, max: 5 }).chain((clients) =>
     clients: fc.constant(clients),
     steps: fc.array(
       fc.oneof(
-        { weight: 5, arbitrary: fc.record({ kind: fc.constant('command' as const), client: fc.nat(clients - 1), command: commandArb }) },
-        { weight: 3, arbitrary: fc.record({ kind: fc.constant('sync' as const), client: fc.nat(clients - 1), faults: fc.array(faultArb, { maxLength: 4 }) }) },
-        { weight: 1, arbitrary: fc.record({ kind: fc.constant('offline' as const), client: fc.nat(clients - 1), offline: fc.boolean() }) },
+        {
+          weight: 5,
+          arbitrary: fc.record({
+            kind: fc.constant('command' as const),
+            client: fc.nat(clients - 1),
+            command: commandArb,
+          }),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant('sync' as const),
+            client: fc.nat(clients - 1),
+            faults: fc.array(faultArb, { maxLength: 4 }),
+          }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            kind: fc.constant('offline' as const),
+            client: fc.nat(clients - 1),
+            offline: fc.boolean(),
+          }),
+        },
       ),
       { minLength: 4, maxLength: 24 },
     ),
@@ -92,7 +117,10 @@ function toCommand(c: Command): { path: Parameters<LocalClient<Kanban>['execute'
   const cardId = `card${c.kind === 'limit' ? 0 : c.card}`
   switch (c.kind) {
     case 'add':
-      return { path: 'board.addCard', request: { id: 'b', input: { cardId, title: cardId, column: COLUMNS[c.column] } } as never }
+      return {
+        path: 'board.addCard',
+        request: { id: 'b', input: { cardId, title: cardId, column: COLUMNS[c.column] } } as never,
+      }
     case 'move':
       return { path: 'board.moveCard', request: { id: 'b', input: { cardId, to: COLUMNS[c.column] } } as never }
     case 'rename':
@@ -100,7 +128,10 @@ function toCommand(c: Command): { path: Parameters<LocalClient<Kanban>['execute'
     case 'archive':
       return { path: 'board.archiveCard', request: { id: 'b', input: { cardId } } as never }
     case 'limit':
-      return { path: 'board.setWipLimit', request: { id: 'b', input: { column: COLUMNS[c.column], wipLimit: c.limit } } as never }
+      return {
+        path: 'board.setWipLimit',
+        request: { id: 'b', input: { column: COLUMNS[c.column], wipLimit: c.limit } } as never,
+      }
   }
 }
 
@@ -130,7 +161,14 @@ async function runScenario(scenario: { clients: number; steps: Step[] }) {
   try {
     await clients[0]?.execute('board.create', {
       id: 'b',
-      input: { title: 'B', columns: [{ id: 'todo', title: 'To do' }, { id: 'doing', title: 'Doing', wipLimit: 1 }, { id: 'done', title: 'Done' }] },
+      input: {
+        title: 'B',
+        columns: [
+          { id: 'todo', title: 'To do' },
+          { id: 'doing', title: 'Doing', wipLimit: 1 },
+          { id: 'done', title: 'Done' },
+        ],
+      },
     })
     for (const c of clients) await c.syncNow()
     for (const c of clients) await c.syncNow()
@@ -160,7 +198,10 @@ async function runScenario(scenario: { clients: number; steps: Step[] }) {
       const quiet = await Promise.all(
         clients.map(async (c) => {
           const db = c.runtime.database
-          const pending = await db.table('events').filter((e) => e.gpos === undefined).count()
+          const pending = await db
+            .table('events')
+            .filter((e) => e.gpos === undefined)
+            .count()
           const cursor = (await db.table('meta').get('cursor'))?.value ?? 0
           return pending === 0 && cursor === server.head
         }),
@@ -174,7 +215,10 @@ async function runScenario(scenario: { clients: number; steps: Step[] }) {
     const expected = await readModelsOfRebuild(server)
     for (const [i, c] of clients.entries()) {
       const events = await c.runtime.database.table('events').toArray()
-      expect(events.filter((e) => e.gpos === undefined), `client ${i} still has pending events`).toEqual([])
+      expect(
+        events.filter((e) => e.gpos === undefined),
+        `client ${i} still has pending events`,
+      ).toEqual([])
       const log = [...events].sort((a, b) => a.gpos - b.gpos).map((e) => e.id)
       expect(log, `client ${i} log`).toEqual(serverIds)
       expect(await readModels(c), `client ${i} read models`).toEqual(expected)
@@ -200,7 +244,10 @@ async function runScenario(scenario: { clients: number; steps: Step[] }) {
 
 /** Read models of a fresh client that only pulls the server's log (no pending, no rollback). */
 async function readModelsOfRebuild(server: MemorySyncServer) {
-  const fresh = createLocalClient(kanban, { name: freshName('oracle'), sync: { transport: server.transport(), autoStart: false } })
+  const fresh = createLocalClient(kanban, {
+    name: freshName('oracle'),
+    sync: { transport: server.transport(), autoStart: false },
+  })
   try {
     await fresh.syncNow()
     return await readModels(fresh)
