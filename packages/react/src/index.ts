@@ -15,7 +15,6 @@ export type * from './register'
 export {
   connectSyncStatus,
   createSyncStatusStore,
-  type SyncFields,
   type SyncStatus,
   type SyncStatusStore,
 } from './sync-status'
