@@ -24,6 +24,7 @@ function initialStatus(): SyncStatus {
     head: 0,
     lastError: null,
     rejected: [],
+    unknownEventTypes: [],
   }
 }
 

@@ -48,7 +48,35 @@ export function event(
 ): EventDefinition {
   const version = options.version ?? 1
   if (!Number.isInteger(version) || version < 1) throw new TypeError(`event version must be an integer >= 1`)
+  for (let v = 1; v < version; v++) {
+    if (typeof options.upcast?.[v] !== 'function') {
+      throw new TypeError(
+        `event at version ${version} needs an upcaster for version ${v} (upcast: { ${v}: (data) => ... })`,
+      )
+    }
+  }
   return { version, schema: options.schema, upcast: options.upcast }
+}
+
+/**
+ * Brings stored data written at `fromVersion` up to the definition's current version through its upcaster chain
+ * (v1 → v2 → … → current). Returns undefined when the data is newer than the code knows (a newer app version
+ * wrote it): such events are kept as they are.
+ */
+export function upcast(
+  definition: EventDefinition,
+  data: Record<string, unknown>,
+  fromVersion: number,
+): Record<string, unknown> | undefined {
+  if (fromVersion === definition.version) return data
+  if (fromVersion > definition.version) return undefined
+  let current = data
+  for (let v = Math.max(1, fromVersion); v < definition.version; v++) {
+    const step = definition.upcast?.[v]
+    if (!step) return undefined
+    current = step(current)
+  }
+  return current
 }
 
 /** Groups event definitions; returns them unchanged with their types intact. */

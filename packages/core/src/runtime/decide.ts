@@ -73,7 +73,7 @@ export async function loadStream(
     .between([stream, Dexie.minKey], [stream, Dexie.maxKey])
     .toArray()
   let state = aggregate.initialState()
-  for (const record of records) state = evolve(aggregate, state, toRecorded(record))
+  for (const record of records) state = evolve(aggregate, state, toRecorded(record, aggregate.events))
   const head = records[records.length - 1]
   return { state, version: head?.version ?? 0, headId: head?.id }
 }

@@ -1,6 +1,6 @@
 import type { Dexie } from 'dexie'
 import type { CheckpointRecord, EventRecord } from '../store/records'
-import type { RuntimeProjection } from './loaded-domain'
+import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
 import { applyEvent, WriteSink } from './projector'
 import { toRecorded } from './recorded'
@@ -22,6 +22,7 @@ const CHUNK = 2000
  */
 export async function catchUp(
   db: Dexie,
+  loaded: LoadedDomain,
   projection: RuntimeProjection,
   onProgress?: (progress: RebuildProgress) => void,
 ): Promise<number> {
@@ -67,7 +68,8 @@ export async function catchUp(
       const writes = new WriteSink()
       for (const record of chunk) {
         if (!sources.has(parseStream(record.stream).aggregate)) continue
-        await applyEvent(tx, [projection], toRecorded(record), { recordUndo: false, writes })
+        const events = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
+        await applyEvent(tx, [projection], toRecorded(record, events), { recordUndo: false, writes })
       }
       const last = chunk[chunk.length - 1]?.lpos ?? position
       await tx

@@ -97,7 +97,7 @@ export class Runtime {
       return id
     })
     for (const p of this.loaded.projections) {
-      await catchUp(this.db, p, (progress) => {
+      await catchUp(this.db, this.loaded, p, (progress) => {
         this.status.update({ rebuilding: progress })
         this.options.onProgress?.(progress)
       })
@@ -144,6 +144,9 @@ export class Runtime {
   /** After a pull: cached states may be stale (rebase), projections moved on, rejections may be new. */
   private afterPull(outcome: PullOutcome): void {
     this.cache.clear()
+    const known = this.status.get().unknownEventTypes
+    const unknown = outcome.unknownTypes.filter((t, i, all) => !known.includes(t) && all.indexOf(t) === i)
+    if (unknown.length > 0) this.status.update({ unknownEventTypes: [...known, ...unknown] })
     if (outcome.lastPosition > 0) {
       this.status.update({ position: Math.max(this.status.get().position, outcome.lastPosition) })
       this.advance(outcome.lastPosition)
@@ -166,7 +169,7 @@ export class Runtime {
       while (this.asyncTarget > this.processed && !this.closed) {
         const target = this.asyncTarget
         for (const p of this.loaded.projections) {
-          if (p.mode === 'async' && !this.closed) await catchUp(this.db, p).catch(() => {})
+          if (p.mode === 'async' && !this.closed) await catchUp(this.db, this.loaded, p).catch(() => {})
         }
         this.markProcessed(target)
       }

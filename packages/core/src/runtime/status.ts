@@ -30,6 +30,11 @@ export interface RuntimeStatus {
   lastError: { code: string; message: string } | null
   /** Commands the server's history made impossible, newest first, until dismissed. */
   rejected: RejectedCommand[]
+  /**
+   * `aggregate.Type` of synced events this code does not know (written by a newer app version on another
+   * device). They are kept and synced, never dropped; handlers ignore them until the app is updated.
+   */
+  unknownEventTypes: string[]
 }
 
 /** A command the server's history made impossible: stored durably, shown until dismissed. */
@@ -63,6 +68,7 @@ export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeSta
     head: 0,
     lastError: null,
     rejected: [],
+    unknownEventTypes: [],
   }
 }
 

@@ -5,7 +5,7 @@ import { decide, eventRecords, loadStream } from '../runtime/decide'
 import type { LoadedDomain, RuntimeAggregate } from '../runtime/loaded-domain'
 import { parseStream } from '../runtime/loaded-domain'
 import { applyEvent, WriteSink } from '../runtime/projector'
-import { toRecorded } from '../runtime/recorded'
+import { isUnknownEvent, toRecorded } from '../runtime/recorded'
 import type { RejectedCommand } from '../runtime/status'
 import type { CheckpointRecord, CommandRecord, EventRecord, UndoRecord } from '../store/records'
 
@@ -20,6 +20,8 @@ export interface PullOutcome {
   rejected: RejectedCommand[]
   /** Highest local position written. */
   lastPosition: number
+  /** `aggregate.Type` of pulled events this code does not know (written by a newer app version): kept and synced. */
+  unknownTypes: string[]
 }
 
 interface Deps {
@@ -69,6 +71,7 @@ export async function applyPull(
       rebasedCommands: [],
       rejected: [],
       lastPosition: 0,
+      unknownTypes: [],
     }
 
     const pendingCommands = await commands.where('status').equals('pending').toArray()
@@ -121,7 +124,11 @@ export async function applyPull(
       for (const e of rest) {
         const record = { ...toRecord(e), lpos: next++ }
         writes.track(() => events.add(record))
-        const recorded = toRecorded(record)
+        const definitions = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
+        if (isUnknownEvent(record, definitions)) {
+          outcome.unknownTypes.push(`${parseStream(record.stream).aggregate}.${record.type}`)
+        }
+        const recorded = toRecorded(record, definitions)
         await applyEvent(tx, inlineOf(loaded, record.stream), recorded, { recordUndo: false, writes })
         if (ownIds.has(e.id)) confirmedIds.add(e.id)
         else dirty.set(e.stream, [...(dirty.get(e.stream) ?? []), recorded])
@@ -146,7 +153,10 @@ export async function applyPull(
           for (const e of remaining) {
             const record = { ...e, lpos: next++ }
             writes.track(() => events.add(record))
-            await applyEvent(tx, inlineOf(loaded, record.stream), toRecorded(record), { recordUndo: true, writes })
+            await applyEvent(tx, inlineOf(loaded, record.stream), toRecorded(record, aggregate?.events), {
+              recordUndo: true,
+              writes,
+            })
             outcome.lastPosition = record.lpos
           }
           continue
@@ -189,7 +199,10 @@ export async function applyPull(
         for (const record of records) {
           record.lpos = next++
           writes.track(() => events.add(record))
-          await applyEvent(tx, inlineOf(loaded, record.stream), toRecorded(record), { recordUndo: true, writes })
+          await applyEvent(tx, inlineOf(loaded, record.stream), toRecorded(record, aggregate?.events), {
+            recordUndo: true,
+            writes,
+          })
           outcome.lastPosition = record.lpos
         }
         const version = current.version + records.length
