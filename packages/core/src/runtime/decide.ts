@@ -2,7 +2,7 @@ import { Dexie, type Table } from 'dexie'
 import { commandContext, normalizeDecision, type PendingEvent } from '../domain/aggregate'
 import { type CairnError, CommandRejected, HandlerError, StorageError, ValidationError } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
-import type { EventRecord } from '../store/records'
+import type { EventRecord, SnapshotRecord } from '../store/records'
 import type { RuntimeAggregate } from './loaded-domain'
 import { toRecorded } from './recorded'
 
@@ -62,20 +62,41 @@ export function evolve(aggregate: RuntimeAggregate, state: unknown, event: Recor
   }
 }
 
-/** Loads a stream's state from the log (inside the caller's transaction when `events` is transaction-bound). */
+/**
+ * Loads a stream's state (inside the caller's transaction when the tables are transaction-bound): from the
+ * aggregate's snapshot when there is a usable one — same snapshot version as the code, and the event it was
+ * taken at still in the log (a rebase may have replaced it) — plus the tail; else from the whole stream.
+ */
 export async function loadStream(
   events: Table<EventRecord>,
   aggregate: RuntimeAggregate,
   stream: string,
+  snapshots?: Table<SnapshotRecord>,
 ): Promise<{ state: unknown; version: number; headId: string | undefined }> {
-  const records = await events
-    .where('[stream+version]')
-    .between([stream, Dexie.minKey], [stream, Dexie.maxKey])
-    .toArray()
+  const range = (from: number) =>
+    events.where('[stream+version]').between([stream, from], [stream, Dexie.maxKey]).toArray()
+  const config = aggregate.snapshot
+  const snapshot = config && snapshots ? await snapshots.get(stream) : undefined
+  if (snapshot && config && snapshot.snapshotVersion === config.version) {
+    const tail = await range(snapshot.version)
+    if (tail[0]?.id === snapshot.headId) {
+      let state = snapshot.state
+      for (const record of tail.slice(1)) state = evolve(aggregate, state, toRecorded(record, aggregate.events))
+      const head = tail[tail.length - 1] as EventRecord
+      return { state, version: head.version, headId: head.id }
+    }
+  }
+  const records = await range(Dexie.minKey as unknown as number)
   let state = aggregate.initialState()
   for (const record of records) state = evolve(aggregate, state, toRecorded(record, aggregate.events))
   const head = records[records.length - 1]
   return { state, version: head?.version ?? 0, headId: head?.id }
+}
+
+/** The snapshot to write after a command took a stream from `before` to `after`, if a multiple of `every` was crossed. */
+export function snapshotDue(aggregate: RuntimeAggregate, before: number, after: number): boolean {
+  const every = aggregate.snapshot?.every
+  return every !== undefined && every > 0 && Math.floor(before / every) < Math.floor(after / every)
 }
 
 function validateEvents(aggregate: RuntimeAggregate, pending: PendingEvent[]): CairnError | undefined {

@@ -1,8 +1,8 @@
 import { Dexie, type Table, type Transaction } from 'dexie'
 import { type CairnError, CommandRejected, ConcurrencyError, HandlerError } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
-import type { CommandRecord, EventRecord } from '../store/records'
-import { decide, eventRecords, evolve, loadStream } from './decide'
+import type { CommandRecord, EventRecord, SnapshotRecord } from '../store/records'
+import { decide, eventRecords, evolve, loadStream, snapshotDue } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { applyEvent, inlineProjectionsFor, WriteSink } from './projector'
 import { toRecorded } from './recorded'
@@ -227,7 +227,7 @@ export class Executor {
     if (!head) return { state: aggregate.initialState(), version: 0, headId: undefined }
     const cached = this.cache.get(stream)
     if (cached && cached.headId === head.id) return cached
-    const loaded = await loadStream(events, aggregate, stream)
+    const loaded = await loadStream(events, aggregate, stream, batch.tx.table<SnapshotRecord>('snapshots'))
     this.cache.set(stream, loaded)
     return loaded
   }
@@ -298,6 +298,16 @@ export class Executor {
       recorded.push(event)
     }
     const version = current.version + pending.length
+    if (snapshotDue(aggregate, current.version, version) && aggregate.snapshot) {
+      const snapshot: SnapshotRecord = {
+        stream,
+        version,
+        headId: headId as string,
+        snapshotVersion: aggregate.snapshot.version,
+        state,
+      }
+      writes.track(() => batch.tx.table<SnapshotRecord>('snapshots').put(snapshot))
+    }
     const result: CommandResult = {
       commandId: job.commandId,
       stream,

@@ -59,7 +59,15 @@ export async function applyPull(
   acceptedIds: ReadonlySet<string> = new Set(),
 ): Promise<PullOutcome> {
   const { db, loaded } = deps
-  const tables = ['events', 'commands', 'undo', 'checkpoints', 'meta', ...loaded.projections.map((p) => p.tableName)]
+  const tables = [
+    'events',
+    'commands',
+    'undo',
+    'checkpoints',
+    'meta',
+    'snapshots',
+    ...loaded.projections.map((p) => p.tableName),
+  ]
   return db.transaction('rw', tables, async (tx) => {
     const events = tx.table<EventRecord>('events')
     const commands = tx.table<CommandRecord>('commands')
@@ -163,7 +171,7 @@ export async function applyPull(
         }
         // Someone else changed this stream (or an earlier pending command on it was re-run): decide again.
         const policy = resolvePolicy(aggregate, c, theirs)
-        const current = await loadStream(events, aggregate, c.stream)
+        const current = await loadStream(events, aggregate, c.stream, tx.table('snapshots'))
         const decided =
           policy === 'reject'
             ? {
