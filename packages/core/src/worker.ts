@@ -26,6 +26,7 @@ export interface WorkerApi {
   whenProcessed(position: number): Promise<void>
   pauseSync(): Promise<void>
   resumeSync(): Promise<void>
+  pokeSync(): void
   syncNow(): Promise<Envelope<void>>
   dismissRejected(commandId: string): Promise<void>
   onRejected(listener: (rejected: RejectedCommand) => void): number
@@ -89,6 +90,7 @@ export function workerApi(runtime: Runtime): WorkerApi {
     whenProcessed: (position) => runtime.whenProcessed(position),
     pauseSync: () => runtime.pauseSync(),
     resumeSync: () => runtime.resumeSync(),
+    pokeSync: () => runtime.pokeSync(),
     syncNow: () => envelope(() => runtime.syncNow()),
     dismissRejected: (commandId) => runtime.dismissRejected(commandId),
     onRejected: (listener) =>

@@ -34,6 +34,12 @@ function mapPostError(error: unknown): unknown {
 export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): CairnClient<D> {
   const api = Comlink.wrap<WorkerApi>(worker)
   let closed = false
+  // A dedicated worker does not always receive `online` events; forward the page's.
+  const onOnline = () => void api.pokeSync()
+  if (typeof addEventListener === 'function') {
+    addEventListener('online', onOnline)
+    addEventListener('offline', onOnline)
+  }
   const call = async <T>(fn: () => Promise<Envelope<T>>): Promise<T> => {
     if (closed) throw new ClosedError()
     let result: Envelope<T>
@@ -113,6 +119,10 @@ export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): Cai
     whenProcessed: (position: number) => api.whenProcessed(position),
     async close() {
       if (closed) return
+      if (typeof removeEventListener === 'function') {
+        removeEventListener('online', onOnline)
+        removeEventListener('offline', onOnline)
+      }
       await api.close()
       closed = true
       api[Comlink.releaseProxy]()

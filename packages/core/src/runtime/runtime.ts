@@ -348,6 +348,12 @@ export class Runtime {
     await this.sync?.setPaused(false)
   }
 
+  /** Re-reads `navigator.onLine` and wakes the sync loop (the page forwards its online / offline events). */
+  pokeSync(): void {
+    if (typeof navigator !== 'undefined') this.status.update({ online: navigator.onLine })
+    this.sync?.poke()
+  }
+
   /** Runs one sync round now in this runtime (push, then pull until caught up); throws on failure. */
   async syncNow(): Promise<void> {
     await this.ready

@@ -195,10 +195,12 @@ export class SyncEngine {
     this.running = true
     let attempt = 0
     while (!this.closed) {
+      this.status.update({ online: this.online() })
       if (this.stopped || this.paused || !this.online()) {
         this.stopLive()
         this.share({ connected: false, syncing: false })
-        await this.wake.wait(this.options.heartbeatMs ?? 30_000)
+        // Workers do not always get an `online` event (the page forwards its own): re-check each second.
+        await this.wake.wait(this.online() ? (this.options.heartbeatMs ?? 30_000) : 1000)
         continue
       }
       try {
@@ -206,8 +208,9 @@ export class SyncEngine {
         attempt = 0
         this.startLive()
       } catch (error) {
-        attempt += 1
         if (this.closed) break
+        if (!this.online()) continue
+        attempt += 1
         await this.wake.wait(this.retryDelay(error, attempt))
         continue
       }

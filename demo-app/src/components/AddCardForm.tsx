@@ -1,0 +1,30 @@
+import { type FormEvent, useState } from 'react'
+import { useBoardCommand } from '../hooks/use-board-command'
+
+export function AddCardForm({ board, column }: { board: string; column: string }) {
+  const addCard = useBoardCommand('board.addCard')
+  const [title, setTitle] = useState('')
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    const text = title.trim()
+    if (text === '') return
+    addCard({ id: board, input: { cardId: crypto.randomUUID(), title: text, column } })
+    setTitle('')
+  }
+
+  return (
+    <form className="add-card" onSubmit={submit}>
+      <input
+        data-testid={`add-card-input-${column}`}
+        aria-label={`New card in ${column}`}
+        placeholder="Add a card…"
+        value={title}
+        onChange={(e) => setTitle(e.target.value)}
+      />
+      <button type="submit" data-testid={`add-card-submit-${column}`} disabled={title.trim() === ''}>
+        Add
+      </button>
+    </form>
+  )
+}

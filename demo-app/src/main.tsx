@@ -1,0 +1,34 @@
+import { createClient } from '@cairn/core'
+import type { Kanban } from '@cairn/core/examples/kanban'
+import { CairnProvider } from '@cairn/react'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App } from './components/App'
+import { readConfig, workerConfig } from './config'
+import { registerServiceWorker } from './register-sw'
+import './styles.css'
+
+const url = new URL(window.location.href)
+const config = readConfig(url)
+if (url.searchParams.has('token')) {
+  // Remembered per board in localStorage: keep it out of the address bar, the history and shared links.
+  url.searchParams.delete('token')
+  window.history.replaceState(null, '', url)
+}
+
+const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+  type: 'module',
+  name: JSON.stringify(workerConfig(config, window.location.origin)),
+})
+const cairn = createClient<Kanban>(worker)
+document.title = `${config.board} · Cairn kanban`
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <CairnProvider client={cairn}>
+      <App board={config.board} />
+    </CairnProvider>
+  </StrictMode>,
+)
+
+if (import.meta.env.PROD) registerServiceWorker()

@@ -1,0 +1,8 @@
+import type { Kanban } from '@cairn/core/examples/kanban'
+
+// Types every @cairn/react hook by path: useQuery('columns.onBoard', ...), useCommand('board.moveCard'), ...
+declare module '@cairn/react' {
+  interface Register {
+    domain: Kanban
+  }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** `npm run dev`: the sync server (port 8787, SQLite in ./data) and the demo app's Vite dev server with hot reload. */
+import { spawn } from 'node:child_process'
+
+const children = [
+  spawn('npx', ['cairn-server', '--port', '8787', '--db', './data/cairn.db'], { stdio: 'inherit' }),
+  spawn('npm', ['run', 'dev', '-w', 'demo-app'], { stdio: 'inherit' }),
+]
+const stop = () => {
+  for (const child of children) child.kill('SIGTERM')
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
+for (const child of children) child.on('exit', stop)
