@@ -25,6 +25,7 @@ function initialStatus(): SyncStatus {
     lastError: null,
     rejected: [],
     unknownEventTypes: [],
+    reactors: {},
   }
 }
 

@@ -1,5 +1,6 @@
 import type { AnyAggregate, InputOf, RejectionCodeOf } from './aggregate'
 import type { AnyProjection } from './projection'
+import type { Reactor } from './reactor'
 
 /** A whole domain: aggregates and projections by name. */
 export interface Domain<
@@ -8,6 +9,8 @@ export interface Domain<
 > {
   readonly aggregates: A
   readonly projections: P
+  /** Reactors and process managers, run in the worker after commit. */
+  readonly reactors: Readonly<Record<string, Reactor>>
 }
 
 /** Any domain, for code that does not care about its types. */
@@ -20,7 +23,7 @@ export type AnyDomain = Domain<Record<string, AnyAggregate>, Record<string, AnyP
 export function defineDomain<
   const A extends Record<string, AnyAggregate>,
   const P extends Record<string, AnyProjection> = Record<never, never>,
->(domain: { aggregates: A; projections?: P }): Domain<A, P> {
+>(domain: { aggregates: A; projections?: P; reactors?: Readonly<Record<string, Reactor>> }): Domain<A, P> {
   for (const [key, agg] of Object.entries(domain.aggregates)) {
     if (key !== agg.name) throw new TypeError(`aggregate '${agg.name}' is registered under the key '${key}'`)
   }
@@ -33,7 +36,11 @@ export function defineDomain<
       }
     }
   }
-  return { aggregates: domain.aggregates, projections }
+  const reactors = domain.reactors ?? {}
+  for (const [key, r] of Object.entries(reactors)) {
+    if (key !== r.name) throw new TypeError(`reactor '${r.name}' is registered under the key '${key}'`)
+  }
+  return { aggregates: domain.aggregates, projections, reactors }
 }
 
 type AggregatesOf<D> = D extends Domain<infer A, Record<string, AnyProjection>> ? A : never

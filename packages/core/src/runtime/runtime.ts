@@ -12,6 +12,7 @@ import { type FindOptions, find } from './find'
 import { type LiveListener, LiveQueries } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
 import { type LogSnapshot, readLog } from './log'
+import { ReactorRunner } from './reactors'
 import { catchUp, type RebuildProgress } from './rebuild'
 import { StateCache } from './state-cache'
 import { initialStatus, type RejectedCommand, type RuntimeStatus, StatusHub } from './status'
@@ -54,6 +55,8 @@ export class Runtime {
   private asyncTarget = 0
   private asyncRunning = false
   private sync: SyncEngine | undefined
+  private reactors: ReactorRunner | undefined
+  private releaseReactorLock: (() => void) | undefined
   private readonly stopWatching: (() => void)[] = []
   private readonly rejectedListeners = new Set<(r: RejectedCommand) => void>()
   private knownRejected: Set<string> | undefined
@@ -109,6 +112,7 @@ export class Runtime {
       this.committed(position, results),
     )
     this.status.update({ ready: true, rebuilding: null, pending, position: this.processed })
+    this.startReactors()
     if (this.options.sync) {
       this.sync = new SyncEngine(
         {
@@ -132,6 +136,37 @@ export class Runtime {
     }
   }
 
+  /** Reactors run in one tab per database (Web Locks), or in every tab where locks are missing. */
+  private startReactors(): void {
+    const reactors = Object.values(this.loaded.domain.reactors ?? {})
+    if (reactors.length === 0) return
+    const runner = new ReactorRunner(
+      {
+        db: this.db,
+        loaded: this.loaded,
+        clientId: () => this.env.clientId,
+        execute: (path, request) => this.execute(path, request),
+        status: this.status,
+        isClosed: () => this.closed,
+      },
+      reactors,
+    )
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+    if (!locks) {
+      this.reactors = runner
+      runner.schedule()
+      return
+    }
+    void locks.request(`cairn-reactors:${this.options.name ?? 'cairn'}`, () => {
+      if (this.closed) return undefined
+      this.reactors = runner
+      runner.schedule()
+      return new Promise<void>((release) => {
+        this.releaseReactorLock = release
+      })
+    })
+  }
+
   private committed(position: number, results: CommandResult[]): void {
     const appended = results.filter((r) => r.events.length > 0 && !r.duplicate).length
     if (appended > 0 && !this.sync) this.status.update({ pending: this.status.get().pending + appended })
@@ -139,6 +174,7 @@ export class Runtime {
     this.status.update({ position })
     this.sync?.poke()
     this.advance(position)
+    this.reactors?.schedule()
   }
 
   /** After a pull: cached states may be stale (rebase), projections moved on, rejections may be new. */
@@ -151,6 +187,7 @@ export class Runtime {
       this.status.update({ position: Math.max(this.status.get().position, outcome.lastPosition) })
       this.advance(outcome.lastPosition)
     }
+    this.reactors?.schedule()
   }
 
   private advance(position: number): void {
@@ -381,6 +418,7 @@ export class Runtime {
     if (this.closed) return
     this.closed = true
     for (const stop of this.stopWatching) stop()
+    this.releaseReactorLock?.()
     await this.sync?.close()
     this.live.closeAll()
     await this.ready.catch(() => {})

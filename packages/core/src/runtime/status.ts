@@ -35,6 +35,19 @@ export interface RuntimeStatus {
    * device). They are kept and synced, never dropped; handlers ignore them until the app is updated.
    */
   unknownEventTypes: string[]
+  /** Each reactor / process manager: how far it got, and whether it is stopped by an error. */
+  reactors: Record<string, ReactorStatus>
+}
+
+/** The state of one reactor. */
+export interface ReactorStatus {
+  /** `running` (caught up or working), `retrying` after an error, `stopped` by an error (`onError: 'stop'`). */
+  state: 'running' | 'retrying' | 'stopped'
+  /** Checkpoint: local position, or server seq for `confirmed` reactors. */
+  position: number
+  lastError: { message: string; eventId: string; type: string } | null
+  /** Events skipped after an error (`onError: 'skip'`). */
+  skipped: number
 }
 
 /** A command the server's history made impossible: stored durably, shown until dismissed. */
@@ -69,6 +82,7 @@ export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeSta
     lastError: null,
     rejected: [],
     unknownEventTypes: [],
+    reactors: {},
   }
 }
 

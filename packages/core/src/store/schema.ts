@@ -9,6 +9,8 @@ export const SYSTEM_TABLES = {
   checkpoints: 'projection',
   snapshots: 'stream',
   meta: 'key',
+  reactions: '[reactor+event]',
+  processes: 'key',
 } as const
 
 /** Small stable string hash (FNV-1a, 32 bit, base 36). */

@@ -1,0 +1,178 @@
+import type { Dexie } from 'dexie'
+import { HandlerError } from '../domain/errors'
+import type { RecordedEvent } from '../domain/events'
+import type { IssuedCommand, Reactor, ReactorContext } from '../domain/reactor'
+import type { CheckpointRecord, EventRecord } from '../store/records'
+import { backoffDelay } from '../sync/signal'
+import type { CommandRequest, CommandResult } from './executor'
+import { type LoadedDomain, parseStream } from './loaded-domain'
+import { toRecorded } from './recorded'
+import type { ReactorStatus, RuntimeStatus, StatusHub } from './status'
+
+interface Host {
+  db: Dexie
+  loaded: LoadedDomain
+  clientId: () => string
+  execute(path: string, request: CommandRequest): Promise<CommandResult>
+  status: StatusHub<RuntimeStatus>
+  isClosed(): boolean
+}
+
+const BATCH = 200
+
+/**
+ * Runs reactors and process managers after commit: each keeps a checkpoint (local position, or server seq for
+ * `confirmed` ones) and a record of the events it handled, so a rebase that re-adds pending events, a
+ * confirmation from the server or a projection rebuild never re-triggers it. At least once: commands it issues
+ * get ids derived from the causing event, so a re-delivery never executes one twice. By default a reactor only
+ * reacts to events this client produced (every device runs the same code: the device that acted reacts).
+ */
+export class ReactorRunner {
+  private running = false
+  private again = false
+  private readonly stopped = new Set<string>()
+
+  constructor(
+    private readonly host: Host,
+    private readonly reactors: readonly Reactor[],
+  ) {
+    const initial: Record<string, ReactorStatus> = {}
+    for (const r of reactors) initial[r.name] = { state: 'running', position: 0, lastError: null, skipped: 0 }
+    if (reactors.length > 0) host.status.update({ reactors: initial })
+  }
+
+  /** Runs every reactor until caught up; calls during a run are coalesced into one more round. */
+  schedule(): void {
+    if (this.reactors.length === 0) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = true
+    void (async () => {
+      try {
+        do {
+          this.again = false
+          for (const r of this.reactors) {
+            if (this.host.isClosed()) return
+            if (this.stopped.has(r.name)) continue
+            try {
+              await this.catchUp(r)
+            } catch (error) {
+              if (this.host.isClosed()) return
+              // Storage failed under the reactor: report it; the next commit schedules another attempt.
+              const message = error instanceof Error ? error.message : String(error)
+              this.report(r.name, { state: 'retrying', lastError: { message, eventId: '', type: '' } })
+            }
+          }
+        } while (this.again && !this.host.isClosed())
+      } finally {
+        this.running = false
+      }
+    })()
+  }
+
+  private report(name: string, patch: Partial<ReactorStatus>): void {
+    const all = this.host.status.get().reactors
+    const current = all[name] ?? { state: 'running', position: 0, lastError: null, skipped: 0 }
+    this.host.status.update({ reactors: { ...all, [name]: { ...current, ...patch } } })
+  }
+
+  private async catchUp(reactor: Reactor): Promise<void> {
+    const { db } = this.host
+    const key = `reactor:${reactor.name}`
+    const index = reactor.confirmed ? 'gpos' : 'lpos'
+    const checkpoints = db.table<CheckpointRecord>('checkpoints')
+    const events = db.table<EventRecord>('events')
+    let checkpoint = await checkpoints.get(key)
+    if (!checkpoint) {
+      const last = reactor.startAt === 'end' ? ((await events.orderBy(index).lastKey()) as number | undefined) : 0
+      checkpoint = { projection: key, table: key, position: last ?? 0, state: 'ready' }
+      await checkpoints.put(checkpoint)
+    }
+    let position = checkpoint.position
+    this.report(reactor.name, { position })
+    for (;;) {
+      const batch = await events.where(index).above(position).limit(BATCH).toArray()
+      if (batch.length === 0) return
+      for (const record of batch) {
+        if (this.host.isClosed()) return
+        const next = (reactor.confirmed ? record.gpos : record.lpos) as number
+        const handled = await this.handle(reactor, record)
+        if (handled === 'stop') return
+        position = next
+        await db.transaction('rw', ['checkpoints', 'reactions'], async (tx) => {
+          if (handled === 'done') await tx.table('reactions').put({ reactor: reactor.name, event: record.id })
+          await tx.table('checkpoints').put({ projection: key, table: key, position, state: 'ready' })
+        })
+        this.report(reactor.name, { position })
+      }
+    }
+  }
+
+  /** Runs the handler for one event: 'done', 'skipped' (not for this reactor, or skipped after an error), or 'stop'. */
+  private async handle(reactor: Reactor, record: EventRecord): Promise<'done' | 'skipped' | 'stop'> {
+    const aggregate = this.host.loaded.aggregates.get(parseStream(record.stream).aggregate)
+    const qualified = `${parseStream(record.stream).aggregate}.${record.type}`
+    const handler = reactor.on[qualified]
+    if (!handler || record.meta?.clientId !== this.host.clientId()) return 'skipped'
+    if (await this.host.db.table('reactions').get([reactor.name, record.id])) return 'skipped'
+    const event = toRecorded(record, aggregate?.events)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (reactor.process) await this.runProcess(reactor, event)
+        else await handler(event, this.context(reactor, event))
+        if (attempt > 1) this.report(reactor.name, { state: 'running' })
+        return 'done'
+      } catch (cause) {
+        const error = new HandlerError(`reactor '${reactor.name}' handling ${qualified}`, cause)
+        const lastError = { message: error.message, eventId: record.id, type: qualified }
+        if (reactor.onError === 'skip') {
+          const skipped = (this.host.status.get().reactors[reactor.name]?.skipped ?? 0) + 1
+          this.report(reactor.name, { lastError, skipped })
+          return 'skipped'
+        }
+        if (reactor.onError === 'stop') {
+          this.stopped.add(reactor.name)
+          this.report(reactor.name, { state: 'stopped', lastError })
+          return 'stop'
+        }
+        this.report(reactor.name, { state: 'retrying', lastError })
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, 200, 30_000)))
+        if (this.host.isClosed()) return 'stop'
+      }
+    }
+  }
+
+  /** Commands issued while handling `event` get ids derived from it: `reactor:eventId:n`. */
+  private context(reactor: Reactor, event: RecordedEvent): ReactorContext {
+    let n = 0
+    return {
+      reactor: reactor.name,
+      execute: (path, request) =>
+        this.host.execute(path, {
+          ...request,
+          commandId: `${reactor.name}:${event.id}:${n++}`,
+          causationId: event.id,
+          correlationId: event.meta.correlationId ?? event.meta.commandId,
+        }),
+    }
+  }
+
+  private async runProcess(reactor: Reactor, event: RecordedEvent): Promise<void> {
+    const process = reactor.process
+    const qualified = `${parseStream(event.stream).aggregate}.${event.type}`
+    const correlate = process?.correlate[qualified]
+    const decide = process?.decide[qualified]
+    if (!process || !correlate || !decide) return
+    const key = `${reactor.name}:${correlate(event)}`
+    const processes = this.host.db.table<{ key: string; state: unknown }>('processes')
+    const state = (await processes.get(key))?.state ?? process.initialState()
+    const step = decide(state, event)
+    const ctx = this.context(reactor, event)
+    for (const command of step.commands ?? ([] as IssuedCommand[])) {
+      await ctx.execute(command.path, { id: command.id, input: command.input })
+    }
+    await processes.put({ key, state: step.state })
+  }
+}
