@@ -1,4 +1,4 @@
-import type { Dexie, Table, Transaction } from 'dexie'
+import { Dexie, type Table, type Transaction } from 'dexie'
 import type { RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
 import { decide, eventRecords, loadStream } from '../runtime/decide'
@@ -105,18 +105,23 @@ export async function applyPull(
 
     // 1. Confirm in place the pulled events that are our own pending prefix.
     let prefix = 0
+    const confirmedRows: EventRecord[] = []
     while (prefix < fresh.length && prefix < pending.length && fresh[prefix]?.id === pending[prefix]?.id) {
-      const row = pending[prefix] as EventRecord
-      const seq = (fresh[prefix] as StoredWireEvent).seq
-      writes.track(() => events.update(row.lpos as number, { gpos: seq }))
+      confirmedRows.push({ ...(pending[prefix] as EventRecord), gpos: (fresh[prefix] as StoredWireEvent).seq })
+      prefix++
+    }
+    if (confirmedRows.length > 0) {
+      // Pending events sit at the tail of the log, so the confirmed ones span one range of positions.
+      const from = confirmedRows[0]?.lpos as number
+      const to = confirmedRows[confirmedRows.length - 1]?.lpos as number
+      writes.track(() => events.bulkPut(confirmedRows))
       writes.track(() =>
         tx
           .table<UndoRecord>('undo')
-          .where('lpos')
-          .equals(row.lpos as number)
+          .where('[lpos+n]')
+          .between([from, Dexie.minKey], [to, Dexie.maxKey], true, true)
           .delete(),
       )
-      prefix++
     }
     const confirmedIds = new Set(fresh.slice(0, prefix).map((e) => e.id))
     const rest = fresh.slice(prefix)
@@ -226,11 +231,12 @@ export async function applyPull(
       }
     }
 
-    for (const c of pendingCommands) {
-      if (c.eventIds.length > 0 && c.eventIds.every((id) => confirmedIds.has(id))) {
-        writes.track(() => commands.update(c.id, { status: 'confirmed' }))
-        outcome.confirmedCommands.push(c.id)
-      }
+    const confirmedCommands = pendingCommands.filter(
+      (c) => c.eventIds.length > 0 && c.eventIds.every((id) => confirmedIds.has(id)),
+    )
+    if (confirmedCommands.length > 0) {
+      writes.track(() => commands.bulkPut(confirmedCommands.map((c) => ({ ...c, status: 'confirmed' as const }))))
+      outcome.confirmedCommands.push(...confirmedCommands.map((c) => c.id))
     }
     await tx.table('meta').put({ key: 'cursor', value: cursor })
     writes.throwIfFailed()
