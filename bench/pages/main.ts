@@ -1,0 +1,327 @@
+/**
+ * The bench page. Node (bench/run.ts) drives it through Playwright: `await window.bench.<scenario>(params)`.
+ * Every function returns raw figures (samples, counts, milliseconds); statistics are computed in Node.
+ */
+import { CairnProvider, useCommand, useQuery } from '@cairn/react'
+import { createElement as h, useLayoutEffect } from 'react'
+import { createRoot } from 'react-dom/client'
+import { body } from './domain'
+import { abs, inChunks, memory, renderProbe, type StartedCairn, startCairn, startRaw } from './shared'
+
+const uid = () => Math.random().toString(36).slice(2, 10)
+const root = () => document.getElementById('root')!
+
+const bench = {
+  info: () => ({
+    crossOriginIsolated,
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    deviceMemory: (navigator as { deviceMemory?: number }).deviceMemory ?? null,
+  }),
+
+  /** 1. useCommand().mutate → commit of a component whose useQuery shows the new title (Cairn). */
+  async renderCairn(p: { warmup: number; samples: number }) {
+    const cairn = startCairn({ db: `render-${uid()}` })
+    await cairn.client.execute('note.add', { id: 'n1', input: { title: 'start', body: body(1) } })
+    const probe = renderProbe()
+    let rename: ((title: string) => void) | undefined
+    function Note() {
+      const { data } = useQuery('notes.byId', 'n1') as { data: { title: string } | undefined }
+      const command = useCommand('note.rename')
+      rename = (title) => command.mutate({ id: 'n1', input: { title } })
+      useLayoutEffect(() => probe.committed(data?.title))
+      return h('p', null, data?.title ?? '')
+    }
+    const r = createRoot(root())
+    r.render(h(CairnProvider, { client: cairn.client as never }, h(Note)))
+    await waitFor(() => root().textContent === 'start')
+    const samples = await probe.measure((t) => rename!(t), { ...p, prefix: 'cairn' })
+    r.unmount()
+    await cairn.close()
+    return { samples }
+  },
+
+  /** 1. Dexie on the main thread + useLiveQuery (dexie-react-hooks, installed on demand). */
+  async renderDexie(p: { warmup: number; samples: number }) {
+    const { renderDexie } = await import('./render-dexie')
+    return renderDexie(p)
+  },
+
+  /** 1. LiveStore 0.4 commit → render (installed on demand). */
+  async renderLiveStore(p: { warmup: number; samples: number }) {
+    const { renderLiveStore } = await import('./livestore/render')
+    return renderLiveStore(p)
+  },
+
+  /** 1./3. The floor: one Comlink round trip plus one IndexedDB put in a worker, awaited from the page. */
+  async floor(p: { warmup: number; samples: number; serial: number }) {
+    const raw = startRaw()
+    await raw.api.openFloor(`floor-${uid()}`)
+    const samples: number[] = []
+    for (let i = 0; i < p.warmup + p.samples; i++) {
+      const start = performance.now()
+      await raw.api.put({ id: 'n1', title: `floor ${i}`, body: body(1) })
+      if (i >= p.warmup) samples.push(performance.now() - start)
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    const start = performance.now()
+    for (let i = 0; i < p.serial; i++) await raw.api.put({ id: `s${i}`, title: `serial ${i}`, body: body(i) })
+    const serialMs = performance.now() - start
+    raw.worker.terminate()
+    return { samples, serial: p.serial, serialMs }
+  },
+
+  /** 2. A burst of n `note.add` commands submitted at once; then the same rows put raw in one transaction. */
+  async burst(p: { db: string; n: number }) {
+    const cairn = startCairn({ db: p.db })
+    await cairn.waitStatus((s) => s.ready)
+    const start = performance.now()
+    const jobs: Promise<unknown>[] = []
+    for (let i = 0; i < p.n; i++)
+      jobs.push(cairn.client.execute('note.add', { id: `n${i}`, input: { title: `note ${i}`, body: body(i) } }))
+    await Promise.all(jobs)
+    const ms = performance.now() - start
+    const count = await cairn.client.query('notes.count')
+    const position =
+      (await cairn.waitStatus((x) => x.position >= p.n, 10_000).catch(() => cairn.status()))?.position ?? 0
+    await cairn.close()
+    const raw = startRaw()
+    const copy = await raw.api.copyEvents(p.db, `raw-copy-${uid()}`)
+    raw.worker.terminate()
+    return { n: p.n, ms, count, position, raw: copy }
+  },
+
+  /** 3. Serial awaited commands. */
+  async serial(p: { n: number; warmup: number }) {
+    const cairn = startCairn({ db: `serial-${uid()}` })
+    await cairn.waitStatus((s) => s.ready)
+    for (let i = 0; i < p.warmup; i++)
+      await cairn.client.execute('note.add', { id: `w${i}`, input: { title: `w ${i}`, body: body(i) } })
+    const start = performance.now()
+    for (let i = 0; i < p.n; i++)
+      await cairn.client.execute('note.add', { id: `s${i}`, input: { title: `s ${i}`, body: body(i) } })
+    const ms = performance.now() - start
+    await cairn.close()
+    return { n: p.n, ms }
+  },
+
+  /** Fills a database to `target` events with bursts of `chunk` commands through the client. */
+  async fill(p: { db: string; target: number; chunk: number }) {
+    const cairn = startCairn({ db: p.db })
+    const s = await cairn.waitStatus((x) => x.ready)
+    const from = s.position
+    const start = performance.now()
+    await inChunks(p.target - from, p.chunk, (k) => {
+      const i = from + k
+      return cairn.client.execute('note.add', { id: `n${i}`, input: { title: `note ${i}`, body: body(i) } })
+    })
+    const ms = performance.now() - start
+    const position =
+      (await cairn.waitStatus((x) => x.position >= p.target, 10_000).catch(() => cairn.status()))?.position ?? 0
+    await cairn.close()
+    return { from, position, ms }
+  },
+
+  /** 4. Opens a filled database: time to the first query result; memory after boot and after a burst. */
+  async boot(p: { db: string; burst: number }) {
+    const cairn = startCairn({ db: p.db })
+    const rows = await cairn.client.query('notes.first')
+    const firstResultAt = abs()
+    const evaluatedAt = await cairn.evaluatedAt
+    const s = await cairn.waitStatus((x) => x.ready)
+    const position = s.position
+    const afterBoot = await memory()
+    await inChunks(p.burst, 2000, (k) => {
+      const i = position + k
+      return cairn.client.execute('note.add', { id: `n${i}`, input: { title: `note ${i}`, body: body(i) } })
+    })
+    const afterBurst = await memory()
+    await cairn.close()
+    return {
+      events: position,
+      rows: (rows as unknown[]).length,
+      fromModulesMs: firstResultAt - evaluatedAt,
+      fromNewWorkerMs: firstResultAt - cairn.startedAt,
+      afterBoot,
+      afterBurst,
+    }
+  },
+
+  /** 5. Opens the database with the projection's version bumped: it is rebuilt from the log. */
+  async rebuild(p: { db: string }) {
+    const cairn = startCairn({ db: p.db, variant: 'v2' })
+    let firstProgressAt: number | undefined
+    let total = 0
+    let updates = 0
+    const stop = cairn.client.subscribeStatus((s) => {
+      if (s.rebuilding) {
+        updates++
+        firstProgressAt ??= abs()
+        total = Math.max(total, s.rebuilding.total)
+      }
+    })
+    await cairn.waitStatus((s) => s.ready, 300_000)
+    const readyAt = abs()
+    const evaluatedAt = await cairn.evaluatedAt
+    const count = await cairn.client.query('notes.count')
+    stop()
+    const position = cairn.status()?.position ?? 0
+    await cairn.close()
+    const raw = startRaw()
+    const floor = await raw.api.rebuild(p.db, `raw-rebuild-${uid()}`)
+    raw.worker.terminate()
+    return { events: position, total, updates, count, ms: readyAt - evaluatedAt, firstProgressAt, readyAt, raw: floor }
+  },
+
+  // 6. Propagation: this page is client A or B of one space.
+  sync: undefined as StartedCairn | undefined,
+  expected: undefined as { title: string; at: Promise<number> } | undefined,
+  async syncStart(p: { db: string; url: string; space: string }) {
+    const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space } })
+    bench.sync = cairn
+    await cairn.waitStatus((s) => s.ready && s.connected, 30_000)
+    return cairn.status()
+  },
+  /** B: subscribe to note p1 and resolve `expected` when it shows `title`. */
+  syncWatch() {
+    let last: string | undefined
+    let waiting: { title: string; resolve: (at: number) => void } | undefined
+    bench.sync!.client.subscribe('notes.byId', 'p1', (row) => {
+      last = (row as { title?: string } | undefined)?.title
+      if (waiting && last === waiting.title) {
+        waiting.resolve(abs())
+        waiting = undefined
+      }
+    })
+    bench.expect = (title: string) => {
+      const at = new Promise<number>((resolve, reject) => {
+        waiting = { title, resolve }
+        if (last === title) resolve(abs())
+        setTimeout(() => reject(new Error(`B never saw '${title}' (last: ${last})`)), 15_000)
+      })
+      at.catch(() => {})
+      bench.expected = { title, at }
+    }
+  },
+  expect: (_title: string) => {},
+  async waitExpected() {
+    return bench.expected!.at
+  },
+  /** A: executes the command; returns when it started (absolute ms). */
+  async syncCommand(p: { kind: 'add' | 'rename'; title: string }) {
+    const at = abs()
+    if (p.kind === 'add')
+      await bench.sync!.client.execute('note.add', { id: 'p1', input: { title: p.title, body: '' } })
+    else await bench.sync!.client.execute('note.rename', { id: 'p1', input: { title: p.title } })
+    return at
+  },
+  /** 6. Baseline (B): a bare EventSource on the server's live channel. */
+  rawWatch(p: { url: string; space: string }) {
+    const seen = new Map<string, (at: number) => void>()
+    const early = new Map<string, number>()
+    const source = new EventSource(`${p.url}/v1/spaces/${p.space}/live?after=0`)
+    source.addEventListener('events', (e) => {
+      const at = abs()
+      for (const ev of JSON.parse((e as MessageEvent).data).events as { id: string }[]) {
+        const r = seen.get(ev.id)
+        if (r) r(at)
+        else early.set(ev.id, at)
+      }
+    })
+    bench.expect = (id: string) => {
+      const at = new Promise<number>((resolve, reject) => {
+        const e = early.get(id)
+        if (e !== undefined) return resolve(e)
+        seen.set(id, resolve)
+        setTimeout(() => reject(new Error(`EventSource never saw ${id}`)), 15_000)
+      })
+      at.catch(() => {})
+      bench.expected = { title: id, at }
+    }
+    return new Promise<void>((resolve) => source.addEventListener('ready', () => resolve(), { once: true }))
+  },
+  /** 6. Baseline (A): one bare push of one event. Returns when it started. */
+  async rawPush(p: { url: string; space: string; id: string; version: number }) {
+    const at = abs()
+    const res = await fetch(`${p.url}/v1/spaces/${p.space}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clientId: 'raw',
+        events: [{ id: p.id, stream: 'note:p1', version: p.version, type: 'NoteRenamed', data: { title: p.id } }],
+      }),
+    })
+    if (res.status !== 200) throw new Error(`push ${res.status}: ${await res.text()}`)
+    return at
+  },
+
+  /** 9. Offline backlog: pause sync, execute n commands, resume, time until nothing is pending. */
+  async backlog(p: { db: string; url: string; space: string; n: number }) {
+    const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space } })
+    await cairn.waitStatus((s) => s.ready && s.connected, 30_000)
+    await cairn.client.pauseSync()
+    await cairn.waitStatus((s) => s.paused)
+    await inChunks(p.n, 2000, (i) =>
+      cairn.client.execute('note.add', { id: `b${i}`, input: { title: `backlog ${i}`, body: body(i) } }),
+    )
+    const pendingBefore = (await cairn.waitStatus((s) => s.pending >= p.n)).pending
+    const start = performance.now()
+    await cairn.client.resumeSync()
+    const end = await cairn.waitStatus((s) => s.pending === 0 && !s.syncing, 300_000)
+    const ms = performance.now() - start
+    await cairn.close()
+    return { n: p.n, pendingBefore, ms, head: end.head, lastError: end.lastError }
+  },
+  /** 9. Baseline: the same number of events pushed raw from the page in batches of 500. */
+  async rawBacklog(p: { url: string; space: string; n: number; batch: number }) {
+    const bodies: string[] = []
+    for (let b = 0; b < p.n; b += p.batch) {
+      const events = []
+      for (let i = b; i < Math.min(p.n, b + p.batch); i++)
+        events.push({
+          id: `raw-${p.space}-${i}`,
+          stream: `note:b${i}`,
+          version: 1,
+          type: 'NoteAdded',
+          data: { title: `backlog ${i}`, body: body(i) },
+        })
+      bodies.push(JSON.stringify({ clientId: 'raw', events }))
+    }
+    const start = performance.now()
+    for (const b of bodies) {
+      const res = await fetch(`${p.url}/v1/spaces/${p.space}/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: b,
+      })
+      if (res.status !== 200) throw new Error(`push ${res.status}: ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+    return { n: p.n, ms: performance.now() - start }
+  },
+
+  memory,
+}
+
+function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = performance.now()
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve()
+      if (performance.now() - start > timeoutMs) return reject(new Error('waitFor timed out'))
+      setTimeout(tick, 5)
+    }
+    tick()
+  })
+}
+
+export type BenchApi = typeof bench
+
+declare global {
+  interface Window {
+    bench: typeof bench
+    benchReady: boolean
+  }
+}
+window.bench = bench
+window.benchReady = true

@@ -1,0 +1,99 @@
+/// <reference lib="webworker" />
+/**
+ * Baselines on raw IndexedDB in a worker, behind Comlink (the floor Cairn cannot beat):
+ * - `put(row)`: one IndexedDB put in its own transaction (relaxed durability, as Cairn uses).
+ * - `copyEvents(from, n)`: the rows of Cairn's log put into a store of the same shape in ONE transaction.
+ * - `rebuild(from)`: read the log in chunks of 2,000 and put one read-model row per event, chunk per transaction.
+ */
+import * as Comlink from 'comlink'
+
+function req<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result)
+    r.onerror = () => reject(r.error)
+  })
+}
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve()
+    tx.onerror = () => reject(tx.error)
+    tx.onabort = () => reject(tx.error ?? new Error('aborted'))
+  })
+}
+function open(name: string, upgrade?: (db: IDBDatabase) => void): Promise<IDBDatabase> {
+  const r = indexedDB.open(name)
+  if (upgrade) r.onupgradeneeded = () => upgrade(r.result)
+  return req(r)
+}
+
+let floor: IDBDatabase | undefined
+
+const api = {
+  async openFloor(name: string) {
+    floor = await open(name, (db) => db.createObjectStore('rows', { keyPath: 'id' }))
+  },
+  async put(row: { id: string; title: string; body: string }) {
+    const tx = floor!.transaction('rows', 'readwrite', { durability: 'relaxed' })
+    tx.objectStore('rows').put(row)
+    await done(tx)
+  },
+  /** Cairn's events (as stored) appended to a fresh store with the log's shape, in one transaction. */
+  async copyEvents(from: string, to: string) {
+    const src = await open(from)
+    const rows = (await req(src.transaction('events').objectStore('events').getAll())) as Record<string, unknown>[]
+    src.close()
+    for (const r of rows) delete r.lpos
+    const db = await open(to, (d) => {
+      const s = d.createObjectStore('events', { keyPath: 'lpos', autoIncrement: true })
+      s.createIndex('id', 'id', { unique: true })
+      s.createIndex('[stream+version]', ['stream', 'version'], { unique: true })
+      s.createIndex('gpos', 'gpos')
+    })
+    const start = performance.now()
+    const tx = db.transaction('events', 'readwrite', { durability: 'relaxed' })
+    const store = tx.objectStore('events')
+    for (const r of rows) store.put(r)
+    await done(tx)
+    const ms = performance.now() - start
+    db.close()
+    return { rows: rows.length, ms }
+  },
+  /** Rebuild floor: read the log in chunks of 2,000 and put one row per event, one transaction per chunk. */
+  async rebuild(from: string, to: string) {
+    const src = await open(from)
+    const db = await open(to, (d) => d.createObjectStore('rows', { keyPath: 'id' }))
+    const start = performance.now()
+    let after = 0
+    let n = 0
+    for (;;) {
+      const range = after === 0 ? undefined : IDBKeyRange.lowerBound(after, true)
+      const chunk = (await req(src.transaction('events').objectStore('events').getAll(range, 2000))) as {
+        lpos: number
+        stream: string
+        data: { title: string; body?: string }
+      }[]
+      if (chunk.length === 0) break
+      const tx = db.transaction('rows', 'readwrite', { durability: 'relaxed' })
+      const store = tx.objectStore('rows')
+      for (const e of chunk) store.put({ id: e.stream, title: e.data.title, body: e.data.body ?? '', renamed: 0 })
+      await done(tx)
+      after = chunk[chunk.length - 1]!.lpos
+      n += chunk.length
+    }
+    const ms = performance.now() - start
+    src.close()
+    db.close()
+    return { rows: n, ms }
+  },
+  async serialPuts(n: number) {
+    const start = performance.now()
+    for (let i = 0; i < n; i++) {
+      const tx = floor!.transaction('rows', 'readwrite', { durability: 'relaxed' })
+      tx.objectStore('rows').put({ id: `s${i}`, title: `t${i}`, body: '' })
+      await done(tx)
+    }
+    return performance.now() - start
+  },
+}
+export type RawApi = typeof api
+Comlink.expose(api)

@@ -1,0 +1,849 @@
+/**
+ * Cairn's benchmark suite: `npm run bench` (full, < 10 min) or `npm run bench -- --quick` (small sizes, inside
+ * `npm test`). Real headless Chromium through Playwright for the browser scenarios (pages served by a Vite dev
+ * server with COOP/COEP), a real `cairn-server` process for sync, the server's ingest benchmark, Vite library
+ * builds for bundle sizes. Writes bench/results/{latest,quick}.{json,md,svg} and prints a table.
+ *
+ *   npx tsx bench/run.ts [--quick] [--only 1,2,7] [--no-install]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, release, totalmem, type } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright'
+import postgres from 'postgres'
+import { bundleSizes } from './lib/bundle'
+import { repoRoot, resultsDir } from './lib/paths'
+import { ensureGroup } from './lib/peers'
+import { type Environment, fmt, markdown, type Row, stdoutTable, svgChart } from './lib/report'
+import { loadTest, PG_URL, rawPostgres, rawSqlite, runIngest } from './lib/server-bench'
+import { type ServerProcess, startServerProcess } from './lib/server-process'
+import { median, p99 } from './lib/stats'
+import { startPages } from './lib/vite-server'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-install': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+})
+const QUICK = values.quick!
+const ONLY = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined
+const wanted = (n: string) => !ONLY || ONLY.has(n)
+
+const SIZES = QUICK
+  ? {
+      renderWarmup: 10,
+      renderSamples: 50,
+      burst: 500,
+      serial: 200,
+      large: 2000,
+      afterBoot: 200,
+      propagationWarmup: 3,
+      propagation: 20,
+      ingest: 5000,
+      loadClients: 20,
+      loadSeconds: 3,
+      backlog: 500,
+    }
+  : {
+      renderWarmup: 50,
+      renderSamples: 1000,
+      burst: 10_000,
+      serial: 2000,
+      large: 100_000,
+      afterBoot: 2000,
+      propagationWarmup: 10,
+      propagation: 200,
+      ingest: 50_000,
+      loadClients: 200,
+      loadSeconds: 30,
+      backlog: 10_000,
+    }
+
+const rows: Row[] = []
+const started = Date.now()
+const pkgVersion = (name: string) =>
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version
+
+const env: Environment = {
+  date: new Date().toISOString(),
+  mode: QUICK ? 'quick' : 'full',
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()}`,
+  },
+  node: process.version,
+  chromium: '',
+  playwright: pkgVersion('playwright'),
+  vite: pkgVersion('vite'),
+}
+
+const errText = (e: unknown) => {
+  const msg = e instanceof Error ? e.message : String(e)
+  return msg
+    .split('\n')[0]!
+    .replace(/^page\.evaluate: /, '')
+    .slice(0, 300)
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms)),
+  ])
+}
+
+/** Runs one scenario; an exception becomes a failed row (never an omitted one). */
+async function scenario(id: string, name: string, body: () => Promise<void>, timeoutMs: number) {
+  if (!wanted(id)) return
+  const t = Date.now()
+  console.log(`▶ ${name}`)
+  const before = rows.length
+  try {
+    await withTimeout(body(), timeoutMs, name)
+  } catch (e) {
+    rows.push({
+      scenario: name,
+      subject: rows.length > before ? '(rest of the scenario)' : 'scenario',
+      metric: '',
+      unit: '',
+      status: 'failed',
+      error: errText(e),
+    })
+    console.log(`  ✘ ${errText(e)}`)
+  }
+  console.log(`  (${((Date.now() - t) / 1000).toFixed(1)} s)`)
+}
+
+/** Runs one sub-measurement; failure → a failed row for that subject. */
+async function part(base: Omit<Row, 'status'>, run: () => Promise<Partial<Row> | undefined>): Promise<Row> {
+  let row: Row
+  try {
+    row = { ...base, status: 'ok', ...(await run()) }
+  } catch (e) {
+    row = { ...base, status: 'failed', error: errText(e) }
+  }
+  rows.push(row)
+  if (row.status !== 'ok') console.log(`  ${row.status}: ${row.subject}: ${row.error ?? row.note}`)
+  return row
+}
+
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b !== 0 && Number.isFinite(a / b) ? a / b : Number.NaN
+
+// ---------------------------------------------------------------------------------------------------------------
+
+let browser: Browser | undefined
+let pagesUrl = ''
+let server: ServerProcess | undefined
+const closers: (() => Promise<unknown>)[] = []
+
+async function newPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', (e) => {
+    console.log(`  [pageerror] ${e.message}`)
+    pageErrors.push(e.message)
+  })
+  if (values.verbose) page.on('console', (m) => console.log(`  [console.${m.type()}] ${m.text()}`))
+  await load(page)
+  return page
+}
+const pageErrors: string[] = []
+async function load(page: Page) {
+  pageErrors.length = 0
+  await page.goto(`${pagesUrl}/index.html`)
+  const start = Date.now()
+  for (;;) {
+    if (await page.evaluate(() => (window as unknown as { benchReady?: boolean }).benchReady === true)) return
+    if (pageErrors.length > 0) throw new Error(`bench page failed to load: ${pageErrors[0]}`)
+    if (Date.now() - start > 60_000) throw new Error('bench page did not load within 60 s')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+type Bench = import('./pages/main').BenchApi
+function call<K extends keyof Bench>(
+  page: Page,
+  fn: K,
+  arg?: unknown,
+): Promise<Awaited<ReturnType<Extract<Bench[K], (...a: never[]) => unknown>>>> {
+  return page.evaluate(([fn, arg]) => (window.bench[fn as keyof Bench] as (a: unknown) => unknown)(arg), [
+    fn,
+    arg,
+  ] as const) as never
+}
+
+async function main() {
+  mkdirSync(resultsDir, { recursive: true })
+  console.log(`Cairn benchmarks — ${QUICK ? 'quick' : 'full'} mode\n`)
+
+  // Optional third-party baselines (full mode only).
+  const peerErrors: Record<string, string | undefined> = {}
+  if (!QUICK && (wanted('1') || wanted('8'))) {
+    for (const g of ['dexie-react-hooks', 'livestore']) {
+      if (values['no-install']) continue
+      peerErrors[g] = await ensureGroup(g).catch((e) => errText(e))
+    }
+  }
+
+  server = await startServerProcess()
+  closers.push(() => server!.stop())
+  const pages = await startPages()
+  pagesUrl = pages.url
+  closers.push(() => pages.server.close())
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-sandbox',
+      '--disable-background-networking',
+      // Answer measureUserAgentSpecificMemory() at once (it otherwise waits up to 20 s for a natural GC).
+      '--enable-blink-features=ForceEagerMeasureMemory',
+    ],
+  })
+  closers.push(async () => browser?.close())
+  env.chromium = browser.version()
+  {
+    const context = await browser.newContext()
+    const page = await newPage(context)
+    const info = await call(page, 'info')
+    env.userAgent = info.userAgent
+    env.crossOriginIsolated = info.crossOriginIsolated
+    await context.close()
+  }
+  console.log(`  pages ${pagesUrl}, cairn-server ${server.url}, Chromium ${env.chromium}\n`)
+
+  // 1 (and the floor for 3) -----------------------------------------------------------------------------------
+  let floorSerialRate: number | undefined
+  await scenario(
+    '1',
+    '1. command → render',
+    async () => {
+      const context = await browser!.newContext()
+      const page = await newPage(context)
+      const p = { warmup: SIZES.renderWarmup, samples: SIZES.renderSamples }
+      const metric = 'mutate → commit showing the data'
+      const cairn = await part(
+        {
+          scenario: '1. command → render',
+          subject: 'Cairn: useCommand().mutate → useQuery component commit',
+          metric,
+          unit: 'ms',
+          target: 'p50 ≤ 1.8 ms, p99 ≤ 5 ms',
+        },
+        async () => {
+          const { samples } = await call(page, 'renderCairn', p)
+          return { value: median(samples), p99: p99(samples), samples: samples.length }
+        },
+      )
+      await load(page)
+      let dexie: Row | undefined
+      if (QUICK) {
+        dexie = await part(
+          {
+            scenario: '1. command → render',
+            subject: 'Dexie (main thread) + useLiveQuery',
+            baseline: true,
+            metric,
+            unit: 'ms',
+            optional: true,
+          },
+          async () => ({
+            status: 'skipped',
+            note: 'quick mode: dexie-react-hooks is installed on demand in full mode only',
+          }),
+        )
+      } else {
+        dexie = await part(
+          {
+            scenario: '1. command → render',
+            subject: 'Dexie (main thread) + useLiveQuery',
+            baseline: true,
+            metric,
+            unit: 'ms',
+            optional: true,
+          },
+          async () => {
+            if (peerErrors['dexie-react-hooks']) throw new Error(peerErrors['dexie-react-hooks'])
+            const { samples } = await call(page, 'renderDexie', p)
+            return {
+              value: median(samples),
+              p99: p99(samples),
+              samples: samples.length,
+              note: 'Dexie updates useLiveQuery optimistically in the writing context, before the write commits',
+            }
+          },
+        )
+        await load(page)
+      }
+      const live = await part(
+        {
+          scenario: '1. command → render',
+          subject: 'LiveStore 0.4: commit → useQuery component commit',
+          baseline: true,
+          metric,
+          unit: 'ms',
+          optional: true,
+        },
+        async () => {
+          if (QUICK) return { status: 'skipped', note: 'quick mode: LiveStore is attempted in full mode only' }
+          if (peerErrors.livestore) throw new Error(peerErrors.livestore)
+          const { samples } = await call(page, 'renderLiveStore', p)
+          return {
+            value: median(samples),
+            p99: p99(samples),
+            samples: samples.length,
+            note: "store.commit applies the event to the page's in-memory SQLite synchronously; OPFS persistence in its worker follows",
+          }
+        },
+      )
+      await load(page)
+      const floor = await part(
+        {
+          scenario: '1. command → render',
+          subject: 'floor: Comlink round trip + one IndexedDB put in a worker',
+          baseline: true,
+          metric: 'round trip',
+          unit: 'ms',
+        },
+        async () => {
+          const r = await call(page, 'floor', { ...p, serial: SIZES.serial })
+          floorSerialRate = (r.serial / r.serialMs) * 1000
+          return { value: median(r.samples), p99: p99(r.samples), samples: r.samples.length }
+        },
+      )
+      for (const r of [cairn, dexie, live]) {
+        if (r.status !== 'ok' || r.value === undefined) continue
+        r.ratios = [{ to: 'floor', value: ratio(r.value, floor.value) }]
+        if (r !== dexie && dexie?.status === 'ok') r.ratios.push({ to: 'Dexie', value: ratio(r.value, dexie.value) })
+      }
+      await context.close()
+    },
+    600_000,
+  )
+
+  // 2, 4, 5 share one database ('log') in one browser context ------------------------------------------------
+  const logContext = await browser.newContext()
+  closers.unshift(() => logContext.close())
+  const logPage = await newPage(logContext)
+  let burstOk = false
+  await scenario(
+    '2',
+    '2. burst',
+    async () => {
+      const r = await call(logPage, 'burst', { db: 'log', n: SIZES.burst })
+      const rate = (r.n / r.ms) * 1000
+      const rawRate = (r.raw.rows / r.raw.ms) * 1000
+      if (r.count !== r.n || r.position !== r.n)
+        throw new Error(`expected ${r.n} rows and events, got ${r.count} rows, position ${r.position}`)
+      burstOk = true
+      rows.push({
+        scenario: '2. burst',
+        subject: `Cairn: ${r.n.toLocaleString('en')} note.add submitted at once (1 event + 1 inline projection row each)`,
+        metric: 'commands/s = events appended/s',
+        unit: '/s',
+        value: rate,
+        ratios: [{ to: 'raw put', value: rate / rawRate }],
+        target: '≥ 5k/s; ≥ 0.8× raw put',
+        status: 'ok',
+      })
+      rows.push({
+        scenario: '2. burst',
+        subject: 'raw IndexedDB put of the same event rows, one transaction (worker)',
+        baseline: true,
+        metric: 'commands/s = events appended/s',
+        unit: '/s',
+        value: rawRate,
+        samples: r.raw.rows,
+        status: 'ok',
+      })
+    },
+    180_000,
+  )
+
+  await scenario(
+    '3',
+    '3. serial commands',
+    async () => {
+      const r = await call(logPage, 'serial', { n: SIZES.serial, warmup: 50 })
+      const rate = (r.n / r.ms) * 1000
+      rows.push({
+        scenario: '3. serial commands',
+        subject: `Cairn: ${r.n} awaited note.add, one after another`,
+        metric: 'commands/s',
+        unit: '/s',
+        value: rate,
+        samples: r.n,
+        ratios: floorSerialRate ? [{ to: 'floor', value: rate / floorSerialRate }] : [],
+        target: '≥ 1k/s',
+        status: 'ok',
+      })
+      rows.push(
+        floorSerialRate
+          ? {
+              scenario: '3. serial commands',
+              subject: 'floor: awaited Comlink + one IndexedDB put, serially',
+              baseline: true,
+              metric: 'commands/s',
+              unit: '/s',
+              value: floorSerialRate,
+              samples: SIZES.serial,
+              status: 'ok',
+            }
+          : {
+              scenario: '3. serial commands',
+              subject: 'floor: awaited Comlink + one IndexedDB put, serially',
+              baseline: true,
+              metric: 'commands/s',
+              unit: '/s',
+              status: 'failed',
+              error: 'measured in scenario 1, which did not run or failed',
+            },
+      )
+    },
+    180_000,
+  )
+
+  await scenario(
+    '4',
+    '4. boot and memory',
+    async () => {
+      if (!burstOk) {
+        await load(logPage)
+        await call(logPage, 'fill', { db: 'log', target: SIZES.burst, chunk: 2000 })
+      }
+      const boots: { events: number; r: Awaited<ReturnType<Bench['boot']>> }[] = []
+      for (const target of [SIZES.burst, SIZES.large]) {
+        await load(logPage)
+        const f = await call(logPage, 'fill', { db: 'log', target, chunk: 5000 })
+        if (f.position < target) throw new Error(`fill reached ${f.position} of ${target}`)
+        if (f.position > f.from)
+          console.log(
+            `  filled to ${f.position.toLocaleString('en')} events (${fmt(((f.position - f.from) / f.ms) * 1000)} commands/s)`,
+          )
+        await load(logPage)
+        const r = await call(logPage, 'boot', { db: 'log', burst: SIZES.afterBoot })
+        boots.push({ events: r.events, r })
+        const ev = r.events.toLocaleString('en')
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `Cairn: open a database of ${ev} events → first query result`,
+          metric: 'boot (worker modules loaded → result)',
+          unit: 'ms',
+          value: r.fromModulesMs,
+          target: '≤ 150 ms at 100k',
+          status: 'ok',
+          note: `incl. loading the worker's modules from the dev server: ${fmt(r.fromNewWorkerMs)} ms`,
+        })
+        const mb = (b: number) => b / 2 ** 20
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `page JS heap after boot, ${ev} events`,
+          metric: 'memory',
+          unit: 'MB',
+          value: mb(r.afterBoot.page),
+          status: 'ok',
+        })
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `worker JS heap after boot, ${ev} events`,
+          metric: 'memory',
+          unit: 'MB',
+          value: mb(r.afterBoot.workers),
+          status: 'ok',
+        })
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `page JS heap after a burst of ${SIZES.afterBoot}, ${ev} events`,
+          metric: 'memory',
+          unit: 'MB',
+          value: mb(r.afterBurst.page),
+          status: 'ok',
+        })
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `worker JS heap after a burst of ${SIZES.afterBoot}, ${ev} events`,
+          metric: 'memory',
+          unit: 'MB',
+          value: mb(r.afterBurst.workers),
+          status: 'ok',
+        })
+      }
+      const [small, large] = boots
+      if (small && large) {
+        const total = (x: (typeof boots)[number], k: 'afterBoot' | 'afterBurst') => x.r[k].page + x.r[k].workers
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `page + worker heap, ${large.events.toLocaleString('en')} vs ${small.events.toLocaleString('en')} events (after burst)`,
+          metric: 'memory growth with the log',
+          unit: '×',
+          value: total(large, 'afterBurst') / total(small, 'afterBurst'),
+          ratios: [{ to: 'after boot', value: total(large, 'afterBoot') / total(small, 'afterBoot') }],
+          target: 'flat (≈ 1×)',
+          status: 'ok',
+        })
+        rows.push({
+          scenario: '4. boot and memory',
+          subject: `boot at ${large.events.toLocaleString('en')} vs ${small.events.toLocaleString('en')} events`,
+          metric: 'boot growth with the log',
+          unit: '×',
+          value: large.r.fromModulesMs / small.r.fromModulesMs,
+          status: 'ok',
+        })
+      }
+    },
+    420_000,
+  )
+
+  await scenario(
+    '5',
+    '5. projection rebuild',
+    async () => {
+      await load(logPage)
+      const r = await call(logPage, 'rebuild', { db: 'log' })
+      const rate = (r.total / r.ms) * 1000
+      const rawRate = (r.raw.rows / r.raw.ms) * 1000
+      rows.push({
+        scenario: '5. projection rebuild',
+        subject: `Cairn: notes v1 → v2, rebuilt from ${r.total.toLocaleString('en')} events (${r.updates} progress updates)`,
+        metric: 'events/s',
+        unit: '/s',
+        value: rate,
+        samples: r.total,
+        ratios: [{ to: 'raw', value: rate / rawRate }],
+        target: '≥ 50k/s',
+        status: r.total > 0 && r.updates > 0 ? 'ok' : 'failed',
+        ...(r.total > 0 && r.updates > 0
+          ? { note: `${fmt(r.ms)} ms to ready; ${r.count.toLocaleString('en')} rows` }
+          : { error: `no rebuild observed (total ${r.total}, updates ${r.updates})` }),
+      })
+      rows.push({
+        scenario: '5. projection rebuild',
+        subject: 'raw IndexedDB: read the log in chunks of 2,000, put one row per event',
+        baseline: true,
+        metric: 'events/s',
+        unit: '/s',
+        value: rawRate,
+        samples: r.raw.rows,
+        status: 'ok',
+      })
+    },
+    300_000,
+  )
+  await logContext.close().catch(() => {})
+
+  // 6 -----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '6',
+    '6. propagation',
+    async () => {
+      const context = await browser!.newContext()
+      const a = await newPage(context)
+      const b = await newPage(context)
+      const space = `prop-${Date.now()}`
+      await call(a, 'syncStart', { db: 'prop-a', url: server!.url, space })
+      await call(b, 'syncStart', { db: 'prop-b', url: server!.url, space })
+      await call(b, 'syncWatch')
+      const samples: number[] = []
+      for (let i = 0; i < SIZES.propagationWarmup + SIZES.propagation + 1; i++) {
+        const title = `p ${i}`
+        await call(b, 'expect', title)
+        const at = await call(a, 'syncCommand', { kind: i === 0 ? 'add' : 'rename', title })
+        const seen = await call(b, 'waitExpected')
+        if (i > SIZES.propagationWarmup) samples.push(seen - at)
+      }
+      const cairn: Row = {
+        scenario: '6. propagation',
+        subject: 'Cairn: client A execute → client B live query, via cairn-server (SQLite)',
+        metric: 'A → B latency',
+        unit: 'ms',
+        value: median(samples),
+        p99: p99(samples),
+        samples: samples.length,
+        target: 'p50 ≤ 50 ms',
+        status: 'ok',
+      }
+      rows.push(cairn)
+      const rawSpace = `propraw-${Date.now()}`
+      await load(b)
+      await call(b, 'rawWatch', { url: server!.url, space: rawSpace })
+      const raw: number[] = []
+      for (let i = 0; i < SIZES.propagationWarmup + SIZES.propagation; i++) {
+        const id = `raw-${i}`
+        await call(b, 'expect', id)
+        const at = await call(a, 'rawPush', { url: server!.url, space: rawSpace, id, version: i + 1 })
+        const seen = await call(b, 'waitExpected')
+        if (i >= SIZES.propagationWarmup) raw.push(seen - at)
+      }
+      rows.push({
+        scenario: '6. propagation',
+        subject: 'bare fetch push (A) → EventSource message (B), same server',
+        baseline: true,
+        metric: 'A → B latency',
+        unit: 'ms',
+        value: median(raw),
+        p99: p99(raw),
+        samples: raw.length,
+        status: 'ok',
+      })
+      cairn.ratios = [{ to: 'bare HTTP', value: ratio(cairn.value, median(raw)) }]
+      await context.close()
+    },
+    180_000,
+  )
+
+  // 9 -----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '9',
+    '9. offline backlog',
+    async () => {
+      const context = await browser!.newContext()
+      const page = await newPage(context)
+      const r = await call(page, 'backlog', {
+        db: 'backlog',
+        url: server!.url,
+        space: `backlog-${Date.now()}`,
+        n: SIZES.backlog,
+      })
+      if (r.lastError) throw new Error(`sync error: ${JSON.stringify(r.lastError)}`)
+      await load(page)
+      const raw = await call(page, 'rawBacklog', {
+        url: server!.url,
+        space: `backlograw-${Date.now()}`,
+        n: SIZES.backlog,
+        batch: 500,
+      })
+      rows.push({
+        scenario: '9. offline backlog',
+        subject: `Cairn: ${r.n.toLocaleString('en')} commands made offline, resume → pending 0 (SQLite server)`,
+        metric: 'push + confirm',
+        unit: 'ms',
+        value: r.ms,
+        samples: r.pendingBefore,
+        ratios: [{ to: 'bare push', value: r.ms / raw.ms }],
+        status: 'ok',
+        note: `${fmt((r.n / r.ms) * 1000)} events/s; server head ${r.head}`,
+      })
+      rows.push({
+        scenario: '9. offline backlog',
+        subject: `bare fetch pushes of ${raw.n.toLocaleString('en')} events in batches of 500 from the page`,
+        baseline: true,
+        metric: 'push + confirm',
+        unit: 'ms',
+        value: raw.ms,
+        samples: raw.n,
+        status: 'ok',
+      })
+      await context.close()
+    },
+    300_000,
+  )
+
+  await browser.close().catch(() => {})
+  browser = undefined
+
+  // 7 -----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '7',
+    '7. server',
+    async () => {
+      let pgError: string | undefined
+      try {
+        const sql = postgres(PG_URL, { max: 1, connect_timeout: 5, onnotice: () => {} })
+        try {
+          await sql`select 1`
+        } finally {
+          await sql.end({ timeout: 2 })
+        }
+      } catch (e) {
+        pgError = `PostgreSQL unreachable at ${PG_URL}: ${errText(e)}`
+      }
+      let ingest: Awaited<ReturnType<typeof runIngest>> = []
+      let retried: string | undefined
+      try {
+        ingest = await runIngest(SIZES.ingest, !pgError)
+      } catch (e) {
+        // One retry (PostgreSQL is shared with other test runs on this machine); the first error is reported.
+        retried = errText(e)
+        console.log(`  ingest.ts failed, retrying once: ${retried}`)
+        try {
+          ingest = await runIngest(SIZES.ingest, !pgError)
+        } catch (e2) {
+          if (pgError) throw e2
+          pgError = `ingest with PostgreSQL failed twice: ${errText(e2)} (first: ${retried})`
+          retried = undefined
+          ingest = await runIngest(SIZES.ingest, false)
+        }
+      }
+      const rawSqliteRate = rawSqlite(SIZES.ingest)
+      let rawPgRate: number | undefined
+      if (!pgError) rawPgRate = await rawPostgres(SIZES.ingest).catch(() => undefined)
+      for (const storage of ['sqlite', 'postgres']) {
+        const raw = storage === 'sqlite' ? rawSqliteRate : rawPgRate
+        const mine = ingest.filter((r) => r.storage === storage)
+        if (mine.length === 0) {
+          rows.push({
+            scenario: '7. server ingest',
+            subject: `${storage === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ingest`,
+            metric: 'events/s',
+            unit: '/s',
+            status: 'failed',
+            error: pgError ?? 'no figures from ingest.ts',
+          })
+          continue
+        }
+        for (const r of mine)
+          rows.push({
+            scenario: '7. server ingest',
+            subject: `${storage === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${r.path}`,
+            metric: 'events/s (batches of 500)',
+            unit: '/s',
+            value: r.eventsPerSecond,
+            samples: r.events,
+            ratios: raw ? [{ to: 'raw driver', value: r.eventsPerSecond / raw }] : [],
+            target: storage === 'sqlite' ? '≥ 50k/s' : '≥ 20k/s',
+            status: 'ok',
+            ...(retried ? { note: `second attempt; the first failed: ${retried}` } : {}),
+          })
+        rows.push({
+          scenario: '7. server ingest',
+          subject: `${storage === 'sqlite' ? 'better-sqlite3' : 'postgres.js'} alone: same rows, same indexes, tx per 500`,
+          baseline: true,
+          metric: 'events/s (batches of 500)',
+          unit: '/s',
+          ...(raw
+            ? { value: raw, status: 'ok' as const }
+            : { status: 'failed' as const, error: 'raw PostgreSQL baseline failed' }),
+        })
+      }
+
+      // Load: a baseline of one client, then many, against the real cairn-server process (SQLite).
+      const one = await loadTest(server!.url, 1, QUICK ? 1 : 3)
+      const many = await loadTest(server!.url, SIZES.loadClients, SIZES.loadSeconds)
+      const lat = many.pushLatencies
+      const okLoad = many.violations.length === 0 && many.failedRequests === 0 && many.events > 0
+      rows.push({
+        scenario: '7. server load',
+        subject: `${many.clients} concurrent clients pushing (5 events) and pulling for ${many.seconds} s`,
+        metric: 'push latency',
+        unit: 'ms',
+        value: median(lat),
+        p99: p99(lat),
+        samples: lat.length,
+        ratios: [{ to: '1 client', value: ratio(p99(lat), p99(one.pushLatencies)) }],
+        target: 'p99 ≤ 100 ms',
+        status: 'ok',
+        note: `${many.pulls} pulls, ${fmt(many.events / many.seconds)} events/s accepted; the load generator (Node fetch) shares the 2 cores with the server process`,
+      })
+      rows.push({
+        scenario: '7. server load',
+        subject: '1 client pushing and pulling (uncontended)',
+        baseline: true,
+        metric: 'push latency',
+        unit: 'ms',
+        value: median(one.pushLatencies),
+        p99: p99(one.pushLatencies),
+        samples: one.pushLatencies.length,
+        status: 'ok',
+      })
+      rows.push({
+        scenario: '7. server load',
+        subject: `log check: seq 1..N, every accepted id exactly once (${many.clients} clients)`,
+        metric: 'events in the log',
+        unit: '',
+        value: many.events,
+        status: okLoad ? 'ok' : 'failed',
+        ...(okLoad
+          ? { note: `seq 1..${many.head}, ${many.events} accepted ids each once, no gaps seen by any client` }
+          : {
+              error: [
+                ...many.violations.slice(0, 3),
+                `${many.failedRequests} failed requests`,
+                ...many.firstErrors.slice(0, 2),
+              ].join('; '),
+            }),
+      })
+    },
+    420_000,
+  )
+
+  // 8 -----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '8',
+    '8. bundle sizes',
+    async () => {
+      const sizes = await bundleSizes()
+      const get = (prefix: string) => sizes.find((s) => s.name.startsWith(prefix))
+      const dexie = get('baseline: Dexie')
+      const react = get('reference: react +')
+      for (const s of sizes) {
+        const isCairn = s.name.startsWith('page') || s.name.startsWith('worker')
+        rows.push({
+          scenario: '8. bundle (gzip)',
+          subject: s.name,
+          baseline: !isCairn,
+          metric: 'gzip size',
+          unit: 'KB',
+          value: s.gzip / 1024,
+          ratios:
+            s.name.startsWith('worker') && dexie
+              ? [{ to: 'Dexie alone', value: s.gzip / dexie.gzip }]
+              : s.name.startsWith('page: @cairn/core client +') && react
+                ? [{ to: 'react+react-dom', value: s.gzip / react.gzip }]
+                : [],
+          target: s.name.startsWith('page: @cairn/core client +')
+            ? '≤ 10 KB'
+            : s.name.startsWith('worker')
+              ? '≤ 45 KB'
+              : undefined,
+          status: 'ok',
+          note: `${fmt(s.raw / 1024)} KB minified; ${s.what}${s.name.startsWith('page') && s.dexieInside ? '; NOTE: Dexie is in this bundle (not tree-shaken from the @cairn/core entry)' : ''}`,
+        })
+      }
+    },
+    240_000,
+  )
+}
+
+async function finish(fatal?: unknown) {
+  for (const c of closers) await c().catch(() => {})
+  if (fatal)
+    rows.push({ scenario: 'suite', subject: 'setup', metric: '', unit: '', status: 'failed', error: errText(fatal) })
+  env.wallSeconds = (Date.now() - started) / 1000
+  const base = QUICK ? 'quick' : 'latest'
+  if (!ONLY) {
+    writeFileSync(
+      join(resultsDir, `${base}.json`),
+      `${JSON.stringify({ environment: env, sizes: SIZES, rows }, null, 2)}\n`,
+    )
+    writeFileSync(join(resultsDir, `${base}.md`), markdown(env, rows))
+    writeFileSync(join(resultsDir, `${base}.svg`), svgChart(env, rows))
+  } else {
+    writeFileSync(
+      join(resultsDir, `partial.json`),
+      `${JSON.stringify({ environment: env, sizes: SIZES, rows }, null, 2)}\n`,
+    )
+  }
+  console.log(`\n${stdoutTable(rows)}\n`)
+  console.log(
+    `${env.mode} run, ${fmt(env.wallSeconds)} s · ${env.machine.cpus} cores, ${env.machine.memoryGB} GB · Node ${env.node} · Chromium ${env.chromium}`,
+  )
+  if (!ONLY) console.log(`wrote bench/results/${base}.json, ${base}.md, ${base}.svg`)
+  const failed = rows.filter((r) => r.status === 'failed' && !r.optional)
+  const optionalFailed = rows.filter((r) => r.status === 'failed' && r.optional)
+  if (optionalFailed.length) console.log(`${optionalFailed.length} optional baseline(s) failed (reported above).`)
+  if (failed.length) console.log(`${failed.length} scenario row(s) FAILED.`)
+  process.exit(failed.length > 0 ? 1 : 0)
+}
+
+main().then(
+  () => finish(),
+  (e) => finish(e),
+)
