@@ -52,12 +52,12 @@ export class WriteSink {
 
 /** Records the before-image of each row a pending event touches, once per row. */
 class UndoRecorder {
-  private n = 0
   private readonly seen = new Set<string>()
   constructor(
     private readonly undo: Table<UndoRecord>,
     private readonly lpos: number,
     private readonly writes: WriteSink,
+    private n: number,
   ) {}
 
   async record(table: Table, key: IndexKey, before?: unknown): Promise<void> {
@@ -112,13 +112,20 @@ export async function applyEvent(
   tx: Transaction,
   projections: readonly RuntimeProjection[],
   event: RecordedEvent,
-  options: { recordUndo: boolean; writes: WriteSink },
+  options: {
+    recordUndo: boolean
+    writes: WriteSink
+    /** First undo sequence number: catch-ups of different projections record the same event apart. */
+    undoOffset?: number
+  },
 ): Promise<void> {
   let undo: UndoRecorder | undefined
   for (const p of projections) {
     const handler = p.on[event.type]
     if (!handler) continue
-    if (options.recordUndo && !undo) undo = new UndoRecorder(tx.table('undo'), event.position, options.writes)
+    if (options.recordUndo && !undo) {
+      undo = new UndoRecorder(tx.table('undo'), event.position, options.writes, options.undoOffset ?? 0)
+    }
     try {
       await handler(projectionTx(tx.table(p.tableName), p.table.key, undo, options.writes), event)
     } catch (cause) {

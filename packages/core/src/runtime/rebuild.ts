@@ -47,38 +47,45 @@ export async function catchUp(
   let total = onProgress ? await events.where('lpos').above(position).count() : 0
   let done = 0
   if (total > 0) onProgress?.({ projection: name, done, total })
+  // Pending events (not yet confirmed by a server) are applied with an undo record, like inline ones, so a
+  // rebase can roll their effects back. Offsets keep each projection's undo rows apart.
+  const undoOffset = 1_000_000 * (1 + loaded.projections.findIndex((p) => p.name === name))
   for (;;) {
-    const chunk = await events.where('lpos').above(position).limit(CHUNK).toArray()
-    if (chunk.length === 0) {
-      if (projection.mode === 'async') {
-        await checkpoints.put({ projection: name, table: projection.tableName, position, state: 'ready' })
-        break
+    const step = await db.transaction('rw', [events, table, checkpoints, db.table('undo')], async (tx) => {
+      // Read the chunk and re-check the checkpoint in one transaction: a pull may have moved it back.
+      const current = await tx.table<CheckpointRecord>('checkpoints').get(name)
+      if (current && current.table === projection.tableName && current.position !== position) {
+        return { moved: current.position }
       }
-      // Finish atomically with "no new events": commands of other tabs may have appended meanwhile.
-      const finished = await db.transaction('rw', [events, checkpoints], async (tx) => {
-        const last = ((await tx.table('events').orderBy(':id').lastKey()) as number | undefined) ?? 0
-        if (last > position) return false
+      const chunk = await tx.table<EventRecord>('events').where('lpos').above(position).limit(CHUNK).toArray()
+      if (chunk.length === 0) {
         await tx.table('checkpoints').put({ projection: name, table: projection.tableName, position, state: 'ready' })
-        return true
-      })
-      if (finished) break
-      continue
-    }
-    await db.transaction('rw', [table, checkpoints], async (tx) => {
+        return { finished: true as const }
+      }
       const writes = new WriteSink()
       for (const record of chunk) {
         if (!sources.has(parseStream(record.stream).aggregate)) continue
-        const events = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
-        await applyEvent(tx, [projection], toRecorded(record, events), { recordUndo: false, writes })
+        const definitions = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
+        await applyEvent(tx, [projection], toRecorded(record, definitions), {
+          recordUndo: record.gpos === undefined,
+          writes,
+          undoOffset,
+        })
       }
       const last = chunk[chunk.length - 1]?.lpos ?? position
       await tx
         .table('checkpoints')
         .put({ projection: name, table: projection.tableName, position: last, state: 'rebuilding' })
       writes.throwIfFailed()
+      return { applied: chunk.length, last }
     })
-    position = chunk[chunk.length - 1]?.lpos ?? position
-    done += chunk.length
+    if ('moved' in step) {
+      position = step.moved
+      continue
+    }
+    if ('finished' in step) break
+    position = step.last
+    done += step.applied
     if (done > total) total = done
     onProgress?.({ projection: name, done, total })
   }

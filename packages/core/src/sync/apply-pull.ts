@@ -95,6 +95,8 @@ export async function applyPull(
       events.orderBy(':id').lastKey(),
     ])
     const pending = pendingRows.filter((e) => e.gpos === undefined).sort((a, b) => (a.lpos ?? 0) - (b.lpos ?? 0))
+    // Events of pending commands confirmed by an earlier pull (a page boundary can split a command).
+    const confirmedBefore = new Set(pendingRows.filter((e) => e.gpos !== undefined).map((e) => e.id))
     const alreadyConfirmed = new Set(known.filter((e) => e.gpos !== undefined).map((e) => e.id))
     const seen = new Set<string>()
     const fresh = pulled.filter((e) => {
@@ -129,7 +131,9 @@ export async function applyPull(
     outcome.fastPath = rest.length === 0
 
     if (rest.length > 0) {
-      let next = Math.max((lastKey as number | undefined) ?? 0, ...stillPending.map((e) => e.lpos ?? 0)) + 1
+      let next = (lastKey as number | undefined) ?? 0
+      for (const e of stillPending) next = Math.max(next, e.lpos ?? 0)
+      next += 1
       await rollBack(tx, stillPending, loaded)
       // 2. Apply the pulled events in server order.
       const dirty = new Map<string, RecordedEvent[]>()
@@ -151,7 +155,13 @@ export async function applyPull(
       // 3. Re-apply what is still pending, in its original order.
       const byId = new Map(stillPending.map((e) => [e.id, e]))
       const order = pendingCommands
-        .map((c) => ({ c, first: Math.min(...c.eventIds.map((id) => byId.get(id)?.lpos ?? Number.POSITIVE_INFINITY)) }))
+        .map((c) => ({
+          c,
+          first: c.eventIds.reduce(
+            (min, id) => Math.min(min, byId.get(id)?.lpos ?? Number.POSITIVE_INFINITY),
+            Infinity,
+          ),
+        }))
         .filter((x) => Number.isFinite(x.first))
         .sort((a, b) => a.first - b.first)
       for (const { c } of order) {
@@ -177,8 +187,23 @@ export async function applyPull(
         // Someone else changed this stream (or an earlier pending command on it was re-run): decide again.
         const policy = resolvePolicy(aggregate, c, theirs)
         const current = await loadStream(events, aggregate, c.stream, tx.table('snapshots'))
-        const decided =
-          policy === 'reject'
+        // A command that asked for a stream version gets it checked again on the new history.
+        const expected = c.expectedVersion
+        const versionHolds =
+          expected === undefined ||
+          expected === 'any' ||
+          (expected === 'exists' && current.version > 0) ||
+          (expected === 'no_stream' && current.version === 0) ||
+          expected === current.version
+        const decided = !versionHolds
+          ? {
+              error: {
+                code: 'CONCURRENCY',
+                message: `${c.stream} is at version ${current.version}, the command expected ${String(expected)}`,
+                details: undefined as unknown,
+              },
+            }
+          : policy === 'reject'
             ? {
                 error: {
                   code: 'CONFLICT',
@@ -232,7 +257,7 @@ export async function applyPull(
     }
 
     const confirmedCommands = pendingCommands.filter(
-      (c) => c.eventIds.length > 0 && c.eventIds.every((id) => confirmedIds.has(id)),
+      (c) => c.eventIds.length > 0 && c.eventIds.every((id) => confirmedIds.has(id) || confirmedBefore.has(id)),
     )
     if (confirmedCommands.length > 0) {
       writes.track(() => commands.bulkPut(confirmedCommands.map((c) => ({ ...c, status: 'confirmed' as const }))))
@@ -269,7 +294,10 @@ async function rollBack(tx: Transaction, pending: EventRecord[], loaded: LoadedD
   const rows = await undo.where('lpos').aboveOrEqual(first).toArray()
   rows.sort((a, b) => b.lpos - a.lpos || b.n - a.n)
   const writes = new WriteSink()
+  // Rows of a table that a projection upgrade dropped have nothing left to restore (the rebuild recorded its own).
+  const tables = new Set(loaded.projections.map((p) => p.tableName))
   for (const row of rows) {
+    if (!tables.has(row.table)) continue
     const table: Table = tx.table(row.table)
     if (row.before === undefined) writes.track(() => table.delete(row.key as never))
     else writes.track(() => table.put(row.before))

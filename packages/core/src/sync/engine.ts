@@ -53,7 +53,7 @@ export class ServerResetError extends Error {
   ) {
     super(
       `The sync server was reset (backend ${previous} → ${current}). Sync stopped; local data is kept. ` +
-        'Call resetSync() to push this database to the new server.',
+        'To start over from the new server, clear this site’s data.',
     )
     this.name = 'ServerResetError'
   }
@@ -220,7 +220,11 @@ export class SyncEngine {
   }
 
   private retryDelay(error: unknown, attempt: number): number {
-    if (error instanceof SyncHttpError && error.retryAfterMs !== undefined) return error.retryAfterMs
+    if (error instanceof SyncHttpError) {
+      if (error.retryAfterMs !== undefined) return Math.max(100, error.retryAfterMs)
+      // Bad request, forbidden, too large, refused data: retrying soon cannot help; keep it visible and slow.
+      if ([400, 401, 403, 413, 422].includes(error.status)) return backoffDelay(6)
+    }
     return backoffDelay(attempt)
   }
 
@@ -255,10 +259,13 @@ export class SyncEngine {
     if (this.stopped) throw this.stopped
     this.share({ syncing: true })
     try {
-      for (let round = 0; round < 10; round++) {
-        const pushed = await this.pushAll()
+      let pushed: 'done' | 'conflict' = 'conflict'
+      for (let round = 0; round < 10 && pushed === 'conflict'; round++) {
+        pushed = await this.pushAll()
         await this.pullAll()
-        if (pushed === 'done') break
+      }
+      if (pushed === 'conflict') {
+        throw new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' })
       }
       this.share({ connected: true, syncing: false, lastSyncedAt: this.host.now(), lastError: null })
     } catch (error) {
@@ -331,7 +338,9 @@ export class SyncEngine {
     const ids = pending.flatMap((c) => c.eventIds)
     if (ids.length === 0) return Number.MAX_SAFE_INTEGER
     const rows = await this.host.db.table<EventRecord>('events').where('id').anyOf(ids).toArray()
-    return Math.min(...rows.map((r) => r.lpos as number)) - 1
+    let first = Number.MAX_SAFE_INTEGER
+    for (const r of rows) if (r.gpos === undefined) first = Math.min(first, r.lpos as number)
+    return first === Number.MAX_SAFE_INTEGER ? first : first - 1
   }
 
   private async pullAll(): Promise<void> {

@@ -85,12 +85,9 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
       body = { code: 'INTERNAL', message: `HTTP ${response.status}` }
     }
     if (!response.ok) {
-      const retryAfter = Number(response.headers.get('retry-after'))
-      throw new SyncHttpError(
-        response.status,
-        body as ErrorBody,
-        Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
-      )
+      const header = response.headers.get('retry-after')?.trim()
+      const retryAfter = header && /^\d+(\.\d+)?$/.test(header) ? Number(header) * 1000 : undefined
+      throw new SyncHttpError(response.status, body as ErrorBody, retryAfter)
     }
     return body as T
   }
