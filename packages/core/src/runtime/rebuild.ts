@@ -25,6 +25,8 @@ export async function catchUp(
   loaded: LoadedDomain,
   projection: RuntimeProjection,
   onProgress?: (progress: RebuildProgress) => void,
+  /** Record undo for pending events (only with sync: without a server nothing is ever rolled back). */
+  recordUndo = false,
 ): Promise<number> {
   const checkpoints = db.table<CheckpointRecord>('checkpoints')
   const events = db.table<EventRecord>('events')
@@ -67,7 +69,7 @@ export async function catchUp(
         if (!sources.has(parseStream(record.stream).aggregate)) continue
         const definitions = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
         await applyEvent(tx, [projection], toRecorded(record, definitions), {
-          recordUndo: record.gpos === undefined,
+          recordUndo: recordUndo && record.gpos === undefined,
           writes,
           undoOffset,
         })

@@ -100,10 +100,16 @@ export class Runtime {
       return id
     })
     for (const p of this.loaded.projections) {
-      await catchUp(this.db, this.loaded, p, (progress) => {
-        this.status.update({ rebuilding: progress })
-        this.options.onProgress?.(progress)
-      })
+      await catchUp(
+        this.db,
+        this.loaded,
+        p,
+        (progress) => {
+          this.status.update({ rebuilding: progress })
+          this.options.onProgress?.(progress)
+        },
+        this.env.recordUndo,
+      )
     }
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
     this.processed = last?.lpos ?? 0
@@ -206,7 +212,9 @@ export class Runtime {
       while (this.asyncTarget > this.processed && !this.closed) {
         const target = this.asyncTarget
         for (const p of this.loaded.projections) {
-          if (p.mode === 'async' && !this.closed) await catchUp(this.db, this.loaded, p).catch(() => {})
+          if (p.mode === 'async' && !this.closed) {
+            await catchUp(this.db, this.loaded, p, undefined, this.env.recordUndo).catch(() => {})
+          }
         }
         this.markProcessed(target)
       }
