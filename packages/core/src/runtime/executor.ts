@@ -1,10 +1,11 @@
-import { Dexie, type Table, type Transaction } from 'dexie'
+import type { Dexie, Table, Transaction } from 'dexie'
 import { type CairnError, CommandRejected, ConcurrencyError, HandlerError } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
 import type { CommandRecord, EventRecord, SnapshotRecord } from '../store/records'
 import { decide, eventRecords, evolve, loadStream, snapshotDue } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { applyEvent, inlineProjectionsFor, WriteSink } from './projector'
+import { idbOf, request as idbRequest, lastIn, lastKeyOf, markChanged } from './raw'
 import { toRecorded } from './recorded'
 import type { CachedState, StateCache } from './state-cache'
 import { isConstraintError, toStorageError } from './storage-errors'
@@ -140,8 +141,9 @@ export class Executor {
             if ('result' in outcome) for (const e of outcome.result.events) lastPosition = e.position
           }
           if (lastPosition === 0) return
+          markChanged(this.db, tx, ['events', 'commands'])
           // One last awaited request: once it settled, every pipelined write before it has settled too.
-          await tx.table('events').get(lastPosition)
+          await idbRequest(idbOf(tx).objectStore('events').get(lastPosition))
           for (const job of remaining) {
             const failure = batch.writes.get(job)?.failed
             if (!failure) continue
@@ -187,19 +189,18 @@ export class Executor {
    * awaiting them one by one would pay a round trip each.
    */
   private async prefetch(tx: Transaction, jobs: Job[]): Promise<BatchContext> {
-    const events = tx.table<EventRecord>('events')
+    const events = idbOf(tx).objectStore('events')
+    const byStream = events.index('[stream+version]')
+    const KeyRange =
+      (this.db as unknown as { _deps?: { IDBKeyRange?: typeof IDBKeyRange } })._deps?.IDBKeyRange ?? IDBKeyRange
     const commands = tx.table<CommandRecord>('commands')
     const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
     const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
     const [lastKey, heads, previous] = await Promise.all([
-      events.orderBy(':id').lastKey(),
+      lastKeyOf(events),
       Promise.all(
-        streams.map((s) =>
-          events
-            .where('[stream+version]')
-            .between([s, Dexie.minKey], [s, Dexie.maxKey])
-            .last()
-            .then((head) => [s, head] as const),
+        streams.map(
+          async (s) => [s, await lastIn<EventRecord>(byStream, KeyRange.bound([s, -Infinity], [s, []]))] as const,
         ),
       ),
       ids.length > 0 ? commands.bulkGet(ids) : Promise.resolve([]),
@@ -284,10 +285,10 @@ export class Executor {
     const recorded: RecordedEvent[] = []
     const writes = new WriteSink()
     batch.writes.set(job, writes)
-    const events = batch.tx.table<EventRecord>('events')
+    const events = idbOf(batch.tx).objectStore('events')
     for (const record of eventRecords(pending, aggregate, stream, current.version, meta, this.env.newId)) {
       record.lpos = batch.nextPosition++
-      writes.track(() => events.add(record))
+      writes.track(() => idbRequest(events.add(record)))
       const event = toRecorded(record)
       try {
         state = evolve(aggregate, state, event)
@@ -315,19 +316,22 @@ export class Executor {
       events: recorded.map((e) => ({ id: e.id, type: e.type, version: e.version, position: e.position })),
       duplicate: false,
     }
+    const journal = idbOf(batch.tx).objectStore('commands')
     writes.track(() =>
-      commands.add({
-        id: job.commandId,
-        path: job.path,
-        stream,
-        input: job.input,
-        expectedVersion: request.expectedVersion,
-        baseVersion: current.version,
-        eventIds: recorded.map((e) => e.id),
-        status: 'pending',
-        issuedAt: job.issuedAt,
-        result: { version: result.version, events: result.events },
-      }),
+      idbRequest(
+        journal.add({
+          id: job.commandId,
+          path: job.path,
+          stream,
+          input: job.input,
+          expectedVersion: request.expectedVersion,
+          baseVersion: current.version,
+          eventIds: recorded.map((e) => e.id),
+          status: 'pending',
+          issuedAt: job.issuedAt,
+          result: { version: result.version, events: result.events },
+        } satisfies CommandRecord),
+      ),
     )
     try {
       const projections = inlineProjectionsFor(this.loaded, stream)
