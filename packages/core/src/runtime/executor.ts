@@ -236,7 +236,6 @@ export class Executor {
   private async runOne(job: Job, overlay: Map<string, CachedState>, batch: BatchContext): Promise<Outcome> {
     const { aggregate, request } = job
     const stream = `${aggregate.name}:${request.id}`
-    const commands = batch.tx.table<CommandRecord>('commands')
     if (request.commandId !== undefined) {
       const previous = batch.previous.get(request.commandId)
       if (previous) {
