@@ -12,6 +12,7 @@ export * from './domain'
 export type { ExpectedVersion } from './runtime/executor'
 export type { LiveListener, LiveResult } from './runtime/live-queries'
 export { Runtime, type RuntimeOptions } from './runtime/runtime'
+export { initialStatus } from './runtime/status'
 export { ServerResetError, type SyncOptions } from './sync/engine'
 export {
   type HttpTransportOptions,

@@ -5,12 +5,14 @@
 import * as Comlink from 'comlink'
 import { type Envelope, envelope } from './client/envelope'
 import type { AnyDomain } from './domain/domain'
+import { CairnError } from './domain/errors'
 import type { CommandRequest, CommandResult } from './runtime/executor'
 import type { FindOptions } from './runtime/find'
 import type { LiveListener } from './runtime/live-queries'
 import type { LogSnapshot } from './runtime/log'
 import { Runtime, type RuntimeOptions } from './runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from './runtime/status'
+import { toStorageError } from './runtime/storage-errors'
 
 export type { RuntimeOptions } from './runtime/runtime'
 
@@ -36,6 +38,15 @@ export interface WorkerApi {
   close(): Promise<void>
 }
 
+/** Runs `fn` and wraps its outcome (an unknown path throws synchronously) in an envelope. */
+function envelopeSync<T>(fn: () => T): Envelope<T> {
+  try {
+    return { ok: true, value: fn() }
+  } catch (error) {
+    return { ok: false, error: (error instanceof CairnError ? error : toStorageError(error)).toJSON() }
+  }
+}
+
 /** Builds the Comlink-exposed API around a runtime. */
 export function workerApi(runtime: Runtime): WorkerApi {
   const subscriptions = new Map<number, () => void>()
@@ -52,32 +63,20 @@ export function workerApi(runtime: Runtime): WorkerApi {
     execute: (path, request) => envelope(() => runtime.execute(path, request)),
     query: (path, arg) => envelope(() => runtime.query(path, arg)),
     find: (projection, options) => envelope(() => runtime.find(projection, options)),
-    subscribe(path, arg, listener) {
-      try {
-        return {
-          ok: true,
-          value: keep(
-            listener,
-            runtime.subscribe(path, arg, (r) => void listener(r)),
-          ),
-        }
-      } catch (error) {
-        return { ok: false, error: (error as { toJSON(): never }).toJSON() }
-      }
-    },
-    subscribeFind(projection, options, listener) {
-      try {
-        return {
-          ok: true,
-          value: keep(
-            listener,
-            runtime.subscribeFind(projection, options, (r) => void listener(r)),
-          ),
-        }
-      } catch (error) {
-        return { ok: false, error: (error as { toJSON(): never }).toJSON() }
-      }
-    },
+    subscribe: (path, arg, listener) =>
+      envelopeSync(() =>
+        keep(
+          listener,
+          runtime.subscribe(path, arg, (r) => void listener(r)),
+        ),
+      ),
+    subscribeFind: (projection, options, listener) =>
+      envelopeSync(() =>
+        keep(
+          listener,
+          runtime.subscribeFind(projection, options, (r) => void listener(r)),
+        ),
+      ),
     subscribeStatus: (listener) =>
       keep(
         listener,

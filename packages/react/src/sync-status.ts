@@ -1,4 +1,4 @@
-import type { RuntimeStatus } from '@cairn/core'
+import { initialStatus, type RuntimeStatus } from '@cairn/core'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 
 /** What `useSyncStatus` reads: the runtime status — ready, rebuild progress, pending count, online — and the sync
@@ -8,30 +8,11 @@ export type SyncStatus = RuntimeStatus
 /** A zustand vanilla store of the sync status. */
 export type SyncStatusStore = StoreApi<SyncStatus>
 
-function initialStatus(): SyncStatus {
-  return {
-    ready: false,
-    rebuilding: null,
-    pending: 0,
-    online: typeof navigator === 'undefined' ? true : navigator.onLine,
-    position: 0,
-    syncEnabled: false,
-    paused: false,
-    connected: false,
-    syncing: false,
-    leader: false,
-    lastSyncedAt: null,
-    head: 0,
-    lastError: null,
-    rejected: [],
-    unknownEventTypes: [],
-    reactors: {},
-  }
-}
-
 /** Creates the store; it stays at its defaults until `connectSyncStatus` feeds it. */
 export function createSyncStatusStore(): SyncStatusStore {
-  return createStore<SyncStatus>()(initialStatus)
+  return createStore<SyncStatus>()(() =>
+    initialStatus(typeof navigator === 'undefined' ? true : navigator.onLine, false),
+  )
 }
 
 /** Feeds `store` from the client's status; returns the function that stops it. */
