@@ -115,6 +115,31 @@ describe('sync regressions', () => {
     await b.close()
   })
 
+  it('a batch the server finds too large (413) is split, whole commands at a time', async () => {
+    const server = new MemorySyncServer()
+    const inner = server.transport()
+    const sizes: number[] = []
+    const picky = {
+      ...inner,
+      push: async (request: Parameters<typeof inner.push>[0]) => {
+        sizes.push(request.events.length)
+        if (request.events.length > 5) throw new SyncHttpError(413, { code: 'PAYLOAD_TOO_LARGE', message: 'too large' })
+        return inner.push(request)
+      },
+    }
+    const a = createLocalClient(kanban, { name: freshName('split'), sync: { transport: picky, autoStart: false } })
+    await a.execute('board.create', { id: 'b', input: { title: 'x', columns: [{ id: 'todo', title: 'To do' }] } })
+    for (let i = 0; i < 12; i++) {
+      await a.execute('board.addCard', { id: 'b', input: { cardId: `c${i}`, title: `${i}`, column: 'todo' } })
+    }
+    await a.syncNow()
+    expect(server.head).toBe(14)
+    expect(sizes[0]).toBe(14)
+    expect(Math.max(...sizes.slice(-3))).toBeLessThanOrEqual(5)
+    await expect.poll(() => a.runtime.status.get().pending).toBe(0)
+    await a.close()
+  })
+
   it('an error answer without Retry-After has no retry delay of zero', async () => {
     const transport = httpTransport({
       url: 'http://server.test',

@@ -1,5 +1,6 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
+import { CairnError } from '../domain/errors'
 import type { PullResponse, StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import type { RuntimeStatus, SharedSyncStatus, StatusHub } from '../runtime/status'
@@ -73,6 +74,7 @@ export class SyncEngine {
   private cursor = 0
   private backendId: string | undefined
   private pushFrom = 0
+  private batchLimit: number
   private closed = false
   private leader = false
   private running = false
@@ -88,6 +90,7 @@ export class SyncEngine {
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
+    this.batchLimit = options.pushBatch ?? 500
     if (options.transport) this.transport = options.transport
     else {
       if (!options.url || !options.space) throw new TypeError('sync needs { url, space } or a transport')
@@ -274,7 +277,9 @@ export class SyncEngine {
           ? { code: error.body.code, message: error.body.message }
           : error instanceof ServerResetError
             ? { code: 'SERVER_RESET', message: error.message }
-            : { code: 'NETWORK', message: error instanceof Error ? error.message : String(error) }
+            : error instanceof CairnError
+              ? { code: error.code, message: error.message }
+              : { code: 'NETWORK', message: error instanceof Error ? error.message : String(error) }
       if (error instanceof ServerResetError) this.stopped = error
       // Offline is a normal state, not an error worth shouting about.
       this.share({ syncing: false, connected: false, lastError: this.online() ? lastError : null })
@@ -284,7 +289,7 @@ export class SyncEngine {
 
   /** The next push batch: pending events in local order, whole commands, skipping those already accepted. */
   private async nextBatch(): Promise<EventRecord[]> {
-    const limit = this.options.pushBatch ?? 500
+    const limit = this.batchLimit
     const events = this.host.db.table<EventRecord>('events')
     const batch: EventRecord[] = []
     let from = this.pushFrom
@@ -328,6 +333,11 @@ export class SyncEngine {
         this.pushFrom = batch[batch.length - 1]?.lpos ?? this.pushFrom
       } catch (error) {
         if (error instanceof SyncHttpError && error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
+        if (error instanceof SyncHttpError && error.status === 413 && batch.length > 1) {
+          // Too large for the server: send smaller batches (still whole commands).
+          this.batchLimit = Math.max(1, Math.floor(batch.length / 2))
+          continue
+        }
         throw error
       }
     }
