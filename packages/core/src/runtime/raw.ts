@@ -1,4 +1,4 @@
-import { type Dexie, RangeSet, type Transaction } from 'dexie'
+import { type Dexie, mergeRanges, RangeSet, type Transaction } from 'dexie'
 
 /**
  * The command path's own reads and writes of the log and the journal go straight to IndexedDB inside the Dexie
@@ -47,7 +47,7 @@ export function markChanged(db: Dexie, tx: Transaction, tables: readonly string[
       const part = `idb://${db.name}/${name}/${index}`
       const everything = new RangeSet(-Infinity, [[[]]])
       const existing = parts[part]
-      if (existing) existing.add(everything)
+      if (existing) mergeRanges(existing, everything)
       else parts[part] = everything
     }
   }
