@@ -1,4 +1,4 @@
-import { type Dexie, liveQuery } from 'dexie'
+import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
 import { type CairnError, ClosedError, HandlerError, ValidationError } from '../domain/errors'
 import { uuidv7 } from '../domain/ids'
@@ -7,6 +7,7 @@ import { type IndexedDbDeps, openStore } from '../store/open'
 import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
 import type { PullOutcome } from '../sync/apply-pull'
 import { SyncEngine, type SyncOptions } from '../sync/engine'
+import { RejectionWatcher } from '../sync/rejections'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import { type FindOptions, find } from './find'
 import { type LiveListener, LiveQueries } from './live-queries'
@@ -57,9 +58,7 @@ export class Runtime {
   private sync: SyncEngine | undefined
   private reactors: ReactorRunner | undefined
   private releaseReactorLock: (() => void) | undefined
-  private readonly stopWatching: (() => void)[] = []
-  private readonly rejectedListeners = new Set<(r: RejectedCommand) => void>()
-  private knownRejected: Set<string> | undefined
+  private rejections: RejectionWatcher | undefined
 
   constructor(
     domain: AnyDomain,
@@ -133,7 +132,7 @@ export class Runtime {
         },
         this.options.sync,
       )
-      this.watchRejected()
+      this.rejections = new RejectionWatcher(this.db, this.status)
       await this.sync.start()
     }
     if (typeof addEventListener === 'function') {
@@ -343,36 +342,16 @@ export class Runtime {
     return this.live.size
   }
 
-  /** Rejected commands, durable in the journal: keeps `status.rejected` current and tells listeners of new ones. */
-  private watchRejected(): void {
-    const commands = this.db.table<CommandRecord>('commands')
-    const sub = liveQuery(() => commands.where('status').equals('rejected').toArray()).subscribe({
-      next: (rows) => {
-        const list: RejectedCommand[] = rows
-          .map((c) => ({
-            commandId: c.id,
-            path: c.path,
-            input: c.input,
-            code: c.rejection?.code ?? 'REJECTED',
-            message: c.rejection?.message ?? '',
-            at: c.rejectedAt ?? c.issuedAt,
-          }))
-          .sort((a, b) => b.at - a.at)
-        const first = this.knownRejected === undefined
-        const known = this.knownRejected ?? new Set<string>()
-        this.knownRejected = new Set(list.map((r) => r.commandId))
-        this.status.update({ rejected: list })
-        if (first) return
-        for (const r of list) if (!known.has(r.commandId)) for (const l of this.rejectedListeners) l(r)
-      },
-    })
-    this.stopWatching.push(() => sub.unsubscribe())
-  }
-
   /** Listens for commands that sync rejected (in any tab). */
   onRejected(listener: (rejected: RejectedCommand) => void): () => void {
-    this.rejectedListeners.add(listener)
-    return () => this.rejectedListeners.delete(listener)
+    const pending = { stop: undefined as (() => void) | undefined, cancelled: false }
+    void this.ready.then(() => {
+      if (!pending.cancelled) pending.stop = this.rejections?.listen(listener)
+    })
+    return () => {
+      pending.cancelled = true
+      pending.stop?.()
+    }
   }
 
   /** Removes a rejected command from the list (it stays in the journal, as `dismissed`). */
@@ -425,7 +404,7 @@ export class Runtime {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const stop of this.stopWatching) stop()
+    this.rejections?.close()
     this.releaseReactorLock?.()
     await this.sync?.close()
     this.live.closeAll()
