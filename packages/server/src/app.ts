@@ -1,4 +1,4 @@
-import type { JsonValue, PullResponse, PushResponse, WireEvent } from '@cairn/core/protocol'
+import type { JsonValue, PushResponse, WireEvent } from '@cairn/core/protocol'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -6,6 +6,7 @@ import { cors } from 'hono/cors'
 import type { Authorizer } from './auth.js'
 import { errorResponse, SyncHttpError } from './errors.js'
 import { DEFAULT_LIVE, LiveChannels, type LiveOptions } from './live.js'
+import { PullCache } from './pull-cache.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js'
 import { mountStatic } from './static.js'
 import type { SyncStorage } from './storage/types.js'
@@ -45,6 +46,8 @@ export interface SyncServerOptions {
   limits?: Partial<SyncLimits>
   /** Per-client token bucket, or `false` to disable (default 50/s, burst 100). */
   rateLimit?: Partial<RateLimitOptions> | false
+  /** Serialized events kept in memory to answer pulls of recent ranges (default 20,000; 0 turns it off). */
+  pullCacheSize?: number
   /** Live channel settings. */
   live?: Partial<LiveOptions>
   /** Also serve a built web app from this directory (SPA fallback to index.html). */
@@ -95,6 +98,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { storage, authorize, validateEvent } = options
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const live = new LiveChannels(storage, { ...DEFAULT_LIVE, ...options.live })
+  const pullCache = new PullCache(options.pullCacheSize ?? 20_000)
   const limiter =
     options.rateLimit === false
       ? undefined
@@ -194,9 +198,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     const space = await admit(c)
     const after = parseCursor(c.req.query('after'), 'after')
     const limit = parseLimit(c.req.query('limit'), limits)
-    const events = await storageCall(() => storage.read(space, after, limit))
+    // Head first: every seq up to it is committed (seq is assigned at commit), so the range below is complete.
     const [head, backendId] = await storageCall(() => Promise.all([storage.head(space), storage.backendId()]))
-    return c.json({ events, head, backendId } satisfies PullResponse)
+    const to = Math.min(head, after + limit)
+    let events = pullCache.get(space, after, to)
+    if (!events) {
+      const read = await storageCall(() => storage.read(space, after, to - after))
+      events = pullCache.put(space, read)
+    }
+    c.header('content-type', 'application/json; charset=UTF-8')
+    return c.body(`{"events":[${events.join(',')}],"head":${head},"backendId":${JSON.stringify(backendId)}}`)
   })
 
   app.get('/v1/spaces/:space/live', async (c) => {

@@ -175,6 +175,7 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
       description: 'flaky',
       append: (...args) => (broken ? Promise.reject(new Error('disk on fire')) : memory.append(...args)),
       read: (...args) => (broken ? Promise.reject(new Error('disk on fire')) : memory.read(...args)),
+      head: (...args) => (broken ? Promise.reject(new Error('disk on fire')) : memory.head(...args)),
     }
     const { url } = await start({ storage: flaky, onError: () => {} })
     expect(await post(`${url}/v1/spaces/s/push`, push([ev('a:1', 1)]))).toMatchObject({
