@@ -4,20 +4,13 @@
  */
 import 'fake-indexeddb/auto'
 import { createLocalClient, isCairnError } from '../src/index'
-import { kanban } from './kanban'
+import { kanban, teamBoard } from './kanban'
 
 const cairn = createLocalClient(kanban, { name: 'example' })
 
 await cairn.execute('board.create', {
   id: 'team',
-  input: {
-    title: 'Team board',
-    columns: [
-      { id: 'todo', title: 'To do' },
-      { id: 'doing', title: 'Doing', wipLimit: 1 },
-      { id: 'done', title: 'Done' },
-    ],
-  },
+  input: { ...teamBoard, title: 'Team board' },
 })
 const stop = cairn.subscribe('columns.onBoard', 'team', (cols) => {
   console.log(

@@ -266,3 +266,13 @@ export const kanban = defineDomain({
 })
 
 export type Kanban = typeof kanban
+
+/** The board the examples and tests start from: To do, Doing (WIP 1), Done. */
+export const teamBoard = {
+  title: 'Team',
+  columns: [
+    { id: 'todo', title: 'To do' },
+    { id: 'doing', title: 'Doing', wipLimit: 1 },
+    { id: 'done', title: 'Done' },
+  ],
+}

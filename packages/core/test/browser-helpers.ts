@@ -1,4 +1,5 @@
 import type { Kanban } from '../examples/kanban'
+import { teamBoard } from '../examples/kanban'
 import type { CairnClient } from '../src/client/types'
 import { createClient } from '../src/client/worker-client'
 import type { kanbanV2 } from './fixtures/kanban-v2'
@@ -40,13 +41,6 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 export async function seed(client: CairnClient<Kanban>, boardId = 'b1'): Promise<void> {
   await client.execute('board.create', {
     id: boardId,
-    input: {
-      title: 'Team',
-      columns: [
-        { id: 'todo', title: 'To do' },
-        { id: 'doing', title: 'Doing', wipLimit: 1 },
-        { id: 'done', title: 'Done' },
-      ],
-    },
+    input: teamBoard,
   })
 }

@@ -1,4 +1,4 @@
-import { type Kanban, kanban } from '../examples/kanban'
+import { type Kanban, kanban, teamBoard } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { AnyDomain } from '../src/domain/domain'
 import type { RuntimeOptions } from '../src/runtime/runtime'
@@ -23,13 +23,6 @@ export function localClient<D extends AnyDomain = Kanban>(
 export async function seedBoard(client: LocalClient<Kanban>, boardId = 'b1'): Promise<void> {
   await client.execute('board.create', {
     id: boardId,
-    input: {
-      title: 'Team',
-      columns: [
-        { id: 'todo', title: 'To do' },
-        { id: 'doing', title: 'Doing', wipLimit: 1 },
-        { id: 'done', title: 'Done' },
-      ],
-    },
+    input: teamBoard,
   })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Kanban, kanban } from '../examples/kanban'
+import { type Kanban, kanban, teamBoard } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { RejectedCommand } from '../src/runtime/status'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'
@@ -20,14 +20,7 @@ async function board(c: LocalClient<Kanban>) {
 async function seed(c: LocalClient<Kanban>) {
   await c.execute('board.create', {
     id: 'b1',
-    input: {
-      title: 'Team',
-      columns: [
-        { id: 'todo', title: 'To do' },
-        { id: 'doing', title: 'Doing', wipLimit: 1 },
-        { id: 'done', title: 'Done' },
-      ],
-    },
+    input: teamBoard,
   })
   await c.execute('board.addCard', { id: 'b1', input: { cardId: 'c1', title: 'One', column: 'todo' } })
   await c.execute('board.addCard', { id: 'b1', input: { cardId: 'c2', title: 'Two', column: 'todo' } })

@@ -1,5 +1,6 @@
 import { type CairnClient, createClient } from '@cairn/core'
 import type { Kanban } from '@cairn/core/examples/kanban'
+import { teamBoard } from '@cairn/core/examples/kanban'
 import type { WorkerApi } from '@cairn/core/worker'
 import { QueryClient } from '@tanstack/react-query'
 import * as Comlink from 'comlink'
@@ -71,14 +72,7 @@ export function testQueryClient(gcTime = 0): QueryClient {
 export async function seedBoard(client: CairnClient<Kanban>, boardId = 'b1'): Promise<void> {
   await client.execute('board.create', {
     id: boardId,
-    input: {
-      title: 'Team',
-      columns: [
-        { id: 'todo', title: 'To do' },
-        { id: 'doing', title: 'Doing', wipLimit: 1 },
-        { id: 'done', title: 'Done' },
-      ],
-    },
+    input: teamBoard,
   })
 }
 
