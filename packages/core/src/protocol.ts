@@ -75,11 +75,33 @@ export type ServerErrorCode =
   | 'STORAGE_UNAVAILABLE'
   | 'INTERNAL'
 
-/** Every error body: `{ code, message, details? }`. A 409 CONFLICT also carries `streams` and `head`. */
+/**
+ * One pushed event the server refuses for good (it will never accept it, however often it is sent): unknown
+ * type, data failing its schema, not authorized, an id already used with other content, or larger than any
+ * batch may be. The client turns the command that produced it into a durable rejection and pushes the rest.
+ */
+export interface RefusedEvent {
+  /** The refused event's id. */
+  id: string
+  /** The command that produced it (`meta.commandId`), when the event carried one. */
+  commandId?: string
+  /** Why, e.g. `UNKNOWN_EVENT_TYPE`, `INVALID_EVENT_DATA`, `FORBIDDEN`, `ID_REUSED`, `PAYLOAD_TOO_LARGE`. */
+  code: ServerErrorCode
+  message: string
+  /** Validator issues or other detail, JSON-safe. */
+  details?: JsonValue
+}
+
+/**
+ * Every error body: `{ code, message, details? }`. A 409 CONFLICT also carries `streams` and `head`.
+ * A refusal of some events of a push (422 `UNKNOWN_EVENT_TYPE` / `INVALID_EVENT_DATA`, 403 `FORBIDDEN`,
+ * 409 `ID_REUSED`) lists every refused event of the batch in `refused`; nothing of the batch was stored.
+ */
 export interface ErrorBody {
   code: ServerErrorCode
   message: string
   details?: JsonValue
   streams?: StreamConflict[]
   head?: number
+  refused?: RefusedEvent[]
 }
