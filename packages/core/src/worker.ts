@@ -10,9 +10,10 @@ import type { CommandRequest, CommandResult } from './runtime/executor'
 import type { FindOptions } from './runtime/find'
 import type { LiveListener } from './runtime/live-queries'
 import type { LogSnapshot } from './runtime/log'
-import { Runtime, type RuntimeOptions } from './runtime/runtime'
+import { type LogExport, Runtime, type RuntimeOptions } from './runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from './runtime/status'
 import { toStorageError } from './runtime/storage-errors'
+import type { ReuploadResult } from './sync/engine'
 
 export type { RuntimeOptions } from './runtime/runtime'
 
@@ -30,7 +31,9 @@ export interface WorkerApi {
   resumeSync(): Promise<void>
   pokeSync(): void
   syncNow(): Promise<Envelope<void>>
-  dismissRejected(commandId: string): Promise<void>
+  dismissRejected(commandId: string): Promise<Envelope<void>>
+  exportLog(): Promise<Envelope<LogExport>>
+  reuploadToServer(): Promise<Envelope<ReuploadResult>>
   onRejected(listener: (rejected: RejectedCommand) => void): number
   subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): number
   /** Diagnostics: distinct live queries running in the worker. */
@@ -91,7 +94,9 @@ export function workerApi(runtime: Runtime): WorkerApi {
     resumeSync: () => runtime.resumeSync(),
     pokeSync: () => runtime.pokeSync(),
     syncNow: () => envelope(() => runtime.syncNow()),
-    dismissRejected: (commandId) => runtime.dismissRejected(commandId),
+    dismissRejected: (commandId) => envelope(() => runtime.dismissRejected(commandId)),
+    exportLog: () => envelope(() => runtime.exportLog()),
+    reuploadToServer: () => envelope(() => runtime.reuploadToServer()),
     onRejected: (listener) =>
       keep(
         listener,

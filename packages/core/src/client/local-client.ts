@@ -44,6 +44,8 @@ export function localClientFor<D extends AnyDomain>(runtime: Runtime): LocalClie
     syncNow: () => runtime.syncNow(),
     onRejected: (listener: (r: RejectedCommand) => void) => runtime.onRejected(listener),
     dismissRejected: (commandId: string) => runtime.dismissRejected(commandId),
+    exportLog: () => runtime.exportLog(),
+    reuploadToServer: () => runtime.reuploadToServer(),
     subscribeLog: (options: { limit?: number }, listener: (log: LogSnapshot) => void) =>
       runtime.subscribeLog(options, (r) => r.ok && listener(r.value)),
     close: () => runtime.close(),

@@ -11,14 +11,17 @@ import type { CairnError } from '../domain/errors'
 import type { CommandRequest, CommandResult } from '../runtime/executor'
 import type { FindOptions } from '../runtime/find'
 import type { LogSnapshot } from '../runtime/log'
+import type { LogExport } from '../runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
+import type { ReuploadResult } from '../sync/engine'
 
 export type { CommandRequest, CommandResult, ExpectedVersion } from '../runtime/executor'
 export type { FieldCondition, FindOptions } from '../runtime/find'
 export type { LogEntry, LogSnapshot } from '../runtime/log'
 export type { RebuildProgress } from '../runtime/rebuild'
-export type { RejectedCommand, RuntimeStatus } from '../runtime/status'
-export type { SyncOptions } from '../sync/engine'
+export type { LogExport } from '../runtime/runtime'
+export type { QuarantinedEvent, RejectedCommand, RuntimeErrorReport, RuntimeStatus } from '../runtime/status'
+export type { ReuploadResult, SyncOptions } from '../sync/engine'
 
 /** The argument list of a query: none when the query takes no argument. */
 export type QueryArgs<D, P extends QueryPath<D>> =
@@ -82,8 +85,15 @@ export interface CairnClient<D extends AnyDomain> {
   syncNow(): Promise<void>
   /** Listens for commands that sync rejected (another device's change made them impossible). */
   onRejected(listener: (rejected: RejectedCommand) => void): () => void
-  /** Removes a rejected command from `status.rejected`. */
+  /** Removes a rejected command from `status.rejected`; throws a ValidationError for a command that is not rejected. */
   dismissRejected(commandId: string): Promise<void>
+  /** Every local event and journaled command as JSON: keep local work before starting over (e.g. a server reset). */
+  exportLog(): Promise<LogExport>
+  /**
+   * After a server reset (`status.lastError.code === 'SERVER_RESET'`): pushes this device's log to the new
+   * server, adopts it and resumes sync. Rejects with a SyncError when the server was not reset.
+   */
+  reuploadToServer(): Promise<ReuploadResult>
   /** Live view of the event log (newest first) and the projections' checkpoints: a developer tool. */
   subscribeLog(options: { limit?: number }, listener: (log: LogSnapshot) => void): () => void
   /** Closes the client (and its runtime, for a local client). */

@@ -115,7 +115,9 @@ export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): Cai
     pauseSync: () => api.pauseSync(),
     resumeSync: () => api.resumeSync(),
     syncNow: () => call(() => api.syncNow()),
-    dismissRejected: (commandId: string) => api.dismissRejected(commandId),
+    dismissRejected: (commandId: string) => call(() => api.dismissRejected(commandId)),
+    exportLog: () => call(() => api.exportLog()),
+    reuploadToServer: () => call(() => api.reuploadToServer()),
     whenProcessed: (position: number) => api.whenProcessed(position),
     async close() {
       if (closed) return

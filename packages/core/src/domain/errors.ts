@@ -75,8 +75,11 @@ export class ConcurrencyError extends CairnError {
   }
 }
 
-/** Storage codes: `QUOTA` (quota exceeded), `NOT_CLONEABLE` (data cannot be stored), `FAILED` (anything else). */
-export type StorageErrorCode = 'QUOTA' | 'NOT_CLONEABLE' | 'FAILED'
+/**
+ * Storage codes: `QUOTA` (quota exceeded), `NOT_CLONEABLE` (data cannot be stored), `CONSTRAINT` (a unique index
+ * of a read model already holds the value), `FAILED` (anything else).
+ */
+export type StorageErrorCode = 'QUOTA' | 'NOT_CLONEABLE' | 'CONSTRAINT' | 'FAILED'
 
 /** IndexedDB refused the write. Nothing of the command was stored. */
 export class StorageError extends CairnError {
@@ -114,6 +117,17 @@ export class HandlerError extends CairnError {
   }
 }
 
+/**
+ * Sync codes: `SYNC_PAUSED` (syncNow while paused), `SERVER_RESET` (the server's backendId changed),
+ * `SPACE_MISMATCH` (the database synced another space), `NO_SYNC` (no sync configured), `NETWORK`, or the
+ * server's own error code (`CONFLICT`, `UNAUTHORIZED`, ...).
+ */
+export class SyncError extends CairnError {
+  constructor(code: string, message: string, details?: unknown) {
+    super('SyncError', code, message, details)
+  }
+}
+
 /** The client or runtime was closed. */
 export class ClosedError extends CairnError {
   constructor() {
@@ -131,6 +145,8 @@ export function reviveError(e: SerializedCairnError): CairnError {
     StorageError: StorageError.prototype,
     UnknownPathError: UnknownPathError.prototype,
     HandlerError: HandlerError.prototype,
+    SyncError: SyncError.prototype,
+    ClosedError: ClosedError.prototype,
   }[e.name as string]
   if (proto) Object.setPrototypeOf(err, proto)
   return err

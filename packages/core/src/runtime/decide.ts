@@ -55,6 +55,10 @@ export function eventRecords(
 export function evolve(aggregate: RuntimeAggregate, state: unknown, event: RecordedEvent): unknown {
   const transition = aggregate.evolve[event.type]
   if (!transition) return state
+  // An event of a newer schema than this code knows (written by a newer app version): its data cannot be
+  // trusted to have the shape this transition expects, so the state ignores it until the app is updated.
+  const definition = Object.hasOwn(aggregate.events, event.type) ? aggregate.events[event.type] : undefined
+  if (definition && (event.meta?.schemaVersion ?? 1) > definition.version) return state
   try {
     return transition(state, event)
   } catch (cause) {

@@ -1,5 +1,12 @@
 import type { Dexie, Table, Transaction } from 'dexie'
-import { type CairnError, CommandRejected, ConcurrencyError, HandlerError } from '../domain/errors'
+import {
+  type CairnError,
+  type CairnErrorName,
+  CommandRejected,
+  ConcurrencyError,
+  HandlerError,
+  reviveError,
+} from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
 import type { CommandRecord, EventRecord, SnapshotRecord } from '../store/records'
 import { decide, eventRecords, evolve, loadStream, snapshotDue } from './decide'
@@ -66,7 +73,12 @@ interface BatchContext {
   previous: Map<string, CommandRecord>
   nextPosition: number
   writes: Map<Job, WriteSink>
+  /** Something was written (events, or only journal rows of failed or empty commands). */
+  wrote: boolean
 }
+
+/** Tables whose unique indexes mean "someone else wrote first" (decide again), not "this row is invalid". */
+const LOG_TABLES = new Set(['events', 'commands'])
 
 /** Thrown inside a batch transaction when a command fails after it wrote: the transaction must abort. */
 class AbortBatch extends Error {
@@ -127,7 +139,16 @@ export class Executor {
   }
 
   private async runBatch(jobs: Job[]): Promise<void> {
-    let remaining = jobs
+    // Two commands with one command id in one batch: the second must see the first's outcome, so it waits.
+    const ids = new Set<string>()
+    const later: Job[] = []
+    let remaining: Job[] = []
+    for (const job of jobs) {
+      const id = job.request.commandId
+      if (id !== undefined && ids.has(id)) later.push(job)
+      else remaining.push(job)
+      if (id !== undefined) ids.add(id)
+    }
     for (let attempt = 0; remaining.length > 0; attempt++) {
       const outcomes = new Map<Job, Outcome>()
       const overlay = new Map<string, CachedState>()
@@ -138,16 +159,18 @@ export class Executor {
           for (const job of remaining) {
             const outcome = await this.runOne(job, overlay, batch)
             outcomes.set(job, outcome)
-            if ('result' in outcome) for (const e of outcome.result.events) lastPosition = e.position
+            if ('result' in outcome && !outcome.result.duplicate)
+              for (const e of outcome.result.events) lastPosition = Math.max(lastPosition, e.position)
           }
-          if (lastPosition === 0) return
-          markChanged(this.db, tx, ['events', 'commands'])
+          if (!batch.wrote) return
+          if (lastPosition > 0) markChanged(this.db, tx, ['events', 'commands'])
+          else markChanged(this.db, tx, ['commands'])
           // One last awaited request: once it settled, every pipelined write before it has settled too.
           await idbRequest(idbOf(tx).objectStore('events').get(lastPosition))
           for (const job of remaining) {
             const failure = batch.writes.get(job)?.failed
             if (!failure) continue
-            if (isConstraintError(failure.error)) throw failure.error
+            if (isConstraintError(failure.error) && LOG_TABLES.has(failure.source)) throw failure.error
             throw new AbortBatch(job, toStorageError(failure.error))
           }
         })
@@ -158,16 +181,19 @@ export class Executor {
           continue
         }
         if (isConstraintError(error) && attempt < 5) {
-          // Another tab appended to one of our streams between our read and our write: decide again.
+          // Another tab appended to one of our streams (or journaled the same command id) between our read
+          // and our write: decide again.
           this.cache.clear()
           continue
         }
         if (remaining.length > 1) {
           // A failure at commit time cannot be attributed: find the culprit by running each command alone.
           for (const job of remaining) await this.runBatch([job])
+          if (later.length > 0) await this.runBatch(later)
           return
         }
         for (const job of remaining) job.reject(toStorageError(error))
+        if (later.length > 0) await this.runBatch(later)
         return
       }
       for (const [stream, state] of overlay) this.cache.set(stream, state)
@@ -179,8 +205,9 @@ export class Executor {
         } else job.reject(outcome.error)
       }
       this.onCommitted(lastPosition, results)
-      return
+      break
     }
+    if (later.length > 0) await this.runBatch(later)
   }
 
   /**
@@ -211,6 +238,7 @@ export class Executor {
       previous: new Map(previous.flatMap((c): [string, CommandRecord][] => (c ? [[c.id, c]] : []))),
       nextPosition: ((lastKey as number | undefined) ?? 0) + 1,
       writes: new Map(),
+      wrote: false,
     }
   }
 
@@ -241,11 +269,74 @@ export class Executor {
       if (previous) {
         if (previous.rejection) {
           const r = previous.rejection
+          if (r.name && r.name !== 'CommandRejected')
+            return {
+              error: reviveError({
+                name: r.name as CairnErrorName,
+                code: r.code,
+                message: r.message,
+                details: r.details,
+              }),
+            }
           return { error: new CommandRejected(r.code, r.message, r.details) }
         }
         return { result: { commandId: previous.id, stream, ...previous.result, duplicate: true } }
       }
     }
+    const outcome = await this.decideAndAppend(job, stream, overlay, batch)
+    // A command with an id is remembered whatever its outcome, so a retry returns that outcome (reactors rely
+    // on it: their command ids are derived from the causing event).
+    if (request.commandId !== undefined && ('error' in outcome || outcome.result.events.length === 0))
+      this.journalOutcome(job, stream, outcome, batch)
+    return outcome
+  }
+
+  /** Journals a command that appended nothing: `failed` with its error, or `confirmed` with its empty result. */
+  private journalOutcome(job: Job, stream: string, outcome: Outcome, batch: BatchContext): void {
+    if ('error' in outcome && !isDecisionError(outcome.error)) return
+    const writes = new WriteSink()
+    batch.writes.set(job, writes)
+    batch.wrote = true
+    const base = {
+      id: job.commandId,
+      path: job.path,
+      stream,
+      input: job.input,
+      expectedVersion: job.request.expectedVersion,
+      eventIds: [],
+      issuedAt: job.issuedAt,
+    }
+    const row: CommandRecord =
+      'error' in outcome
+        ? {
+            ...base,
+            baseVersion: 0,
+            status: 'failed',
+            result: { version: 0, events: [] },
+            rejection: {
+              name: outcome.error.name,
+              code: outcome.error.code,
+              message: outcome.error.message,
+              details: outcome.error.details,
+            },
+          }
+        : {
+            ...base,
+            baseVersion: outcome.result.version,
+            status: 'confirmed',
+            result: { version: outcome.result.version, events: [] },
+          }
+    const journal = idbOf(batch.tx).objectStore('commands')
+    writes.track(() => idbRequest(journal.add(row)), 'commands')
+  }
+
+  private async decideAndAppend(
+    job: Job,
+    stream: string,
+    overlay: Map<string, CachedState>,
+    batch: BatchContext,
+  ): Promise<Outcome> {
+    const { aggregate, request } = job
     let current: CachedState
     try {
       current = await this.loadState(stream, aggregate, overlay, batch)
@@ -284,10 +375,11 @@ export class Executor {
     const recorded: RecordedEvent[] = []
     const writes = new WriteSink()
     batch.writes.set(job, writes)
+    batch.wrote = true
     const events = idbOf(batch.tx).objectStore('events')
     for (const record of eventRecords(pending, aggregate, stream, current.version, meta, this.env.newId)) {
       record.lpos = batch.nextPosition++
-      writes.track(() => idbRequest(events.add(record)))
+      writes.track(() => idbRequest(events.add(record)), 'events')
       const event = toRecorded(record)
       try {
         state = evolve(aggregate, state, event)
@@ -306,7 +398,7 @@ export class Executor {
         snapshotVersion: aggregate.snapshot.version,
         state,
       }
-      writes.track(() => batch.tx.table<SnapshotRecord>('snapshots').put(snapshot))
+      writes.track(() => batch.tx.table<SnapshotRecord>('snapshots').put(snapshot), 'snapshots')
     }
     const result: CommandResult = {
       commandId: job.commandId,
@@ -316,21 +408,23 @@ export class Executor {
       duplicate: false,
     }
     const journal = idbOf(batch.tx).objectStore('commands')
-    writes.track(() =>
-      idbRequest(
-        journal.add({
-          id: job.commandId,
-          path: job.path,
-          stream,
-          input: job.input,
-          expectedVersion: request.expectedVersion,
-          baseVersion: current.version,
-          eventIds: recorded.map((e) => e.id),
-          status: 'pending',
-          issuedAt: job.issuedAt,
-          result: { version: result.version, events: result.events },
-        } satisfies CommandRecord),
-      ),
+    writes.track(
+      () =>
+        idbRequest(
+          journal.add({
+            id: job.commandId,
+            path: job.path,
+            stream,
+            input: job.input,
+            expectedVersion: request.expectedVersion,
+            baseVersion: current.version,
+            eventIds: recorded.map((e) => e.id),
+            status: 'pending',
+            issuedAt: job.issuedAt,
+            result: { version: result.version, events: result.events },
+          } satisfies CommandRecord),
+        ),
+      'commands',
     )
     try {
       const projections = inlineProjectionsFor(this.loaded, stream)
@@ -343,6 +437,11 @@ export class Executor {
     overlay.set(stream, { state, version, headId })
     return { result }
   }
+}
+
+/** Errors that are the command's own outcome (decider, input, version), not a failure of storage. */
+function isDecisionError(error: CairnError): boolean {
+  return ['CommandRejected', 'ConcurrencyError', 'HandlerError', 'ValidationError'].includes(error.name)
 }
 
 function satisfies(expected: ExpectedVersion | undefined, actual: number): boolean {

@@ -1,11 +1,12 @@
 import type { Table, Transaction } from 'dexie'
-import { HandlerError } from '../domain/errors'
+import { type CairnError, HandlerError } from '../domain/errors'
 import type { RecordedEvent } from '../domain/events'
 import type { ProjectionTx } from '../domain/projection'
 import type { IndexKey, ReadTable } from '../domain/read-table'
 import type { UndoRecord } from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
+import { isConstraintError, toStorageError } from './storage-errors'
 
 /** Reads a row's primary key from the projection's key spec (`id` or `[a+b]`). */
 export function primaryKeyOf(spec: string, row: unknown): IndexKey {
@@ -25,23 +26,24 @@ export function primaryKeyOf(spec: string, row: unknown): IndexKey {
  * their promises must not be awaited with native combinators at the end of a transaction either: with no
  * request pending, IndexedDB commits while the await is in flight. Instead the caller awaits one last Dexie
  * operation — by then every earlier request has settled — and calls `throwIfFailed()` synchronously.
+ * Each write names its table (`source`), so a caller can tell a read-model constraint from a log conflict.
  */
 export class WriteSink {
-  private failure: { error: unknown } | undefined
+  private failure: { error: unknown; source: string } | undefined
 
-  /** Starts tracking a write; a synchronous throw counts as a failure too. */
-  track(write: () => Promise<unknown>): void {
+  /** Starts tracking a write to `source` (a table name); a synchronous throw counts as a failure too. */
+  track(write: () => Promise<unknown>, source = ''): void {
     try {
       write().catch((error: unknown) => {
-        this.failure ??= { error }
+        this.failure ??= { error, source }
       })
     } catch (error) {
-      this.failure ??= { error }
+      this.failure ??= { error, source }
     }
   }
 
-  /** The first failure, if any. */
-  get failed(): { error: unknown } | undefined {
+  /** The first failure, if any, with the table it was written to. */
+  get failed(): { error: unknown; source: string } | undefined {
     return this.failure
   }
 
@@ -50,13 +52,14 @@ export class WriteSink {
   }
 }
 
-/** Records the before-image of each row a pending event touches, once per row. */
-class UndoRecorder {
+/** Records the before-image of each row a pending event touches, once per row, in the undo log. */
+export class UndoRecorder {
   private readonly seen = new Set<string>()
   constructor(
     private readonly undo: Table<UndoRecord>,
     private readonly lpos: number,
     private readonly writes: WriteSink,
+    /** First free sequence number at `lpos` (0 for a fresh event; a rebuild continues after existing rows). */
     private n: number,
   ) {}
 
@@ -66,7 +69,28 @@ class UndoRecorder {
     this.seen.add(id)
     const image = before === undefined ? await table.get(key) : before
     const entry = { lpos: this.lpos, n: this.n++, table: table.name, key, before: image }
-    this.writes.track(() => this.undo.add(entry))
+    this.writes.track(() => this.undo.add(entry), 'undo')
+  }
+}
+
+/**
+ * Before-images kept in memory while one event is applied in guarded mode, to put the rows back if the
+ * handler throws or one of its writes fails (IndexedDB has no savepoints).
+ */
+class SavePoint {
+  private readonly images = new Map<string, { key: IndexKey; before: unknown }>()
+
+  async remember(table: Table, key: IndexKey, before?: unknown): Promise<void> {
+    const id = JSON.stringify(key)
+    if (this.images.has(id)) return
+    this.images.set(id, { key, before: before === undefined ? await table.get(key) : before })
+  }
+
+  restore(table: Table, writes: WriteSink): void {
+    for (const { key, before } of this.images.values()) {
+      if (before === undefined) writes.track(() => table.delete(key), table.name)
+      else writes.track(() => table.put(before), table.name)
+    }
   }
 }
 
@@ -79,27 +103,41 @@ function projectionTx(
   keySpec: string,
   undo: UndoRecorder | undefined,
   writes: WriteSink,
+  save?: SavePoint,
 ): ProjectionTx<unknown> {
+  const before = async (key: IndexKey, row?: unknown) => {
+    if (undo) await undo.record(table, key, row)
+    if (save) await save.remember(table, key, row)
+  }
   return {
     get: (key) => table.get(key),
     put: async (row) => {
-      if (undo) await undo.record(table, primaryKeyOf(keySpec, row))
-      writes.track(() => table.put(row))
+      await before(primaryKeyOf(keySpec, row))
+      writes.track(() => table.put(row), table.name)
     },
     update: async (key, changes) => {
       const row = await table.get(key)
       if (row === undefined) return false
-      if (undo) await undo.record(table, key, row)
+      await before(key, row)
       const next = typeof changes === 'function' ? changes(row) : { ...(row as object), ...(changes as object) }
-      writes.track(() => table.put(next))
+      writes.track(() => table.put(next), table.name)
       return true
     },
     delete: async (key) => {
-      if (undo) await undo.record(table, key)
-      writes.track(() => table.delete(key))
+      await before(key)
+      writes.track(() => table.delete(key), table.name)
     },
     table: table as unknown as ReadTable<unknown>,
   }
+}
+
+/** Options of {@link applyEvent} and {@link applyEventGuarded}. */
+export interface ApplyOptions {
+  /** Record before-images in the undo log (the event is pending: a rebase may roll it back). */
+  recordUndo: boolean
+  writes: WriteSink
+  /** First free undo sequence number at the event's position (see UndoRecorder). */
+  undoStart?: number
 }
 
 /**
@@ -112,19 +150,14 @@ export async function applyEvent(
   tx: Transaction,
   projections: readonly RuntimeProjection[],
   event: RecordedEvent,
-  options: {
-    recordUndo: boolean
-    writes: WriteSink
-    /** First undo sequence number: catch-ups of different projections record the same event apart. */
-    undoOffset?: number
-  },
+  options: ApplyOptions,
 ): Promise<void> {
   let undo: UndoRecorder | undefined
   for (const p of projections) {
     const handler = p.on[event.type]
     if (!handler) continue
     if (options.recordUndo && !undo) {
-      undo = new UndoRecorder(tx.table('undo'), event.position, options.writes, options.undoOffset ?? 0)
+      undo = new UndoRecorder(tx.table('undo'), event.position, options.writes, options.undoStart ?? 0)
     }
     try {
       await handler(projectionTx(tx.table(p.tableName), p.table.key, undo, options.writes), event)
@@ -132,6 +165,72 @@ export async function applyEvent(
       throw new HandlerError(`projection '${p.name}' handling ${event.type}`, cause)
     }
   }
+}
+
+/** A projection that could not apply an event: what the quarantine records. */
+export interface ProjectionFailure {
+  projection: string
+  error: CairnError
+}
+
+/**
+ * Applies one event like {@link applyEvent}, but isolates each projection's failure: when a handler throws or
+ * one of its writes fails (a unique index, data that cannot be stored), that projection's writes for this
+ * event are undone and the failure returned, so the caller can quarantine the event and move on. Costs one
+ * read round trip per handled event (to see its writes settle): use it after an optimistic attempt failed.
+ * A storage failure that is not about this event (quota, a closed database) is rethrown.
+ */
+export async function applyEventGuarded(
+  tx: Transaction,
+  projections: readonly RuntimeProjection[],
+  event: RecordedEvent,
+  options: ApplyOptions,
+): Promise<ProjectionFailure[]> {
+  const failures: ProjectionFailure[] = []
+  let undo: UndoRecorder | undefined
+  for (const p of projections) {
+    const handler = p.on[event.type]
+    if (!handler) continue
+    if (options.recordUndo && !undo) {
+      undo = new UndoRecorder(tx.table('undo'), event.position, options.writes, options.undoStart ?? 0)
+    }
+    const table = tx.table(p.tableName)
+    const writes = new WriteSink()
+    const save = new SavePoint()
+    let error: CairnError | undefined
+    try {
+      await handler(projectionTx(table, p.table.key, undo, writes, save), event)
+    } catch (cause) {
+      error = new HandlerError(`projection '${p.name}' handling ${event.type}`, cause)
+    }
+    // Requests settle in order: once this read is back, every write the handler issued has settled.
+    await tx.table('meta').get('cursor')
+    const failed = writes.failed
+    if (!error && failed) {
+      if (!isEventFailure(failed.error)) throw failed.error
+      error = toStorageError(failed.error)
+    }
+    if (error) {
+      save.restore(table, options.writes)
+      failures.push({ projection: p.name, error })
+    }
+  }
+  return failures
+}
+
+/** Storage failures caused by the event's own data or rows (not by the database as a whole). */
+function isEventFailure(error: unknown): boolean {
+  return isConstraintError(error) || storageCode(error) === 'NOT_CLONEABLE' || isDataError(error)
+}
+
+function storageCode(error: unknown): string {
+  return toStorageError(error).code
+}
+
+function isDataError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name
+  const inner = (error as { inner?: { name?: unknown } } | null)?.inner?.name
+  return name === 'DataError' || inner === 'DataError'
 }
 
 /** The inline projections that read events of the aggregate owning `stream`. */

@@ -1,9 +1,9 @@
-import type { Dexie } from 'dexie'
-import type { CheckpointRecord, EventRecord } from '../store/records'
+import { Dexie, type Table, type Transaction } from 'dexie'
+import type { CheckpointRecord, EventRecord, QuarantineRecord, UndoRecord } from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
-import { applyEvent, WriteSink } from './projector'
-import { toRecorded } from './recorded'
+import { Projecting, withQuarantine } from './project'
+import { WriteSink } from './projector'
 
 /** Progress of a projection rebuild or catch-up. */
 export interface RebuildProgress {
@@ -12,75 +12,62 @@ export interface RebuildProgress {
   total: number
 }
 
+/** What a catch-up did. */
+export interface CatchUpOutcome {
+  /** Events read past the checkpoint. */
+  applied: number
+  /** Events quarantined on the way. */
+  quarantined: QuarantineRecord[]
+  /** `aggregate.Type@version` of events skipped as unknown to this code. */
+  unknown: string[]
+}
+
 const CHUNK = 2000
+
+type Step = { moved: number } | { finished: true } | { applied: number; last: number; projecting: Projecting }
 
 /**
  * Brings one projection up to the end of the log: from scratch when its table changed (version, key, indexes or
- * mode), else from its checkpoint. Works in chunks, checkpointing after each, so that an interrupted rebuild
- * resumes where it stopped. An inline projection that is `ready` is current by construction (its rows are
- * written in the same transaction as the events), so it costs nothing at boot. Returns the events applied.
+ * mode) or its checkpoint was removed, else from its checkpoint. Works in chunks, checkpointing after each, so
+ * an interrupted rebuild resumes where it stopped, and two tabs rebuilding at once share the work (each chunk
+ * re-checks the checkpoint in its own transaction). An inline projection that is `ready` is current by
+ * construction (its rows are written with the events), so it costs nothing at boot. An event the projection
+ * cannot apply is quarantined and the rebuild moves on.
  */
 export async function catchUp(
   db: Dexie,
   loaded: LoadedDomain,
   projection: RuntimeProjection,
-  onProgress?: (progress: RebuildProgress) => void,
-  /** Record undo for pending events (only with sync: without a server nothing is ever rolled back). */
-  recordUndo = false,
-): Promise<number> {
+  options: {
+    onProgress?: ((progress: RebuildProgress) => void) | undefined
+    /** Record undo for pending events (only with sync: without a server nothing is ever rolled back). */
+    recordUndo?: boolean
+    now?: () => number
+  } = {},
+): Promise<CatchUpOutcome> {
+  const { onProgress } = options
   const checkpoints = db.table<CheckpointRecord>('checkpoints')
   const events = db.table<EventRecord>('events')
-  const table = db.table(projection.tableName)
   const name = projection.name
+  const outcome: CatchUpOutcome = { applied: 0, quarantined: [], unknown: [] }
   const checkpoint = await checkpoints.get(name)
   let position = 0
   if (checkpoint && checkpoint.table === projection.tableName) {
-    if (projection.mode === 'inline' && checkpoint.state === 'ready') return 0
+    if (projection.mode === 'inline' && checkpoint.state === 'ready') return outcome
     position = checkpoint.position
   } else {
-    await db.transaction('rw', [table, checkpoints], async (tx) => {
-      await tx.table(projection.tableName).clear()
-      await tx
-        .table('checkpoints')
-        .put({ projection: name, table: projection.tableName, position: 0, state: 'rebuilding' })
-    })
+    await startRebuild(db, projection)
   }
-  const sources = new Set(projection.from)
   let total = onProgress ? await events.where('lpos').above(position).count() : 0
   let done = 0
   if (total > 0) onProgress?.({ projection: name, done, total })
-  // Pending events (not yet confirmed by a server) are applied with an undo record, like inline ones, so a
-  // rebase can roll their effects back. Offsets keep each projection's undo rows apart.
-  const undoOffset = 1_000_000 * (1 + loaded.projections.findIndex((p) => p.name === name))
   for (;;) {
-    const step = await db.transaction('rw', [events, table, checkpoints, db.table('undo')], async (tx) => {
-      // Read the chunk and re-check the checkpoint in one transaction: a pull may have moved it back.
-      const current = await tx.table<CheckpointRecord>('checkpoints').get(name)
-      if (current && current.table === projection.tableName && current.position !== position) {
-        return { moved: current.position }
-      }
-      const chunk = await tx.table<EventRecord>('events').where('lpos').above(position).limit(CHUNK).toArray()
-      if (chunk.length === 0) {
-        await tx.table('checkpoints').put({ projection: name, table: projection.tableName, position, state: 'ready' })
-        return { finished: true as const }
-      }
-      const writes = new WriteSink()
-      for (const record of chunk) {
-        if (!sources.has(parseStream(record.stream).aggregate)) continue
-        const definitions = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
-        await applyEvent(tx, [projection], toRecorded(record, definitions), {
-          recordUndo: recordUndo && record.gpos === undefined,
-          writes,
-          undoOffset,
-        })
-      }
-      const last = chunk[chunk.length - 1]?.lpos ?? position
-      await tx
-        .table('checkpoints')
-        .put({ projection: name, table: projection.tableName, position: last, state: 'rebuilding' })
-      writes.throwIfFailed()
-      return { applied: chunk.length, last }
-    })
+    const from = position
+    const step = await withQuarantine((guarded) =>
+      db.transaction('rw', ['events', 'checkpoints', 'undo', 'quarantine', 'meta', projection.tableName], (tx) =>
+        runChunk(tx, loaded, projection, from, guarded, options),
+      ),
+    )
     if ('moved' in step) {
       position = step.moved
       continue
@@ -88,8 +75,84 @@ export async function catchUp(
     if ('finished' in step) break
     position = step.last
     done += step.applied
+    outcome.applied += step.applied
+    outcome.quarantined.push(...step.projecting.quarantined)
+    outcome.unknown.push(...step.projecting.unknown)
     if (done > total) total = done
     onProgress?.({ projection: name, done, total })
   }
-  return done
+  outcome.unknown = [...new Set(outcome.unknown)]
+  return outcome
+}
+
+/** Empties the read model and its quarantine, and marks it `rebuilding` from position 0 (unless another tab just did). */
+async function startRebuild(db: Dexie, projection: RuntimeProjection) {
+  await db.transaction('rw', [projection.tableName, 'checkpoints', 'quarantine'], async (tx) => {
+    const current = await tx.table<CheckpointRecord>('checkpoints').get(projection.name)
+    // Another tab started this rebuild between our read and this transaction: join it instead of restarting.
+    if (current && current.table === projection.tableName) return
+    await tx.table(projection.tableName).clear()
+    await tx.table('quarantine').where('projection').equals(projection.name).delete()
+    await tx.table('checkpoints').put({
+      projection: projection.name,
+      table: projection.tableName,
+      position: 0,
+      state: 'rebuilding',
+    } satisfies CheckpointRecord)
+  })
+}
+
+/** One chunk of a catch-up, in one transaction: re-check the checkpoint, apply, move the checkpoint. */
+async function runChunk(
+  tx: Transaction,
+  loaded: LoadedDomain,
+  projection: RuntimeProjection,
+  position: number,
+  guarded: boolean,
+  options: { recordUndo?: boolean; now?: () => number },
+): Promise<Step> {
+  const checkpoints = tx.table<CheckpointRecord>('checkpoints')
+  const current = await checkpoints.get(projection.name)
+  if (current && current.table === projection.tableName) {
+    // Another tab finished this inline projection: from then on its rows are written with the events, so
+    // applying more here would apply them twice.
+    if (projection.mode === 'inline' && current.state === 'ready') return { finished: true }
+    // A pull moved it back, or another tab moved it on: continue from there.
+    if (current.position !== position) return { moved: current.position }
+  }
+  const chunk = await tx.table<EventRecord>('events').where('lpos').above(position).limit(CHUNK).toArray()
+  const checkpoint = (at: number, state: CheckpointRecord['state']): CheckpointRecord => ({
+    projection: projection.name,
+    table: projection.tableName,
+    position: at,
+    state,
+  })
+  if (chunk.length === 0) {
+    await checkpoints.put(checkpoint(position, 'ready'))
+    return { finished: true }
+  }
+  const writes = new WriteSink()
+  const projecting = new Projecting(tx, loaded, writes, guarded, options.now ?? Date.now)
+  const sources = new Set(projection.from)
+  const undo = tx.table<UndoRecord>('undo')
+  for (const record of chunk) {
+    if (!sources.has(parseStream(record.stream).aggregate)) continue
+    // Pending events (not yet confirmed by a server) are applied with an undo record, like inline ones, so a
+    // rebase can roll their effects back; rows already recorded at that position (by the command, or another
+    // projection) keep theirs: this one continues after them.
+    const pending = options.recordUndo === true && record.gpos === undefined
+    const undoStart = pending ? await nextUndoNumber(undo, record.lpos as number) : 0
+    await projecting.apply([projection], record, { recordUndo: pending, undoStart })
+  }
+  await projecting.saveUnknown()
+  const last = chunk[chunk.length - 1]?.lpos ?? position
+  await checkpoints.put(checkpoint(last, 'rebuilding'))
+  writes.throwIfFailed()
+  return { applied: chunk.length, last, projecting }
+}
+
+/** The first free undo sequence number at a log position. */
+async function nextUndoNumber(undo: Table<UndoRecord>, lpos: number): Promise<number> {
+  const last = await undo.where('[lpos+n]').between([lpos, Dexie.minKey], [lpos, Dexie.maxKey]).last()
+  return last ? last.n + 1 : 0
 }

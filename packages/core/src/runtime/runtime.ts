@@ -1,23 +1,36 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
-import { type CairnError, ClosedError, HandlerError, ValidationError } from '../domain/errors'
+import { type CairnError, ClosedError, HandlerError, SyncError, ValidationError } from '../domain/errors'
 import { uuidv7 } from '../domain/ids'
 import { runSchema } from '../domain/validation'
-import { type IndexedDbDeps, openStore } from '../store/open'
-import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
+import type { IndexedDbDeps } from '../store/open'
+import type { CommandRecord, EventRecord } from '../store/records'
 import type { PullOutcome } from '../sync/apply-pull'
-import { SyncEngine, type SyncOptions } from '../sync/engine'
+import { type ReuploadResult, SyncEngine, type SyncOptions } from '../sync/engine'
 import { RejectionWatcher } from '../sync/rejections'
+import { boot } from './boot'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import { type FindOptions, find } from './find'
+import { electLeader } from './leader'
 import { type LiveListener, LiveQueries } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
 import { type LogSnapshot, readLog } from './log'
 import { ReactorRunner } from './reactors'
 import { catchUp, type RebuildProgress } from './rebuild'
 import { StateCache } from './state-cache'
-import { initialStatus, type RejectedCommand, type RuntimeStatus, StatusHub } from './status'
+import { initialStatus, type RejectedCommand, type RuntimeErrorReport, type RuntimeStatus, StatusHub } from './status'
 import { toStorageError } from './storage-errors'
+import { watchJournal } from './watch-journal'
+
+/** Everything a database holds, as JSON: the way to keep local work when a server was reset. */
+export interface LogExport {
+  clientId: string
+  exportedAt: number
+  /** Every event of the local log, in local order (`gpos` set once a server confirmed it). */
+  events: EventRecord[]
+  /** The command journal: pending, confirmed, rejected and failed commands. */
+  commands: CommandRecord[]
+}
 
 /** Options of a runtime (and of `serve` in a worker). */
 export interface RuntimeOptions extends IndexedDbDeps {
@@ -57,7 +70,7 @@ export class Runtime {
   private asyncRunning = false
   private sync: SyncEngine | undefined
   private reactors: ReactorRunner | undefined
-  private releaseReactorLock: (() => void) | undefined
+  private readonly releases: (() => void)[] = []
   private rejections: RejectionWatcher | undefined
 
   constructor(
@@ -89,56 +102,67 @@ export class Runtime {
   }
 
   private async boot(): Promise<void> {
-    this.db = await openStore(this.options.name ?? 'cairn', this.loaded.domain, this.options)
-    const meta = this.db.table<MetaRecord>('meta')
-    this.env.clientId = await this.db.transaction('rw', meta, async () => {
-      const existing = await meta.get('clientId')
-      if (existing) return existing.value as string
-      const id = uuidv7()
-      await meta.put({ key: 'clientId', value: id })
-      return id
+    const booted = await boot(this.loaded, {
+      ...this.options,
+      name: this.options.name ?? 'cairn',
+      recordUndo: this.env.recordUndo,
+      now: this.env.now,
+      onProgress: (progress) => {
+        this.status.update({ rebuilding: progress })
+        if (progress) this.options.onProgress?.(progress)
+      },
+      report: (error) => this.report(error),
     })
-    for (const p of this.loaded.projections) {
-      await catchUp(
-        this.db,
-        this.loaded,
-        p,
-        (progress) => {
-          this.status.update({ rebuilding: progress })
-          this.options.onProgress?.(progress)
-        },
-        this.env.recordUndo,
-      )
-    }
+    this.db = booted.db
+    this.env.clientId = booted.clientId
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
     this.processed = last?.lpos ?? 0
-    const pending = await this.db.table<CommandRecord>('commands').where('status').equals('pending').count()
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
       this.committed(position, results),
     )
-    this.status.update({ ready: true, rebuilding: null, pending, position: this.processed })
+    this.status.update({ ready: true, position: this.processed, unknownEventTypes: booted.unknownTypes })
+    this.releases.push(watchJournal(this.db, this.status))
     this.startReactors()
-    if (this.options.sync) {
-      this.sync = new SyncEngine(
-        {
-          db: this.db,
-          loaded: this.loaded,
-          dbName: this.options.name ?? 'cairn',
-          clientId: this.env.clientId,
-          newId: this.env.newId,
-          now: this.env.now,
-          status: this.status,
-          afterPull: (outcome) => this.afterPull(outcome),
-        },
-        this.options.sync,
-      )
-      this.rejections = new RejectionWatcher(this.db, this.status)
-      await this.sync.start()
-    }
+    if (this.options.sync) await this.startSync(this.options.sync)
     if (typeof addEventListener === 'function') {
-      addEventListener('online', () => this.status.update({ online: true }))
-      addEventListener('offline', () => this.status.update({ online: false }))
+      const online = () => this.status.update({ online: true })
+      const offline = () => this.status.update({ online: false })
+      addEventListener('online', online)
+      addEventListener('offline', offline)
+      this.releases.push(() => {
+        removeEventListener('online', online)
+        removeEventListener('offline', offline)
+      })
     }
+    // A catch-up that failed at boot may have left async projections behind: try again in the background.
+    if (this.loaded.projections.some((p) => p.mode === 'async')) this.advance(this.processed)
+  }
+
+  private async startSync(options: SyncOptions): Promise<void> {
+    const sync = new SyncEngine(
+      {
+        db: this.db,
+        loaded: this.loaded,
+        dbName: this.options.name ?? 'cairn',
+        clientId: this.env.clientId,
+        newId: this.env.newId,
+        now: this.env.now,
+        status: this.status,
+        onApplied: (outcome) => this.afterPull(outcome),
+      },
+      options,
+    )
+    this.sync = sync
+    this.rejections = new RejectionWatcher(this.db, this.status)
+    await sync.start()
+    if (!sync.wantsLeadership) return
+    if (options.leaderElection === false) sync.lead()
+    else this.releases.push(electLeader(`cairn-sync:${this.options.name ?? 'cairn'}`, () => sync.lead()))
+  }
+
+  /** Reports a failure that must not stop the runtime (boot, background catch-ups): `status.errors`. */
+  private report(error: RuntimeErrorReport): void {
+    this.status.update({ errors: [...this.status.get().errors, error].slice(-20) })
   }
 
   /** Reactors run in one tab per database (Web Locks), or in every tab where locks are missing. */
@@ -156,25 +180,16 @@ export class Runtime {
       },
       reactors,
     )
-    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
-    if (!locks) {
-      this.reactors = runner
-      runner.schedule()
-      return
-    }
-    void locks.request(`cairn-reactors:${this.options.name ?? 'cairn'}`, () => {
-      if (this.closed) return undefined
-      this.reactors = runner
-      runner.schedule()
-      return new Promise<void>((release) => {
-        this.releaseReactorLock = release
-      })
-    })
+    this.releases.push(
+      electLeader(`cairn-reactors:${this.options.name ?? 'cairn'}`, () => {
+        if (this.closed) return
+        this.reactors = runner
+        runner.schedule()
+      }),
+    )
   }
 
-  private committed(position: number, results: CommandResult[]): void {
-    const appended = results.filter((r) => r.events.length > 0 && !r.duplicate).length
-    if (appended > 0 && !this.sync) this.status.update({ pending: this.status.get().pending + appended })
+  private committed(position: number, _results: CommandResult[]): void {
     if (position === 0) return
     this.status.update({ position })
     this.sync?.poke()
@@ -182,7 +197,7 @@ export class Runtime {
     this.reactors?.schedule()
   }
 
-  /** After a pull: cached states may be stale (rebase), projections moved on, rejections may be new. */
+  /** After a pull (or a refusal): cached states may be stale (rebase), projections moved on. */
   private afterPull(outcome: PullOutcome): void {
     this.cache.clear()
     const known = this.status.get().unknownEventTypes
@@ -212,7 +227,15 @@ export class Runtime {
         const target = this.asyncTarget
         for (const p of this.loaded.projections) {
           if (p.mode === 'async' && !this.closed) {
-            await catchUp(this.db, this.loaded, p, undefined, this.env.recordUndo).catch(() => {})
+            // An event the projection cannot apply is quarantined inside; anything else (storage) is reported
+            // and the next commit tries again.
+            await catchUp(this.db, this.loaded, p, { recordUndo: this.env.recordUndo, now: this.env.now }).catch(
+              (error: unknown) => {
+                if (this.closed) return
+                const e = toStorageError(error)
+                this.report({ where: `catch-up:${p.name}`, code: e.code, message: e.message, at: this.env.now() })
+              },
+            )
           }
         }
         this.markProcessed(target)
@@ -357,7 +380,39 @@ export class Runtime {
   /** Removes a rejected command from the list (it stays in the journal, as `dismissed`). */
   async dismissRejected(commandId: string): Promise<void> {
     await this.ready
-    await this.db.table<CommandRecord>('commands').update(commandId, { status: 'dismissed' })
+    const commands = this.db.table<CommandRecord>('commands')
+    await this.db.transaction('rw', commands, async () => {
+      const command = await commands.get(commandId)
+      if (command?.status !== 'rejected') {
+        throw new ValidationError(
+          `dismissRejected: command ${commandId} is ${command?.status ?? 'unknown'}, not rejected`,
+          [{ message: 'only a rejected command can be dismissed', path: ['commandId'] }],
+        )
+      }
+      await commands.update(commandId, { status: 'dismissed' })
+    })
+  }
+
+  /** Every local event and journaled command, as JSON (e.g. to keep work before leaving a reset server). */
+  async exportLog(): Promise<LogExport> {
+    await this.ready
+    const [events, commands] = await this.db.transaction('r', ['events', 'commands'], (tx) =>
+      Promise.all([
+        tx.table<EventRecord>('events').orderBy('lpos').toArray(),
+        tx.table<CommandRecord>('commands').toArray(),
+      ]),
+    )
+    return { clientId: this.env.clientId, exportedAt: this.env.now(), events, commands }
+  }
+
+  /**
+   * After a server reset (`lastError.code === 'SERVER_RESET'`): pushes this device's confirmed log to the new
+   * server, adopts it and resumes sync; pending work follows. See the failure-model guide for when to use it.
+   */
+  async reuploadToServer(): Promise<ReuploadResult> {
+    await this.ready
+    if (!this.sync) throw new SyncError('NO_SYNC', 'reuploadToServer: this runtime has no sync configured')
+    return this.sync.reupload()
   }
 
   /** Pauses sync for every tab of this database (the "work offline" switch); persisted. */
@@ -381,7 +436,7 @@ export class Runtime {
   /** Runs one sync round now in this runtime (push, then pull until caught up); throws on failure. */
   async syncNow(): Promise<void> {
     await this.ready
-    if (!this.sync) throw new ValidationError('syncNow: this runtime has no sync configured', [])
+    if (!this.sync) throw new SyncError('NO_SYNC', 'syncNow: this runtime has no sync configured')
     await this.sync.syncOnce()
   }
 
@@ -405,7 +460,7 @@ export class Runtime {
     if (this.closed) return
     this.closed = true
     this.rejections?.close()
-    this.releaseReactorLock?.()
+    for (const release of this.releases.splice(0)) release()
     await this.sync?.close()
     this.live.closeAll()
     await this.ready.catch(() => {})

@@ -37,6 +37,38 @@ export interface RuntimeStatus {
   unknownEventTypes: string[]
   /** Each reactor / process manager: how far it got, and whether it is stopped by an error. */
   reactors: Record<string, ReactorStatus>
+  /**
+   * Events a projection could not apply (its handler threw, or a write broke a unique index), newest first:
+   * the rest of the log was applied. They stay until a rebuild of that projection (bump its `version`)
+   * applies them. Shared by every tab.
+   */
+  quarantined: QuarantinedEvent[]
+  /** Failures outside commands and sync, e.g. a projection catch-up that storage refused; newest last, at most 20. */
+  errors: RuntimeErrorReport[]
+}
+
+/** An event one projection could not apply. */
+export interface QuarantinedEvent {
+  projection: string
+  eventId: string
+  stream: string
+  type: string
+  /** Local log position of the event. */
+  position: number
+  /** The error's code (`HANDLER_FAILED`, `CONSTRAINT`, `NOT_CLONEABLE`, ...). */
+  code: string
+  message: string
+  /** When it was quarantined (ms since epoch). */
+  at: number
+}
+
+/** A failure the runtime reported instead of throwing (boot and background work never throw). */
+export interface RuntimeErrorReport {
+  /** Where: `catch-up:<projection>`, `boot`, ... */
+  where: string
+  code: string
+  message: string
+  at: number
 }
 
 /** The state of one reactor. */
@@ -83,6 +115,8 @@ export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeSta
     rejected: [],
     unknownEventTypes: [],
     reactors: {},
+    quarantined: [],
+    errors: [],
   }
 }
 

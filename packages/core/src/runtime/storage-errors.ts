@@ -24,6 +24,9 @@ export function toStorageError(error: unknown): CairnError {
   if (names.includes('QuotaExceededError')) {
     return new StorageError('QUOTA', `Storage quota exceeded; nothing was written. ${message}`)
   }
+  if (names.includes('ConstraintError')) {
+    return new StorageError('CONSTRAINT', `A unique index already holds this value: ${message}`, { names })
+  }
   if (names.includes('DataCloneError')) {
     return new StorageError('NOT_CLONEABLE', `Data cannot be stored (it is not structured-cloneable): ${message}`)
   }

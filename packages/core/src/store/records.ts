@@ -14,8 +14,13 @@ export interface EventRecord {
   gpos?: number
 }
 
-/** Lifecycle of a journaled command. */
-export type CommandStatus = 'pending' | 'confirmed' | 'rejected' | 'dismissed'
+/**
+ * Lifecycle of a journaled command: `pending` until the server confirms its events (`confirmed`), or
+ * `rejected` by sync (its decider on a rebase, or the server's refusal: shown until `dismissed`), or `failed`
+ * when it was rejected as it ran (the caller got the error; kept so a retried command id returns it again).
+ * A command with an id that produced no events is journaled `confirmed`.
+ */
+export type CommandStatus = 'pending' | 'confirmed' | 'rejected' | 'dismissed' | 'failed'
 
 /** A row of the `commands` table: the journal of local commands, needed to re-run them on rebase. */
 export interface CommandRecord {
@@ -30,7 +35,8 @@ export interface CommandRecord {
   status: CommandStatus
   issuedAt: number
   result: { version: number; events: { id: string; type: string; version: number; position: number }[] }
-  rejection?: { code: string; message: string; details?: unknown } | undefined
+  /** Why it was rejected; `name` is the error's kind when it was not a `CommandRejected` (e.g. `ConcurrencyError`). */
+  rejection?: { name?: string; code: string; message: string; details?: unknown } | undefined
   /** When sync rejected it (ms since epoch). */
   rejectedAt?: number | undefined
 }
@@ -68,4 +74,18 @@ export interface SnapshotRecord {
 export interface MetaRecord {
   key: string
   value: unknown
+}
+
+/** A row of the `quarantine` table: an event one projection could not apply (the rest of the log moved on). */
+export interface QuarantineRecord {
+  projection: string
+  eventId: string
+  stream: string
+  type: string
+  /** Local position of the event when it was quarantined. */
+  position: number
+  code: string
+  message: string
+  /** When (ms since epoch). */
+  at: number
 }

@@ -11,6 +11,7 @@ export const SYSTEM_TABLES = {
   meta: 'key',
   reactions: '[reactor+event]',
   processes: 'key',
+  quarantine: '[projection+eventId], projection',
 } as const
 
 /** Small stable string hash (FNV-1a, 32 bit, base 36). */

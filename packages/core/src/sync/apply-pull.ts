@@ -4,10 +4,10 @@ import type { StoredWireEvent } from '../protocol'
 import { decide, eventRecords, loadStream } from '../runtime/decide'
 import type { LoadedDomain, RuntimeAggregate } from '../runtime/loaded-domain'
 import { parseStream } from '../runtime/loaded-domain'
-import { applyEvent, WriteSink } from '../runtime/projector'
-import { isUnknownEvent, toRecorded } from '../runtime/recorded'
-import type { RejectedCommand } from '../runtime/status'
-import type { CheckpointRecord, CommandRecord, EventRecord, UndoRecord } from '../store/records'
+import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
+import { WriteSink } from '../runtime/projector'
+import type { QuarantinedEvent, RejectedCommand } from '../runtime/status'
+import type { CheckpointRecord, CommandRecord, EventRecord, QuarantineRecord, UndoRecord } from '../store/records'
 
 /** What applying a pull did. */
 export interface PullOutcome {
@@ -22,14 +22,39 @@ export interface PullOutcome {
   lastPosition: number
   /** `aggregate.Type` of pulled events this code does not know (written by a newer app version): kept and synced. */
   unknownTypes: string[]
+  /** Events a projection could not apply: quarantined, the rest applied. */
+  quarantined: QuarantinedEvent[]
 }
 
-interface Deps {
+/** A command the server refused for good, with the server's reason. */
+export interface Refusal {
+  commandId: string
+  code: string
+  message: string
+}
+
+/** What the pull needs from its host. */
+export interface PullDeps {
   db: Dexie
   loaded: LoadedDomain
   clientId: string
   newId: () => string
   now: () => number
+}
+
+/** The state one pull transaction works on. */
+interface PullTx {
+  deps: PullDeps
+  tx: Transaction
+  events: Table<EventRecord>
+  commands: Table<CommandRecord>
+  writes: WriteSink
+  projecting: Projecting
+  outcome: PullOutcome
+  /** Next free local position. */
+  next: number
+  /** Event ids the server confirmed in this pull (or an earlier one). */
+  confirmed: Set<string>
 }
 
 function toRecord(e: StoredWireEvent): EventRecord {
@@ -48,15 +73,19 @@ function toRecord(e: StoredWireEvent): EventRecord {
  * Applies pulled events (in server order) to the local database, in one transaction. DESIGN.md §4:
  * 1. pulled events that are exactly our own pending prefix are confirmed in place (fast path);
  * 2. otherwise the read-model effects of the remaining pending events are rolled back (undo log, newest first),
- *    the pulled events applied in order (ours marked confirmed), and what is still pending re-applied:
- *    unchanged when its stream saw nothing new, else **re-run** from the command journal on the new state
- *    (per the aggregate's conflict policy), yielding new events or a durable rejection.
+ * 3. the pulled events applied in order (ours marked confirmed),
+ * 4. and what is still pending re-applied: unchanged when its stream saw nothing new, else **re-run** from the
+ *    command journal on the new state (per the aggregate's conflict policy), yielding new events or a durable
+ *    rejection. Commands the server refused (`refusals`) are rejected here the same way, and the commands
+ *    after them on the same stream re-run.
+ * An event a projection cannot apply is quarantined (the transaction is run again guarded) and the rest applied.
  */
 export async function applyPull(
-  deps: Deps,
+  deps: PullDeps,
   pulled: StoredWireEvent[],
-  cursor: number,
+  cursor: number | undefined,
   acceptedIds: ReadonlySet<string> = new Set(),
+  refusals: ReadonlyMap<string, Refusal> = new Map(),
 ): Promise<PullOutcome> {
   const { db, loaded } = deps
   const tables = [
@@ -66,207 +95,309 @@ export async function applyPull(
     'checkpoints',
     'meta',
     'snapshots',
+    'quarantine',
     ...loaded.projections.map((p) => p.tableName),
   ]
-  return db.transaction('rw', tables, async (tx) => {
-    const events = tx.table<EventRecord>('events')
-    const commands = tx.table<CommandRecord>('commands')
-    const writes = new WriteSink()
-    const outcome: PullOutcome = {
-      fastPath: false,
-      applied: 0,
-      confirmedCommands: [],
-      rebasedCommands: [],
-      rejected: [],
-      lastPosition: 0,
-      unknownTypes: [],
-    }
+  return withQuarantine((guarded) =>
+    db.transaction('rw', tables, async (tx) => {
+      const writes = new WriteSink()
+      const p: PullTx = {
+        deps,
+        tx,
+        events: tx.table<EventRecord>('events'),
+        commands: tx.table<CommandRecord>('commands'),
+        writes,
+        projecting: new Projecting(tx, loaded, writes, guarded, deps.now),
+        outcome: {
+          fastPath: false,
+          applied: 0,
+          confirmedCommands: [],
+          rebasedCommands: [],
+          rejected: [],
+          lastPosition: 0,
+          unknownTypes: [],
+          quarantined: [],
+        },
+        next: 0,
+        confirmed: new Set(),
+      }
+      const state = await readPending(p, pulled)
+      const rest = confirmOwnPrefix(p, state)
+      p.outcome.fastPath = rest.length === 0 && refusals.size === 0
+      if (!p.outcome.fastPath) {
+        await rollBack(tx, state.stillPending, loaded)
+        const changed = await applyRemote(p, rest, new Set(state.stillPending.map((e) => e.id)))
+        await reapplyPending(p, state, changed, acceptedIds, refusals)
+      }
+      confirmCommands(p, state)
+      if (cursor !== undefined) await tx.table('meta').put({ key: 'cursor', value: cursor })
+      await p.projecting.saveUnknown()
+      writes.throwIfFailed()
+      p.outcome.unknownTypes = [...new Set([...p.projecting.unknown].map(unknownTypeOf))]
+      p.outcome.quarantined = p.projecting.quarantined.map(toQuarantined)
+      return p.outcome
+    }),
+  )
+}
 
-    const pendingCommands = await commands.where('status').equals('pending').toArray()
-    const pendingIds = pendingCommands.flatMap((c) => c.eventIds)
-    const [pendingRows, known, lastKey] = await Promise.all([
-      pendingIds.length > 0 ? events.where('id').anyOf(pendingIds).toArray() : Promise.resolve([]),
-      pulled.length > 0
-        ? events
-            .where('id')
-            .anyOf(pulled.map((e) => e.id))
-            .toArray()
-        : Promise.resolve([]),
-      events.orderBy(':id').lastKey(),
-    ])
-    const pending = pendingRows.filter((e) => e.gpos === undefined).sort((a, b) => (a.lpos ?? 0) - (b.lpos ?? 0))
-    // Events of pending commands confirmed by an earlier pull (a page boundary can split a command).
-    const confirmedBefore = new Set(pendingRows.filter((e) => e.gpos !== undefined).map((e) => e.id))
-    const alreadyConfirmed = new Set(known.filter((e) => e.gpos !== undefined).map((e) => e.id))
-    const seen = new Set<string>()
-    const fresh = pulled.filter((e) => {
-      if (alreadyConfirmed.has(e.id) || seen.has(e.id)) return false
-      seen.add(e.id)
-      return true
-    })
+/** The quarantine row as the status shows it. */
+export function toQuarantined(row: QuarantineRecord): QuarantinedEvent {
+  return { ...row }
+}
 
-    // 1. Confirm in place the pulled events that are our own pending prefix.
-    let prefix = 0
-    const confirmedRows: EventRecord[] = []
-    while (prefix < fresh.length && prefix < pending.length && fresh[prefix]?.id === pending[prefix]?.id) {
-      confirmedRows.push({ ...(pending[prefix] as EventRecord), gpos: (fresh[prefix] as StoredWireEvent).seq })
-      prefix++
-    }
-    if (confirmedRows.length > 0) {
-      // Pending events sit at the tail of the log, so the confirmed ones span one range of positions.
-      const from = confirmedRows[0]?.lpos as number
-      const to = confirmedRows[confirmedRows.length - 1]?.lpos as number
-      writes.track(() => events.bulkPut(confirmedRows))
-      writes.track(() =>
-        tx
+interface PendingState {
+  pendingCommands: CommandRecord[]
+  /** Pending events not yet confirmed, in local order. */
+  pending: EventRecord[]
+  /** The pending events left after the confirmed prefix. */
+  stillPending: EventRecord[]
+  /** Pulled events new to this database (or ours, not yet confirmed), without repeats. */
+  fresh: StoredWireEvent[]
+  /** Events of pending commands confirmed by an earlier pull (a page boundary can split a command). */
+  confirmedBefore: Set<string>
+}
+
+/** Reads the pending commands and events, and which pulled events are new. */
+async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<PendingState> {
+  const { events, commands } = p
+  const pendingCommands = await commands.where('status').equals('pending').toArray()
+  const pendingIds = pendingCommands.flatMap((c) => c.eventIds)
+  const [pendingRows, known, lastKey] = await Promise.all([
+    pendingIds.length > 0 ? events.where('id').anyOf(pendingIds).toArray() : Promise.resolve([]),
+    pulled.length > 0
+      ? events
+          .where('id')
+          .anyOf(pulled.map((e) => e.id))
+          .toArray()
+      : Promise.resolve([]),
+    events.orderBy(':id').lastKey(),
+  ])
+  const pending = pendingRows.filter((e) => e.gpos === undefined).sort((a, b) => (a.lpos ?? 0) - (b.lpos ?? 0))
+  const alreadyConfirmed = new Set(known.filter((e) => e.gpos !== undefined).map((e) => e.id))
+  const seen = new Set<string>()
+  const fresh = pulled.filter((e) => {
+    if (alreadyConfirmed.has(e.id) || seen.has(e.id)) return false
+    seen.add(e.id)
+    return true
+  })
+  let next = (lastKey as number | undefined) ?? 0
+  for (const e of pending) next = Math.max(next, e.lpos ?? 0)
+  p.next = next + 1
+  return {
+    pendingCommands,
+    pending,
+    stillPending: pending,
+    fresh,
+    confirmedBefore: new Set(pendingRows.filter((e) => e.gpos !== undefined).map((e) => e.id)),
+  }
+}
+
+/** Step 1: the pulled events that are our own pending prefix are confirmed in place. Returns the rest. */
+function confirmOwnPrefix(p: PullTx, state: PendingState): StoredWireEvent[] {
+  const { fresh, pending } = state
+  let prefix = 0
+  const rows: EventRecord[] = []
+  while (prefix < fresh.length && prefix < pending.length && fresh[prefix]?.id === pending[prefix]?.id) {
+    rows.push({ ...(pending[prefix] as EventRecord), gpos: (fresh[prefix] as StoredWireEvent).seq })
+    p.confirmed.add((fresh[prefix] as StoredWireEvent).id)
+    prefix++
+  }
+  if (rows.length > 0) {
+    // Pending events sit at the tail of the log, so the confirmed ones span one range of positions.
+    const from = rows[0]?.lpos as number
+    const to = rows[rows.length - 1]?.lpos as number
+    p.writes.track(() => p.events.bulkPut(rows), 'events')
+    p.writes.track(
+      () =>
+        p.tx
           .table<UndoRecord>('undo')
           .where('[lpos+n]')
           .between([from, Dexie.minKey], [to, Dexie.maxKey], true, true)
           .delete(),
-      )
-    }
-    const confirmedIds = new Set(fresh.slice(0, prefix).map((e) => e.id))
-    const rest = fresh.slice(prefix)
-    const stillPending = pending.slice(prefix)
-    outcome.fastPath = rest.length === 0
-
-    if (rest.length > 0) {
-      let next = (lastKey as number | undefined) ?? 0
-      for (const e of stillPending) next = Math.max(next, e.lpos ?? 0)
-      next += 1
-      await rollBack(tx, stillPending, loaded)
-      // 2. Apply the pulled events in server order.
-      const dirty = new Map<string, RecordedEvent[]>()
-      const ownIds = new Set(stillPending.map((e) => e.id))
-      for (const e of rest) {
-        const record = { ...toRecord(e), lpos: next++ }
-        writes.track(() => events.add(record))
-        const definitions = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
-        if (isUnknownEvent(record, definitions)) {
-          outcome.unknownTypes.push(`${parseStream(record.stream).aggregate}.${record.type}`)
-        }
-        const recorded = toRecorded(record, definitions)
-        await applyEvent(tx, inlineOf(loaded, record.stream), recorded, { recordUndo: false, writes })
-        if (ownIds.has(e.id)) confirmedIds.add(e.id)
-        else dirty.set(e.stream, [...(dirty.get(e.stream) ?? []), recorded])
-        outcome.lastPosition = record.lpos
-      }
-      outcome.applied = rest.length
-      // 3. Re-apply what is still pending, in its original order.
-      const byId = new Map(stillPending.map((e) => [e.id, e]))
-      const order = pendingCommands
-        .map((c) => ({
-          c,
-          first: c.eventIds.reduce(
-            (min, id) => Math.min(min, byId.get(id)?.lpos ?? Number.POSITIVE_INFINITY),
-            Infinity,
-          ),
-        }))
-        .filter((x) => Number.isFinite(x.first))
-        .sort((a, b) => a.first - b.first)
-      for (const { c } of order) {
-        const remaining = c.eventIds
-          .map((id) => byId.get(id))
-          .filter((e): e is EventRecord => e !== undefined && !confirmedIds.has(e.id))
-        if (remaining.length === 0) continue
-        const aggregate = loaded.aggregates.get(parseStream(c.stream).aggregate)
-        const theirs = dirty.get(c.stream)
-        // Events the server already accepted (their confirmation is further in the log) stay as they are.
-        if (!aggregate || !theirs || remaining.some((e) => acceptedIds.has(e.id))) {
-          for (const e of remaining) {
-            const record = { ...e, lpos: next++ }
-            writes.track(() => events.add(record))
-            await applyEvent(tx, inlineOf(loaded, record.stream), toRecorded(record, aggregate?.events), {
-              recordUndo: true,
-              writes,
-            })
-            outcome.lastPosition = record.lpos
-          }
-          continue
-        }
-        // Someone else changed this stream (or an earlier pending command on it was re-run): decide again.
-        const policy = resolvePolicy(aggregate, c, theirs)
-        const current = await loadStream(events, aggregate, c.stream, tx.table('snapshots'))
-        // A command that asked for a stream version gets it checked again on the new history.
-        const expected = c.expectedVersion
-        const versionHolds =
-          expected === undefined ||
-          expected === 'any' ||
-          (expected === 'exists' && current.version > 0) ||
-          (expected === 'no_stream' && current.version === 0) ||
-          expected === current.version
-        const decided = !versionHolds
-          ? {
-              error: {
-                code: 'CONCURRENCY',
-                message: `${c.stream} is at version ${current.version}, the command expected ${String(expected)}`,
-                details: undefined as unknown,
-              },
-            }
-          : policy === 'reject'
-            ? {
-                error: {
-                  code: 'CONFLICT',
-                  message: `${c.path} conflicted with changes made elsewhere`,
-                  details: undefined as unknown,
-                },
-              }
-            : decide(aggregate, c.path, current.state, c.input, {
-                id: parseStream(c.stream).id,
-                version: current.version,
-                now: c.issuedAt,
-                commandId: c.id,
-              })
-        dirty.set(c.stream, theirs)
-        if ('error' in decided) {
-          const rejection = { code: decided.error.code, message: decided.error.message, details: decided.error.details }
-          const at = deps.now()
-          writes.track(() => commands.update(c.id, { status: 'rejected', rejection, eventIds: [], rejectedAt: at }))
-          outcome.rejected.push({
-            commandId: c.id,
-            path: c.path,
-            input: c.input,
-            code: rejection.code,
-            message: rejection.message,
-            at,
-          })
-          continue
-        }
-        const meta = { ...(remaining[0] as EventRecord).meta }
-        const records = eventRecords(decided.events, aggregate, c.stream, current.version, meta, deps.newId)
-        for (const record of records) {
-          record.lpos = next++
-          writes.track(() => events.add(record))
-          await applyEvent(tx, inlineOf(loaded, record.stream), toRecorded(record, aggregate?.events), {
-            recordUndo: true,
-            writes,
-          })
-          outcome.lastPosition = record.lpos
-        }
-        const version = current.version + records.length
-        const result = {
-          version,
-          events: records.map((r) => ({ id: r.id, type: r.type, version: r.version, position: r.lpos as number })),
-        }
-        writes.track(() =>
-          commands.update(c.id, { eventIds: records.map((r) => r.id), baseVersion: current.version, result }),
-        )
-        if (records.length === 0) writes.track(() => commands.update(c.id, { status: 'confirmed' }))
-        outcome.rebasedCommands.push(c.id)
-      }
-    }
-
-    const confirmedCommands = pendingCommands.filter(
-      (c) => c.eventIds.length > 0 && c.eventIds.every((id) => confirmedIds.has(id) || confirmedBefore.has(id)),
+      'undo',
     )
-    if (confirmedCommands.length > 0) {
-      writes.track(() => commands.bulkPut(confirmedCommands.map((c) => ({ ...c, status: 'confirmed' as const }))))
-      outcome.confirmedCommands.push(...confirmedCommands.map((c) => c.id))
+  }
+  state.stillPending = pending.slice(prefix)
+  return fresh.slice(prefix)
+}
+
+/**
+ * Step 3: appends the pulled events in server order and projects them. Returns, per stream, the foreign events
+ * it received (those streams' pending commands must be decided again).
+ */
+async function applyRemote(
+  p: PullTx,
+  rest: StoredWireEvent[],
+  ownIds: ReadonlySet<string>,
+): Promise<Map<string, RecordedEvent[]>> {
+  const changed = new Map<string, RecordedEvent[]>()
+  for (const e of rest) {
+    const record = { ...toRecord(e), lpos: p.next++ }
+    p.writes.track(() => p.events.add(record), 'events')
+    const recorded = await p.projecting.apply(inlineOf(p.deps.loaded, record.stream), record, { recordUndo: false })
+    if (ownIds.has(e.id)) p.confirmed.add(e.id)
+    else if (recorded) {
+      const list = changed.get(e.stream)
+      if (list) list.push(recorded)
+      else changed.set(e.stream, [recorded])
+    } else if (!changed.has(e.stream)) changed.set(e.stream, [])
+    p.outcome.lastPosition = record.lpos
+  }
+  p.outcome.applied = rest.length
+  return changed
+}
+
+/** Step 4: re-applies the pending commands in their original order: kept as they are, re-run, or rejected. */
+async function reapplyPending(
+  p: PullTx,
+  state: PendingState,
+  changed: Map<string, RecordedEvent[]>,
+  acceptedIds: ReadonlySet<string>,
+  refusals: ReadonlyMap<string, Refusal>,
+): Promise<void> {
+  const byId = new Map(state.stillPending.map((e) => [e.id, e]))
+  const order = state.pendingCommands
+    .map((c) => ({
+      c,
+      first: c.eventIds.reduce((min, id) => Math.min(min, byId.get(id)?.lpos ?? Number.POSITIVE_INFINITY), Infinity),
+    }))
+    .filter((x) => Number.isFinite(x.first))
+    .sort((a, b) => a.first - b.first)
+  for (const { c } of order) {
+    const remaining = c.eventIds
+      .map((id) => byId.get(id))
+      .filter((e): e is EventRecord => e !== undefined && !p.confirmed.has(e.id))
+    if (remaining.length === 0) continue
+    const refusal = refusals.get(c.id)
+    if (refusal) {
+      reject(p, c, { code: refusal.code, message: refusal.message, details: undefined })
+      // Commands after it on the same stream were decided on its events: they are decided again.
+      if (!changed.has(c.stream)) changed.set(c.stream, [])
+      continue
     }
-    await tx.table('meta').put({ key: 'cursor', value: cursor })
-    writes.throwIfFailed()
-    return outcome
+    const aggregate = p.deps.loaded.aggregates.get(parseStream(c.stream).aggregate)
+    const theirs = changed.get(c.stream)
+    // Events the server already accepted (their confirmation is further in the log) stay as they are.
+    if (!aggregate || !theirs || remaining.some((e) => acceptedIds.has(e.id))) {
+      for (const e of remaining) await appendPending(p, { ...e, lpos: p.next++ })
+      continue
+    }
+    await rerun(p, c, aggregate, theirs, remaining)
+  }
+}
+
+/** Appends one pending event to the log again and projects it, recording undo. */
+async function appendPending(p: PullTx, record: EventRecord): Promise<void> {
+  p.writes.track(() => p.events.add(record), 'events')
+  await p.projecting.apply(inlineOf(p.deps.loaded, record.stream), record, { recordUndo: true })
+  p.outcome.lastPosition = record.lpos as number
+}
+
+/** Someone else changed this command's stream (or an earlier command on it was re-run): decide again. */
+async function rerun(
+  p: PullTx,
+  c: CommandRecord,
+  aggregate: RuntimeAggregate,
+  theirs: RecordedEvent[],
+  previous: EventRecord[],
+): Promise<void> {
+  const current = await loadStream(p.events, aggregate, c.stream, p.tx.table('snapshots'))
+  const decided = decideAgain(c, aggregate, theirs, current)
+  if ('error' in decided) {
+    reject(p, c, decided.error)
+    return
+  }
+  // The re-run keeps the command's event ids (event i reuses the id of the old event i): one logical command
+  // keeps one identity, so a reactor that handled it does not fire again.
+  const ids = previous.map((e) => e.id)
+  let i = 0
+  const nextId = () => ids[i++] ?? p.deps.newId()
+  const meta = { ...(previous[0] as EventRecord).meta }
+  const records = eventRecords(decided.events, aggregate, c.stream, current.version, meta, nextId)
+  for (const record of records) {
+    record.lpos = p.next++
+    await appendPending(p, record)
+  }
+  const version = current.version + records.length
+  const result = {
+    version,
+    events: records.map((r) => ({ id: r.id, type: r.type, version: r.version, position: r.lpos as number })),
+  }
+  const status = records.length === 0 ? 'confirmed' : 'pending'
+  p.writes.track(
+    () => p.commands.update(c.id, { eventIds: records.map((r) => r.id), baseVersion: current.version, result, status }),
+    'commands',
+  )
+  p.outcome.rebasedCommands.push(c.id)
+}
+
+type Decided = ReturnType<typeof decide> | { error: { code: string; message: string; details: unknown } }
+
+/** The command's new decision on the new state: its policy, its expected version, then its decider. */
+function decideAgain(
+  c: CommandRecord,
+  aggregate: RuntimeAggregate,
+  theirs: RecordedEvent[],
+  current: { state: unknown; version: number },
+): Decided {
+  const expected = c.expectedVersion
+  const versionHolds =
+    expected === undefined ||
+    expected === 'any' ||
+    (expected === 'exists' && current.version > 0) ||
+    (expected === 'no_stream' && current.version === 0) ||
+    expected === current.version
+  if (!versionHolds) {
+    return {
+      error: {
+        code: 'CONCURRENCY',
+        message: `${c.stream} is at version ${current.version}, the command expected ${String(expected)}`,
+        details: undefined,
+      },
+    }
+  }
+  if (resolvePolicy(aggregate, c, theirs) === 'reject') {
+    return {
+      error: { code: 'CONFLICT', message: `${c.path} conflicted with changes made elsewhere`, details: undefined },
+    }
+  }
+  return decide(aggregate, c.path, current.state, c.input, {
+    id: parseStream(c.stream).id,
+    version: current.version,
+    now: c.issuedAt,
+    commandId: c.id,
   })
+}
+
+/** Turns a pending command into a durable rejection (its events are already out of the log). */
+function reject(p: PullTx, c: CommandRecord, error: { code: string; message: string; details: unknown }): void {
+  const rejection = { code: error.code, message: error.message, details: error.details }
+  const at = p.deps.now()
+  p.writes.track(
+    () => p.commands.update(c.id, { status: 'rejected', rejection, eventIds: [], rejectedAt: at }),
+    'commands',
+  )
+  p.outcome.rejected.push({
+    commandId: c.id,
+    path: c.path,
+    input: c.input,
+    code: rejection.code,
+    message: rejection.message,
+    at,
+  })
+}
+
+/** Marks confirmed the pending commands whose every event the server now holds. */
+function confirmCommands(p: PullTx, state: PendingState): void {
+  const done = state.pendingCommands.filter(
+    (c) =>
+      c.eventIds.length > 0 &&
+      !p.outcome.rebasedCommands.includes(c.id) &&
+      c.eventIds.every((id) => p.confirmed.has(id) || state.confirmedBefore.has(id)),
+  )
+  if (done.length === 0) return
+  p.writes.track(() => p.commands.bulkPut(done.map((c) => ({ ...c, status: 'confirmed' as const }))), 'commands')
+  p.outcome.confirmedCommands.push(...done.map((c) => c.id))
 }
 
 function inlineOf(loaded: LoadedDomain, stream: string) {
@@ -284,8 +415,9 @@ function resolvePolicy(
 }
 
 /**
- * Undoes the read-model effects of pending events (newest first) and removes them from the log; they are
- * re-added after the pulled events. Async projections that had processed them are moved back.
+ * Step 2: undoes the read-model effects of pending events (newest first) and removes them from the log; they
+ * are re-added after the pulled events. Their quarantine entries go too (re-applying decides again). Async
+ * projections that had processed them are moved back.
  */
 async function rollBack(tx: Transaction, pending: EventRecord[], loaded: LoadedDomain): Promise<void> {
   if (pending.length === 0) return
@@ -304,6 +436,13 @@ async function rollBack(tx: Transaction, pending: EventRecord[], loaded: LoadedD
   }
   writes.track(() => undo.where('lpos').aboveOrEqual(first).delete())
   writes.track(() => tx.table<EventRecord>('events').bulkDelete(pending.map((e) => e.lpos as number)))
+  const ids = new Set(pending.map((e) => e.id))
+  writes.track(() =>
+    tx
+      .table<QuarantineRecord>('quarantine')
+      .filter((q) => ids.has(q.eventId))
+      .delete(),
+  )
   const checkpoints = tx.table<CheckpointRecord>('checkpoints')
   for (const p of loaded.projections) {
     if (p.mode !== 'async') continue

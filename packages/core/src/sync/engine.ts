@@ -1,11 +1,11 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError } from '../domain/errors'
-import type { PullResponse, StoredWireEvent, WireEvent } from '../protocol'
+import { CairnError, SyncError } from '../domain/errors'
+import type { ErrorBody, PullResponse, StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import type { RuntimeStatus, SharedSyncStatus, StatusHub } from '../runtime/status'
 import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
-import { applyPull, type PullOutcome } from './apply-pull'
+import { applyPull, type PullOutcome, type Refusal } from './apply-pull'
 import { backoffDelay, Signal } from './signal'
 import { httpTransport, SyncHttpError, type SyncTransport } from './transport'
 
@@ -19,7 +19,7 @@ export interface SyncOptions {
   token?: string
   /** Or a function giving a token for each request. */
   getToken?: () => string | undefined | Promise<string | undefined>
-  /** A custom transport (tests, other servers); replaces url/space/token. */
+  /** A custom transport (tests, other servers); replaces url/token (name its `space` too, default `default`). */
   transport?: SyncTransport
   /** Events per push (whole commands only). Default 500. */
   pushBatch?: number
@@ -29,11 +29,13 @@ export interface SyncOptions {
   leaderElection?: boolean
   /** Start the background loop. Default true; tests drive `syncOnce()` themselves. */
   autoStart?: boolean
+  /** Requests one `syncNow()` round may make before it gives up (bounds every retry loop). Default 1000. */
+  maxRequestsPerRound?: number
   /** Idle re-check interval when nothing pokes the loop (ms). Default 30 s. */
   heartbeatMs?: number
 }
 
-/** What the engine needs from the runtime. */
+/** What the engine is given by the runtime that owns it. */
 export interface SyncHost {
   db: Dexie
   loaded: LoadedDomain
@@ -42,25 +44,50 @@ export interface SyncHost {
   newId: () => string
   now: () => number
   status: StatusHub<RuntimeStatus>
-  /** Called after pulled events were applied (cache, live queries, async projections, rejection listeners). */
-  afterPull(outcome: PullOutcome): void
+  /**
+   * The owner's listener for applied pulls and refusals (cache, live queries, async projections). The engine
+   * only notifies; it never reaches into the runtime.
+   */
+  onApplied(outcome: PullOutcome): void
 }
 
-/** The server was reset: its `backendId` changed. Sync stops; local data is kept. */
-export class ServerResetError extends Error {
+/**
+ * The server was reset: its `backendId` changed. Sync stops; local data is kept. The way on:
+ * `client.reuploadToServer()` (push this device's whole log to the new server), or `client.exportLog()` first.
+ */
+export class ServerResetError extends SyncError {
   constructor(
     readonly previous: string,
     readonly current: string,
   ) {
     super(
+      'SERVER_RESET',
       `The sync server was reset (backend ${previous} → ${current}). Sync stopped; local data is kept. ` +
-        'To start over from the new server, clear this site’s data.',
+        'Re-upload this device’s log with reuploadToServer() (export it first with exportLog() if unsure).',
+      { previous, current },
     )
-    this.name = 'ServerResetError'
   }
 }
 
+/** What `reuploadToServer` did. */
+export interface ReuploadResult {
+  /** Events pushed to the new server (already confirmed ones; pending ones follow with normal sync). */
+  pushed: number
+  /** The new server's identity, now adopted. */
+  backendId: string
+}
+
 const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError'] as const
+
+/** The status form of a sync failure. */
+export function syncErrorOf(error: unknown): { code: string; message: string } {
+  if (error instanceof SyncHttpError) return { code: error.body.code, message: error.body.message }
+  if (error instanceof CairnError) return { code: error.code, message: error.message }
+  return { code: 'NETWORK', message: error instanceof Error ? error.message : String(error) }
+}
+
+/** Server answers that refuse some events for good: retrying the same events can never succeed. */
+const REFUSAL_CODES = new Set(['UNKNOWN_EVENT_TYPE', 'INVALID_EVENT_DATA', 'FORBIDDEN', 'ID_REUSED'])
 
 /**
  * The syncing tab's worker: pushes pending events in local order, pulls from the server cursor, applies pulls
@@ -75,13 +102,14 @@ export class SyncEngine {
   private backendId: string | undefined
   private pushFrom = 0
   private batchLimit: number
+  private requests = 0
+  private readonly space: string
   private closed = false
   private leader = false
   private running = false
   private paused = false
   private stopped: Error | undefined
   private closeLive: (() => void) | undefined
-  private releaseLock: (() => void) | undefined
   private channel: BroadcastChannel | undefined
   private readonly subscriptions: { unsubscribe(): void }[] = []
   private onlineListeners: (() => void) | undefined
@@ -91,6 +119,7 @@ export class SyncEngine {
     private readonly options: SyncOptions,
   ) {
     this.batchLimit = options.pushBatch ?? 500
+    this.space = options.space ?? 'default'
     if (options.transport) this.transport = options.transport
     else {
       if (!options.url || !options.space) throw new TypeError('sync needs { url, space } or a transport')
@@ -108,19 +137,34 @@ export class SyncEngine {
     return this.host.status
   }
 
-  /** Loads the cursor, starts watching the journal, and (unless `autoStart: false`) elects a leader and syncs. */
+  /**
+   * Loads the cursor, checks the database belongs to this space, starts watching the pause switch. The owner
+   * then calls `lead()` in the tab elected to sync (or `autoStart: false` leaves the rounds to `syncOnce()`).
+   */
   async start(): Promise<void> {
     const meta = this.host.db.table<MetaRecord>('meta')
-    const [cursor, backend, paused] = await Promise.all([
-      meta.get('cursor'),
+    const [backend, paused, space] = await Promise.all([
       meta.get('backendId'),
       meta.get('syncPaused'),
+      meta.get('space'),
     ])
-    this.cursor = (cursor?.value as number | undefined) ?? 0
+    await this.loadCursor()
     this.backendId = backend?.value as string | undefined
     this.paused = paused?.value === true
     this.status.update({ paused: this.paused })
-    this.watchShared()
+    const synced = space?.value as string | undefined
+    if (synced === undefined) await meta.put({ key: 'space', value: this.space })
+    else if (synced !== this.space) {
+      // The cursor and the log belong to another space: pushing or pulling here would mix two logs.
+      this.stopped = new SyncError(
+        'SPACE_MISMATCH',
+        `This database syncs space '${synced}', not '${this.space}': sync stopped, local data kept. ` +
+          'Use one database name per space.',
+        { synced, configured: this.space },
+      )
+      this.share({ lastError: syncErrorOf(this.stopped) })
+    }
+    this.watchPause()
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(`cairn-sync-status:${this.host.dbName}`)
       this.channel.onmessage = (e: MessageEvent<SharedSyncStatus>) => {
@@ -135,24 +179,22 @@ export class SyncEngine {
     if (this.options.autoStart === false) {
       this.leader = true
       this.status.update({ leader: true })
-      return
-    }
-    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
-    if (locks && this.options.leaderElection !== false) {
-      void locks.request(`cairn-sync:${this.host.dbName}`, () => {
-        if (this.closed) return undefined
-        return new Promise<void>((release) => {
-          this.releaseLock = release
-          this.becomeLeader()
-        })
-      })
-    } else {
-      this.becomeLeader()
     }
   }
 
-  /** Pending count, pause switch: watched in every tab (the journal and meta are shared by all tabs). */
-  private watchShared(): void {
+  /** True when the owner should elect this tab (`autoStart` is not false). */
+  get wantsLeadership(): boolean {
+    return this.options.autoStart !== false && !this.closed
+  }
+
+  /** The cursor as the database holds it: a tab that becomes leader continues from where the last one got. */
+  private async loadCursor(): Promise<void> {
+    const row = await this.host.db.table<MetaRecord>('meta').get('cursor')
+    this.cursor = (row?.value as number | undefined) ?? 0
+  }
+
+  /** The pause switch is shared by every tab (it lives in `meta`). */
+  private watchPause(): void {
     const db = this.host.db
     this.subscriptions.push(
       liveQuery(() => db.table('meta').get('syncPaused')).subscribe({
@@ -165,13 +207,13 @@ export class SyncEngine {
           this.wake.notify()
         },
       }),
-      liveQuery(() => db.table('commands').where('status').equals('pending').count()).subscribe({
-        next: (pending: number) => {
-          this.status.update({ pending })
-          if (pending > 0) this.wake.notify()
-        },
-      }),
     )
+  }
+
+  /** This tab was elected to sync: runs the loop until closed. */
+  lead(): void {
+    if (this.closed) return
+    void this.loadCursor().then(() => this.becomeLeader())
   }
 
   private becomeLeader(): void {
@@ -198,7 +240,6 @@ export class SyncEngine {
     this.running = true
     let attempt = 0
     while (!this.closed) {
-      this.status.update({ online: this.online() })
       if (this.stopped || this.paused || !this.online()) {
         this.stopLive()
         this.share({ connected: false, syncing: false })
@@ -223,6 +264,7 @@ export class SyncEngine {
   }
 
   private retryDelay(error: unknown, attempt: number): number {
+    if (error instanceof CairnError && error.name === 'HandlerError') return backoffDelay(6)
     if (error instanceof SyncHttpError) {
       if (error.retryAfterMs !== undefined) return Math.max(100, error.retryAfterMs)
       // Bad request, forbidden, too large, refused data: retrying soon cannot help; keep it visible and slow.
@@ -256,35 +298,47 @@ export class SyncEngine {
 
   /**
    * One full round: push everything pending (in batches, whole commands only), then pull until caught up;
-   * repeats after a conflict (the pull rebases, then the rebased events are pushed). Throws on failure.
+   * repeats after a conflict (the pull rebases, then the rebased events are pushed). Pushing and pulling are
+   * independent: a push that fails still lets the pull run (others' events keep arriving), and a command the
+   * server refuses for good becomes a durable rejection while the rest is pushed. Every loop is bounded.
+   * Throws on failure (after pulling).
    */
   async syncOnce(): Promise<void> {
+    if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync is paused (resumeSync() to resume): nothing was sent')
     if (this.stopped) throw this.stopped
     this.share({ syncing: true })
+    this.requests = 0
     try {
       let pushed: 'done' | 'conflict' = 'conflict'
+      let pushError: unknown
       for (let round = 0; round < 10 && pushed === 'conflict'; round++) {
-        pushed = await this.pushAll()
+        try {
+          pushed = await this.pushAll()
+        } catch (error) {
+          if (error instanceof ServerResetError) throw error
+          pushError = error
+          pushed = 'done'
+        }
         await this.pullAll()
       }
+      if (pushError !== undefined) throw pushError
       if (pushed === 'conflict') {
         throw new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' })
       }
       this.share({ connected: true, syncing: false, lastSyncedAt: this.host.now(), lastError: null })
     } catch (error) {
-      const lastError =
-        error instanceof SyncHttpError
-          ? { code: error.body.code, message: error.body.message }
-          : error instanceof ServerResetError
-            ? { code: 'SERVER_RESET', message: error.message }
-            : error instanceof CairnError
-              ? { code: error.code, message: error.message }
-              : { code: 'NETWORK', message: error instanceof Error ? error.message : String(error) }
       if (error instanceof ServerResetError) this.stopped = error
       // Offline is a normal state, not an error worth shouting about.
-      this.share({ syncing: false, connected: false, lastError: this.online() ? lastError : null })
+      this.share({ syncing: false, connected: false, lastError: this.online() ? syncErrorOf(error) : null })
       throw error
     }
+  }
+
+  /** Counts a request against the round's budget: no loop, however it is driven, runs forever. */
+  private spend(): void {
+    this.requests += 1
+    const max = this.options.maxRequestsPerRound ?? 1000
+    if (this.requests > max) throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} requests`)
   }
 
   /** The next push batch: pending events in local order, whole commands, skipping those already accepted. */
@@ -313,34 +367,69 @@ export class SyncEngine {
   }
 
   private async pushAll(): Promise<'done' | 'conflict'> {
+    // A 413 halves the batch for this round only: the next round tries the configured size again.
+    this.batchLimit = this.options.pushBatch ?? 500
     this.pushFrom = await this.firstPendingPosition()
     for (;;) {
       const batch = await this.nextBatch()
       if (batch.length === 0) return 'done'
-      const wire: WireEvent[] = batch.map((e) => ({
-        id: e.id,
-        stream: e.stream,
-        version: e.version,
-        type: e.type,
-        data: e.data as WireEvent['data'],
-        meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
-      }))
       try {
-        const response = await this.transport.push({ clientId: this.host.clientId, events: wire })
+        this.spend()
+        const response = await this.transport.push({ clientId: this.host.clientId, events: batch.map(toWire) })
         await this.checkBackend(response.backendId)
         for (const a of response.accepted) this.accepted.add(a.id)
         this.share({ head: Math.max(this.status.get().head, response.head) })
         this.pushFrom = batch[batch.length - 1]?.lpos ?? this.pushFrom
       } catch (error) {
-        if (error instanceof SyncHttpError && error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
-        if (error instanceof SyncHttpError && error.status === 413 && batch.length > 1) {
+        if (!(error instanceof SyncHttpError)) throw error
+        if (error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
+        if (error.status === 413 && commandsIn(batch) > 1) {
           // Too large for the server: send smaller batches (still whole commands).
           this.batchLimit = Math.max(1, Math.floor(batch.length / 2))
           continue
         }
-        throw error
+        const refusals = await this.refusalsOf(error, batch)
+        if (refusals.size === 0) throw error
+        // Refused for good: those commands become durable rejections (rolled back locally); push the rest.
+        await this.reject(refusals)
+        this.pushFrom = await this.firstPendingPosition()
       }
     }
+  }
+
+  /**
+   * The commands a server answer refuses for good: the events it lists in `refused` (or names in `details`,
+   * as older servers do), or the one command of a batch that is too large on its own.
+   */
+  private async refusalsOf(error: SyncHttpError, batch: EventRecord[]): Promise<Map<string, Refusal>> {
+    const refusals = new Map<string, Refusal>()
+    const body: ErrorBody = error.body
+    const commandOf = new Map(batch.map((e) => [e.id, e.meta?.commandId]))
+    const add = (eventId: string, code: string, message: string, commandId?: string) => {
+      const id = commandId ?? commandOf.get(eventId)
+      if (id !== undefined && !refusals.has(id)) refusals.set(id, { commandId: id, code, message })
+    }
+    if (error.status === 413) {
+      const first = batch[0]
+      if (first) add(first.id, 'PAYLOAD_TOO_LARGE', `${body.message} (the command alone is larger than a push may be)`)
+      return refusals
+    }
+    if (!REFUSAL_CODES.has(body.code)) return refusals
+    for (const r of body.refused ?? []) add(r.id, r.code, r.message, r.commandId)
+    if (refusals.size > 0) return refusals
+    for (const id of idsIn(body.details)) add(id, body.code, body.message)
+    return refusals
+  }
+
+  /** Rejects refused commands: rolled back locally, journaled as rejected, reported. */
+  private async reject(refusals: Map<string, Refusal>): Promise<void> {
+    const outcome = await applyPull(this.deps(), [], undefined, this.accepted, refusals)
+    this.host.onApplied(outcome)
+  }
+
+  private deps() {
+    const { db, loaded, clientId, newId, now } = this.host
+    return { db, loaded, clientId, newId, now }
   }
 
   private async firstPendingPosition(): Promise<number> {
@@ -360,24 +449,29 @@ export class SyncEngine {
       let cursor = this.cursor
       let page: PullResponse
       do {
+        this.spend()
         page = await this.transport.pull(cursor, limit)
         await this.checkBackend(page.backendId)
         collected.push(...page.events)
         const last = page.events[page.events.length - 1]
         if (last) cursor = last.seq
         // With pending events, gather the whole gap first: one rollback instead of one per page.
-      } while (page.events.length >= limit && this.status.get().pending > 0 && collected.length < 20_000)
+      } while (page.events.length >= limit && (await this.hasPending()) && collected.length < 20_000)
       this.share({ head: page.head })
       if (collected.length === 0) {
         if (cursor !== this.cursor) this.cursor = cursor
         return
       }
-      const outcome = await applyPull(this.host, collected, cursor, this.accepted)
+      const outcome = await applyPull(this.deps(), collected, cursor, this.accepted)
       this.cursor = cursor
       for (const e of collected) this.accepted.delete(e.id)
-      this.host.afterPull(outcome)
+      this.host.onApplied(outcome)
       if (page.events.length < limit) return
     }
+  }
+
+  private async hasPending(): Promise<boolean> {
+    return (await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').count()) > 0
   }
 
   private async checkBackend(backendId: string): Promise<void> {
@@ -395,6 +489,50 @@ export class SyncEngine {
     await this.host.db.table<MetaRecord>('meta').put({ key: 'syncPaused', value: paused })
   }
 
+  /**
+   * After a server reset: pushes this device's whole confirmed log to the new server (idempotent per event
+   * id, so several devices may do it), adopts the new server and resumes sync (pending work follows).
+   * Throws a SyncError `NOT_RESET` when the server was not reset, or the server's error (e.g. a 409 when the
+   * new server already holds other events on the same streams).
+   */
+  async reupload(): Promise<ReuploadResult> {
+    const reset = this.stopped
+    if (!(reset instanceof ServerResetError))
+      throw new SyncError('NOT_RESET', 'reuploadToServer: the server was not reset; nothing to re-upload')
+    const events = this.host.db.table<EventRecord>('events')
+    const limit = this.options.pushBatch ?? 500
+    let pushed = 0
+    let from = 0
+    for (;;) {
+      const rows = await events
+        .where('lpos')
+        .above(from)
+        .limit(limit * 4)
+        .toArray()
+      if (rows.length === 0) break
+      from = rows[rows.length - 1]?.lpos as number
+      const confirmed = rows.filter((e) => e.gpos !== undefined)
+      for (let i = 0; i < confirmed.length; i += limit) {
+        const batch = confirmed.slice(i, i + limit)
+        const response = await this.transport.push({ clientId: this.host.clientId, events: batch.map(toWire) })
+        if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId)
+        pushed += batch.length
+      }
+    }
+    // Start over on the new server: pull everything again (known ids are skipped), then push what is pending.
+    const meta = this.host.db.table<MetaRecord>('meta')
+    await meta.bulkPut([
+      { key: 'backendId', value: reset.current },
+      { key: 'cursor', value: 0 },
+    ])
+    this.backendId = reset.current
+    this.cursor = 0
+    this.stopped = undefined
+    this.share({ lastError: null, head: 0 })
+    this.wake.notify()
+    return { pushed, backendId: reset.current }
+  }
+
   async close(): Promise<void> {
     this.closed = true
     this.stopLive()
@@ -402,6 +540,32 @@ export class SyncEngine {
     for (const s of this.subscriptions) s.unsubscribe()
     this.channel?.close()
     this.onlineListeners?.()
-    this.releaseLock?.()
   }
+}
+
+function toWire(e: EventRecord): WireEvent {
+  return {
+    id: e.id,
+    stream: e.stream,
+    version: e.version,
+    type: e.type,
+    data: e.data as WireEvent['data'],
+    meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
+  }
+}
+
+/** Number of distinct commands in a batch. */
+function commandsIn(batch: EventRecord[]): number {
+  return new Set(batch.map((e) => e.meta?.commandId)).size
+}
+
+/** Event ids named in an error's details (`{ ids: [...] }`, `{ id }`, or a list of ids). */
+function idsIn(details: unknown): string[] {
+  if (Array.isArray(details)) return details.filter((d): d is string => typeof d === 'string')
+  if (details && typeof details === 'object') {
+    const d = details as { ids?: unknown; id?: unknown }
+    if (Array.isArray(d.ids)) return d.ids.filter((x): x is string => typeof x === 'string')
+    if (typeof d.id === 'string') return [d.id]
+  }
+  return []
 }
