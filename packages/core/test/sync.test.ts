@@ -115,6 +115,9 @@ describe('client sync against an in-memory server', () => {
     await seed(a)
     await a.pauseSync()
     await expect.poll(() => a.runtime.status.get().paused).toBe(true)
+    // Paused means nothing leaves this device, even when asked to sync now.
+    await expect(a.syncNow()).rejects.toMatchObject({ name: 'SyncError', code: 'SYNC_PAUSED' })
+    expect(server.head).toBe(0)
     await a.resumeSync()
     await expect.poll(() => a.runtime.status.get().paused).toBe(false)
     await a.syncNow()
