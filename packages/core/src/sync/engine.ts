@@ -164,7 +164,7 @@ export class SyncEngine {
       )
       this.share({ lastError: syncErrorOf(this.stopped) })
     }
-    this.watchPause()
+    this.watchShared()
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(`cairn-sync-status:${this.host.dbName}`)
       this.channel.onmessage = (e: MessageEvent<SharedSyncStatus>) => {
@@ -193,8 +193,11 @@ export class SyncEngine {
     this.cursor = (row?.value as number | undefined) ?? 0
   }
 
-  /** The pause switch is shared by every tab (it lives in `meta`). */
-  private watchPause(): void {
+  /**
+   * The pause switch and the journal are shared by every tab: a command run in another tab wakes the syncing
+   * one (the pending count in the status is the runtime's; this only listens).
+   */
+  private watchShared(): void {
     const db = this.host.db
     this.subscriptions.push(
       liveQuery(() => db.table('meta').get('syncPaused')).subscribe({
@@ -205,6 +208,11 @@ export class SyncEngine {
           this.status.update({ paused })
           if (paused) this.stopLive()
           this.wake.notify()
+        },
+      }),
+      liveQuery(() => db.table('commands').where('status').equals('pending').count()).subscribe({
+        next: (pending: number) => {
+          if (pending > 0) this.wake.notify()
         },
       }),
     )
