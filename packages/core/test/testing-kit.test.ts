@@ -83,17 +83,32 @@ describe('projectionSpec', () => {
 
 describe('createTestRuntime', () => {
   it('injects the clock and ids', async () => {
-    const rt = createTestRuntime(kanban, { start: 1000 })
+    const rt = createTestRuntime(kanban, { start: 1000, idPrefix: 'rt-' })
     const r = await rt.execute('board.create', {
       id: 'b',
       input: { title: 'x', columns: [{ id: 'todo', title: 'To do' }] },
     })
-    expect(r.commandId).toBe('id-1')
-    expect(r.events.map((e) => e.id)).toEqual(['id-2', 'id-3'])
+    expect(r.commandId).toBe('rt-1')
+    expect(r.events.map((e) => e.id)).toEqual(['rt-2', 'rt-3'])
     rt.clock.advance(500)
     const r2 = await rt.execute('board.addCard', { id: 'b', input: { cardId: 'c', title: 't', column: 'todo' } })
     await rt.whenProcessed(r2.events[0]?.position ?? 0)
     expect((await rt.query('cards.byId', 'c'))?.updatedAt).toBe(1500)
     await rt.close()
+  })
+
+  it('default ids are deterministic per runtime (id-<k>-<n>) and never shared by two runtimes', async () => {
+    const input = { title: 'x', columns: [{ id: 'todo', title: 'To do' }] }
+    const a = createTestRuntime(kanban)
+    const b = createTestRuntime(kanban)
+    const ra = await a.execute('board.create', { id: 'b', input })
+    const rb = await b.execute('board.create', { id: 'b', input })
+    const k = Number(/^id-(\d+)-1$/.exec(ra.commandId)?.[1])
+    expect(ra.commandId).toBe(`id-${k}-1`)
+    expect(ra.events.map((e) => e.id)).toEqual([`id-${k}-2`, `id-${k}-3`])
+    expect(rb.commandId).toBe(`id-${k + 1}-1`)
+    expect(rb.events.map((e) => e.id)).toEqual([`id-${k + 1}-2`, `id-${k + 1}-3`])
+    await a.close()
+    await b.close()
   })
 })

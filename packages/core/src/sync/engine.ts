@@ -495,6 +495,11 @@ export class SyncEngine {
   /** Pauses or resumes sync for every tab of this database (persisted). */
   async setPaused(paused: boolean): Promise<void> {
     await this.host.db.table<MetaRecord>('meta').put({ key: 'syncPaused', value: paused })
+    // This tab obeys at once (a `syncNow()` right after must not push); the others follow the meta row.
+    this.paused = paused
+    this.status.update({ paused })
+    if (paused) this.stopLive()
+    this.wake.notify()
   }
 
   /**

@@ -1,9 +1,41 @@
-import type { PullResponse, PushRequest, PushResponse, StoredWireEvent, StreamConflict } from '../protocol'
+import type {
+  PullResponse,
+  PushRequest,
+  PushResponse,
+  RefusedEvent,
+  StoredWireEvent,
+  StreamConflict,
+  WireEvent,
+} from '../protocol'
 import { SyncHttpError, type SyncTransport } from '../sync/transport'
+
+/** Why the server refuses an event for good (as an authoritative server validating it would). */
+export interface MemoryRefusal {
+  code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA' | 'FORBIDDEN'
+  message: string
+}
+
+/** Options of {@link MemorySyncServer}. */
+export interface MemorySyncServerOptions {
+  /**
+   * Refuses events for good: return a refusal for an event the server must never store. A push with refused
+   * events stores nothing and throws `SyncHttpError(422, or 403 for FORBIDDEN, { code, message, refused })`,
+   * `refused` listing every refused event of the batch.
+   */
+  refuse?: (event: WireEvent) => MemoryRefusal | undefined
+  /** A push whose JSON is larger than this many bytes (UTF-8) throws `SyncHttpError(413, PAYLOAD_TOO_LARGE)`. */
+  maxBatchBytes?: number
+}
+
+function refusal(e: WireEvent, code: RefusedEvent['code'], message: string): RefusedEvent {
+  const commandId = e.meta?.commandId
+  return { id: e.id, ...(typeof commandId === 'string' ? { commandId } : {}), code, message }
+}
 
 /**
  * An in-memory sync server with the semantics of `@cairn/server` (one space): all-or-nothing batches,
- * idempotent ids, per-stream version checks, gapless `seq`. For fast, deterministic sync tests.
+ * idempotent ids, per-stream version checks, gapless `seq`. For fast, deterministic sync tests. Options make it
+ * refuse events for good (`refuse`) or limit the size of a push (`maxBatchBytes`).
  */
 export class MemorySyncServer {
   readonly log: StoredWireEvent[] = []
@@ -12,16 +44,43 @@ export class MemorySyncServer {
   private readonly versions = new Map<string, number>()
   private readonly listeners = new Set<(head: number) => void>()
 
+  constructor(private readonly options: MemorySyncServerOptions = {}) {}
+
   get head(): number {
     return this.log.length
   }
 
   push(request: PushRequest): PushResponse {
+    const { maxBatchBytes, refuse } = this.options
+    if (maxBatchBytes !== undefined) {
+      const bytes = new TextEncoder().encode(JSON.stringify(request)).length
+      if (bytes > maxBatchBytes) {
+        throw new SyncHttpError(413, {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `body is ${bytes} bytes, larger than ${maxBatchBytes} bytes`,
+        })
+      }
+    }
+    if (refuse) {
+      const refused: RefusedEvent[] = []
+      for (const e of request.events) {
+        const r = refuse(e)
+        if (r) refused.push(refusal(e, r.code, r.message))
+      }
+      const first = refused[0]
+      if (first) {
+        throw new SyncHttpError(first.code === 'FORBIDDEN' ? 403 : 422, {
+          code: first.code,
+          message: first.message,
+          refused,
+        })
+      }
+    }
     const accepted: { id: string; seq: number }[] = []
     const fresh: StoredWireEvent[] = []
     const next = new Map<string, number>()
     const conflicts: StreamConflict[] = []
-    const reused: string[] = []
+    const reused: WireEvent[] = []
     for (const e of request.events) {
       const existing = this.byId.get(e.id) ?? fresh.find((f) => f.id === e.id)
       if (existing) {
@@ -30,7 +89,7 @@ export class MemorySyncServer {
           JSON.stringify([e.stream, e.version, e.data])
         ) {
           accepted.push({ id: e.id, seq: existing.seq })
-        } else reused.push(e.id)
+        } else reused.push(e)
         continue
       }
       const expected = next.get(e.stream) ?? (this.versions.get(e.stream) ?? 0) + 1
@@ -45,7 +104,13 @@ export class MemorySyncServer {
       accepted.push({ id: e.id, seq: stored.seq })
     }
     if (reused.length > 0) {
-      throw new SyncHttpError(409, { code: 'ID_REUSED', message: 'id reused with other content', details: reused })
+      const message = 'id reused with other content'
+      throw new SyncHttpError(409, {
+        code: 'ID_REUSED',
+        message,
+        details: reused.map((e) => e.id),
+        refused: reused.map((e) => refusal(e, 'ID_REUSED', message)),
+      })
     }
     if (conflicts.length > 0) {
       throw new SyncHttpError(409, {
