@@ -7,7 +7,7 @@
  */
 export * from './client/local-client'
 export type * from './client/types'
-export { createClient } from './client/worker-client'
+export { type CreateClientOptions, createClient } from './client/worker-client'
 export * from './domain'
 export type { ExpectedVersion } from './runtime/executor'
 export type { LiveListener, LiveResult } from './runtime/live-queries'

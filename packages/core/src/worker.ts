@@ -30,6 +30,8 @@ export interface WorkerApi {
   pauseSync(): Promise<void>
   resumeSync(): Promise<void>
   pokeSync(): void
+  /** Re-reads whether storage is persisted (the page asked the browser). */
+  checkPersistence(): Promise<void>
   syncNow(): Promise<Envelope<void>>
   dismissRejected(commandId: string): Promise<Envelope<void>>
   exportLog(): Promise<Envelope<LogExport>>
@@ -93,6 +95,7 @@ export function workerApi(runtime: Runtime): WorkerApi {
     pauseSync: () => runtime.pauseSync(),
     resumeSync: () => runtime.resumeSync(),
     pokeSync: () => runtime.pokeSync(),
+    checkPersistence: () => runtime.checkPersistence(),
     syncNow: () => envelope(() => runtime.syncNow()),
     dismissRejected: (commandId) => envelope(() => runtime.dismissRejected(commandId)),
     exportLog: () => envelope(() => runtime.exportLog()),

@@ -23,6 +23,12 @@ function mapPostError(error: unknown): unknown {
   return error
 }
 
+/** Options of {@link createClient}. */
+export interface CreateClientOptions {
+  /** Ask the browser to keep this origin's data (`navigator.storage.persist()`). Default true. */
+  persistStorage?: boolean
+}
+
 /**
  * Connects to a worker that called `serve(domain)`. Import the domain as a type only:
  *
@@ -31,9 +37,20 @@ function mapPostError(error: unknown): unknown {
  * const cairn = createClient<typeof domain>(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }))
  * ```
  */
-export function createClient<D extends AnyDomain>(worker: Comlink.Endpoint): CairnClient<D> {
+export function createClient<D extends AnyDomain>(
+  worker: Comlink.Endpoint,
+  options: CreateClientOptions = {},
+): CairnClient<D> {
   const api = Comlink.wrap<WorkerApi>(worker)
   let closed = false
+  // Only a page may ask the browser to keep its data; the worker reports the answer in the status.
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined
+  if (options.persistStorage !== false && typeof storage?.persist === 'function') {
+    storage.persist().then(
+      () => api.checkPersistence(),
+      () => {},
+    )
+  }
   // A dedicated worker does not always receive `online` events; forward the page's.
   const onOnline = () => void api.pokeSync()
   if (typeof addEventListener === 'function') {

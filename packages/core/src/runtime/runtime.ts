@@ -48,6 +48,12 @@ export interface RuntimeOptions extends IndexedDbDeps {
   onProgress?: (progress: RebuildProgress) => void
   /** Sync with a server: `{ url, space, token }` (see SyncOptions). Turns on the undo log. */
   sync?: SyncOptions
+  /**
+   * Ask the browser to keep this origin's data instead of evicting it under storage pressure
+   * (`navigator.storage.persist()`; the page client asks too, since a worker cannot). Default true.
+   * `status.storagePersisted` tells whether it was granted.
+   */
+  persistStorage?: boolean
 }
 
 /**
@@ -122,6 +128,8 @@ export class Runtime {
     )
     this.status.update({ ready: true, position: this.processed, unknownEventTypes: booted.unknownTypes })
     this.releases.push(watchJournal(this.db, this.status))
+    this.watchDatabase()
+    void this.checkPersistence()
     this.startReactors()
     if (this.options.sync) await this.startSync(this.options.sync)
     if (typeof addEventListener === 'function') {
@@ -158,6 +166,73 @@ export class Runtime {
     if (!sync.wantsLeadership) return
     if (options.leaderElection === false) sync.lead()
     else this.releases.push(electLeader(`cairn-sync:${this.options.name ?? 'cairn'}`, () => sync.lead()))
+  }
+
+  /**
+   * The database can disappear under a running app: the user clears site data, the browser evicts it, or
+   * another tab deletes it. Dexie then closes the connection and opens a fresh, empty database at the next
+   * operation. That must not be a silent empty start: it is reported (`DATABASE_LOST`), in-memory state that
+   * described the old database is dropped, and sync pulls everything again from the server. Another tab
+   * opening the database with a newer schema closes it too: reported as `DATABASE_UPGRADED` (reload this tab).
+   */
+  private watchDatabase(): void {
+    let newVersion: number | null | undefined
+    this.db.on('versionchange', (event: IDBVersionChangeEvent) => {
+      newVersion = event.newVersion
+    })
+    this.db.on('close', () => {
+      if (this.closed) return
+      const at = this.env.now()
+      if (newVersion) {
+        this.report({
+          where: 'database',
+          code: 'DATABASE_UPGRADED',
+          message: 'Another tab opened this database with a newer version of the app: reload this tab.',
+          at,
+        })
+        return
+      }
+      this.report({
+        where: 'database',
+        code: 'DATABASE_LOST',
+        message:
+          'The database was deleted or evicted while the app ran: events not yet synced are gone; ' +
+          'everything the server holds is pulled again.',
+        at,
+      })
+      void this.recoverLostDatabase()
+    })
+  }
+
+  private async recoverLostDatabase(): Promise<void> {
+    this.cache.clear()
+    this.processed = 0
+    try {
+      await this.db.open()
+      await this.db.table('meta').put({ key: 'clientId', value: this.env.clientId })
+      this.status.update({ position: 0 })
+      await this.sync?.forgetCursor()
+    } catch (error) {
+      const e = toStorageError(error)
+      this.report({ where: 'database', code: e.code, message: e.message, at: this.env.now() })
+    }
+  }
+
+  /**
+   * Asks the browser to keep this origin's data (`navigator.storage.persist()`, where this context has it:
+   * the page; a worker can only read the answer) and reports it in `status.storagePersisted`.
+   */
+  async checkPersistence(): Promise<void> {
+    const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined
+    if (!storage || typeof storage.persisted !== 'function') return
+    try {
+      let granted = await storage.persisted()
+      if (!granted && this.options.persistStorage !== false && typeof storage.persist === 'function')
+        granted = await storage.persist()
+      this.status.update({ storagePersisted: granted })
+    } catch {
+      // Some browsers refuse the question in private windows: the status stays unknown (null).
+    }
   }
 
   /** Reports a failure that must not stop the runtime (boot, background catch-ups): `status.errors`. */

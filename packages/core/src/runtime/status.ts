@@ -43,6 +43,8 @@ export interface RuntimeStatus {
    * applies them. Shared by every tab.
    */
   quarantined: QuarantinedEvent[]
+  /** Whether the browser agreed to keep this origin's data (`navigator.storage.persist()`); null when unknown. */
+  storagePersisted: boolean | null
   /** Failures outside commands and sync, e.g. a projection catch-up that storage refused; newest last, at most 20. */
   errors: RuntimeErrorReport[]
 }
@@ -117,6 +119,7 @@ export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeSta
     reactors: {},
     quarantined: [],
     errors: [],
+    storagePersisted: null,
   }
 }
 

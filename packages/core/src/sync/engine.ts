@@ -187,6 +187,19 @@ export class SyncEngine {
     return this.options.autoStart !== false && !this.closed
   }
 
+  /** The local database was lost and re-created empty: pull everything again. */
+  async forgetCursor(): Promise<void> {
+    this.cursor = 0
+    this.accepted.clear()
+    await this.host.db
+      .table<MetaRecord>('meta')
+      .bulkPut([
+        { key: 'space', value: this.space },
+        ...(this.backendId === undefined ? [] : [{ key: 'backendId', value: this.backendId }]),
+      ])
+    this.wake.notify()
+  }
+
   /** The cursor as the database holds it: a tab that becomes leader continues from where the last one got. */
   private async loadCursor(): Promise<void> {
     const row = await this.host.db.table<MetaRecord>('meta').get('cursor')
@@ -452,6 +465,8 @@ export class SyncEngine {
 
   private async pullAll(): Promise<void> {
     const limit = this.options.pullLimit ?? 500
+    // The database is the truth for the cursor: another tab may have synced, or the database been re-created.
+    await this.loadCursor()
     for (;;) {
       const collected: StoredWireEvent[] = []
       let cursor = this.cursor
