@@ -8,7 +8,13 @@ import {
   reviveError,
 } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
-import type { CommandRecord, EventRecord, SnapshotRecord } from '../store/records'
+import {
+  type CommandRecord,
+  type EventRecord,
+  HIGH_WATER,
+  type MetaRecord,
+  type SnapshotRecord,
+} from '../store/records'
 import { decide, eventRecords, evolve, loadStream, snapshotDue } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { applyEvent, inlineProjectionsFor, WriteSink } from './projector'
@@ -133,7 +139,7 @@ export class Executor {
   }
 
   private tables(): Table[] {
-    const names = ['events', 'commands', 'undo', 'snapshots']
+    const names = ['events', 'commands', 'undo', 'snapshots', 'meta']
     for (const p of this.loaded.projections) if (p.mode === 'inline') names.push(p.tableName)
     return names.map((n) => this.db.table(n))
   }
@@ -223,8 +229,9 @@ export class Executor {
     const commands = tx.table<CommandRecord>('commands')
     const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
     const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
-    const [lastKey, heads, previous] = await Promise.all([
+    const [lastKey, high, heads, previous] = await Promise.all([
       lastKeyOf(events),
+      tx.table<MetaRecord>('meta').get(HIGH_WATER),
       Promise.all(
         streams.map(
           async (s) => [s, await lastIn<EventRecord>(byStream, KeyRange.bound([s, -Infinity], [s, []]))] as const,
@@ -236,7 +243,8 @@ export class Executor {
       tx,
       heads: new Map(heads),
       previous: new Map(previous.flatMap((c): [string, CommandRecord][] => (c ? [[c.id, c]] : []))),
-      nextPosition: ((lastKey as number | undefined) ?? 0) + 1,
+      // Positions are never reused: events removed from the tail (a refused command) leave their mark.
+      nextPosition: Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0) + 1,
       writes: new Map(),
       wrote: false,
     }

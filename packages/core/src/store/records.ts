@@ -70,6 +70,12 @@ export interface SnapshotRecord {
   state: unknown
 }
 
+/**
+ * Meta key of the highest local position ever given out. Positions are never reused: async projections,
+ * reactors and `whenProcessed` have moved past a removed event's position, so a new event there would be missed.
+ */
+export const HIGH_WATER = 'lposHigh'
+
 /** A row of the `meta` table. */
 export interface MetaRecord {
   key: string

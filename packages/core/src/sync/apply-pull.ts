@@ -7,7 +7,15 @@ import { parseStream } from '../runtime/loaded-domain'
 import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
 import { WriteSink } from '../runtime/projector'
 import type { QuarantinedEvent, RejectedCommand } from '../runtime/status'
-import type { CheckpointRecord, CommandRecord, EventRecord, QuarantineRecord, UndoRecord } from '../store/records'
+import {
+  type CheckpointRecord,
+  type CommandRecord,
+  type EventRecord,
+  HIGH_WATER,
+  type MetaRecord,
+  type QuarantineRecord,
+  type UndoRecord,
+} from '../store/records'
 
 /** What applying a pull did. */
 export interface PullOutcome {
@@ -53,6 +61,8 @@ interface PullTx {
   outcome: PullOutcome
   /** Next free local position. */
   next: number
+  /** `next` before this pull gave out any position. */
+  firstFree: number
   /** Event ids the server confirmed in this pull (or an earlier one). */
   confirmed: Set<string>
 }
@@ -119,6 +129,7 @@ export async function applyPull(
           quarantined: [],
         },
         next: 0,
+        firstFree: 0,
         confirmed: new Set(),
       }
       const state = await readPending(p, pulled)
@@ -130,6 +141,9 @@ export async function applyPull(
         await reapplyPending(p, state, changed, acceptedIds, refusals)
       }
       confirmCommands(p, state)
+      // Rolled-back events left the log; their positions (and the ones given out here) are never reused.
+      if (p.next > p.firstFree || state.stillPending.length > 0)
+        writes.track(() => tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: p.next - 1 }), 'meta')
       if (cursor !== undefined) await tx.table('meta').put({ key: 'cursor', value: cursor })
       await p.projecting.saveUnknown()
       writes.throwIfFailed()
@@ -162,7 +176,7 @@ async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<Pendin
   const { events, commands } = p
   const pendingCommands = await commands.where('status').equals('pending').toArray()
   const pendingIds = pendingCommands.flatMap((c) => c.eventIds)
-  const [pendingRows, known, lastKey] = await Promise.all([
+  const [pendingRows, known, lastKey, high] = await Promise.all([
     pendingIds.length > 0 ? events.where('id').anyOf(pendingIds).toArray() : Promise.resolve([]),
     pulled.length > 0
       ? events
@@ -171,6 +185,7 @@ async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<Pendin
           .toArray()
       : Promise.resolve([]),
     events.orderBy(':id').lastKey(),
+    p.tx.table<MetaRecord>('meta').get(HIGH_WATER),
   ])
   const pending = pendingRows.filter((e) => e.gpos === undefined).sort((a, b) => (a.lpos ?? 0) - (b.lpos ?? 0))
   const alreadyConfirmed = new Set(known.filter((e) => e.gpos !== undefined).map((e) => e.id))
@@ -180,9 +195,10 @@ async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<Pendin
     seen.add(e.id)
     return true
   })
-  let next = (lastKey as number | undefined) ?? 0
+  let next = Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0)
   for (const e of pending) next = Math.max(next, e.lpos ?? 0)
   p.next = next + 1
+  p.firstFree = p.next
   return {
     pendingCommands,
     pending,
