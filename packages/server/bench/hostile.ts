@@ -140,7 +140,9 @@ async function openMany(url: string, count: number, path: (i: number) => string,
   const opened: { socket: Socket; status: string }[] = []
   for (let i = 0; i < count; i += 100)
     opened.push(
-      ...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => rawGet(url, path(i + j), stall)))),
+      ...(await Promise.all(
+        Array.from({ length: Math.min(100, count - i) }, (_, j) => rawGet(url, path(i + j), stall)),
+      )),
     )
   return opened
 }

@@ -1,5 +1,6 @@
 import type { JsonObject, PushRequest, WireEvent } from '@cairn/core/protocol'
 import { badRequest, SyncHttpError } from './errors.js'
+import { findUnstorable } from './json-guard.js'
 
 /** Size and shape limits of the server. Every field has a default, see {@link DEFAULT_LIMITS}. */
 export interface SyncLimits {
@@ -21,6 +22,11 @@ export interface SyncLimits {
   defaultPullLimit: number
   /** Max `limit` of a pull (default 1000). */
   maxPullLimit: number
+  /**
+   * Byte budget of a pull page (default 1 MiB): a page stops after the event that reaches it, so it always holds
+   * at least one event. Clients page on by `after` until they reach `head`.
+   */
+  maxPageBytes: number
 }
 
 /** Default limits. */
@@ -34,6 +40,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxClientIdLength: 200,
   defaultPullLimit: 500,
   maxPullLimit: 1000,
+  maxPageBytes: 1024 * 1024,
 }
 
 const SPACE = /^[A-Za-z0-9_-]{1,64}$/
@@ -78,20 +85,6 @@ export function parseJson(text: string): unknown {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const depthOf = (value: unknown, max: number): number => {
-  // iterative, so a hostile nesting cannot overflow the stack
-  let deepest = 0
-  const stack: [unknown, number][] = [[value, 1]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (v === null || typeof v !== 'object') continue
-    if (depth > deepest) deepest = depth
-    if (deepest > max) return deepest
-    for (const child of Object.values(v)) stack.push([child, depth + 1])
-  }
-  return deepest
-}
-
 const text = (value: unknown, field: string, max: number): string => {
   if (typeof value !== 'string' || value.length === 0) throw badRequest(`${field} must be a non-empty string`)
   if (value.length > max) throw badRequest(`${field} is longer than ${max} characters`)
@@ -101,8 +94,12 @@ const text = (value: unknown, field: string, max: number): string => {
 
 const jsonObject = (value: unknown, field: string, limits: SyncLimits): JsonObject => {
   if (!isObject(value)) throw badRequest(`${field} must be a JSON object`)
-  if (depthOf(value, limits.maxJsonDepth) > limits.maxJsonDepth)
-    throw badRequest(`${field} is nested deeper than ${limits.maxJsonDepth}`)
+  const unstorable = findUnstorable(value as JsonObject, limits.maxJsonDepth, field)
+  if (unstorable)
+    throw badRequest(
+      unstorable.reason === 'TOO_DEEP' ? `${field} is nested deeper than ${limits.maxJsonDepth}` : unstorable.message,
+      { reason: unstorable.reason, path: unstorable.path },
+    )
   const bytes = Buffer.byteLength(JSON.stringify(value))
   if (bytes > limits.maxEventDataBytes)
     throw new SyncHttpError('PAYLOAD_TOO_LARGE', `${field} is ${bytes} bytes, more than ${limits.maxEventDataBytes}`)

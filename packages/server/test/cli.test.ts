@@ -64,7 +64,10 @@ describe('cairn-server bin', { timeout: 30_000 }, () => {
     const server = run(['--port', '0', '--db', db])
     const url = await listening(server)
     expect(server.stdout()).toContain(`(sqlite ${db})`)
-    expect(server.stderr()).toMatch(/WARNING no tokens/)
+    expect(server.stderr()).toMatch(
+      /WARNING open server: no --tokens or JWT configured, so anyone who can reach http:\/\/127\.0\.0\.1:\d+ can read and write every space/,
+    )
+    expect(server.stderr()).toMatch(/web pages on other origins get no CORS access/)
     expect(existsSync(db)).toBe(true)
     expect(await get(`${url}/healthz`)).toMatchObject({ status: 200, body: { ok: true } })
     expect((await post(`${url}/v1/spaces/s/push`, push([ev('card:1', 1)]))).status).toBe(200)
@@ -131,8 +134,19 @@ describe('parseCli', () => {
       databaseUrl: undefined,
       pgSchema: undefined,
       tokens: undefined,
+      jwt: undefined,
+      corsOrigin: undefined,
+      trustProxy: false,
+      domain: undefined,
       staticDir: undefined,
       rateLimit: { ratePerSecond: 50, burst: 100 },
+      maxConnections: 1000,
+      maxLiveStreams: 32,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      pageBytes: 1024 * 1024,
+      cacheBytes: 32 * 1024 * 1024,
     })
     expect(parseCli(['--no-rate-limit'], { DATABASE_URL: 'postgres://x/y', CAIRN_TOKENS: 't=*' })).toMatchObject({
       databaseUrl: 'postgres://x/y',

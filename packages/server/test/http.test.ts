@@ -112,8 +112,8 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     expect((await post(`${second.url}/v1/spaces/s/push`, push([ev('card:1', 3)]))).body).toMatchObject({ head: 3 })
   })
 
-  it('sends CORS headers on success, errors and preflight', async () => {
-    const { url } = await start({ storage: createMemoryStorage() })
+  it('sends CORS headers on success, errors and preflight (origin allowed with corsOrigin)', async () => {
+    const { url } = await start({ storage: createMemoryStorage(), corsOrigin: '*' })
     const preflight = await fetch(`${url}/v1/spaces/s/push`, {
       method: 'OPTIONS',
       headers: {
@@ -153,7 +153,10 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     const unknown = await post(`${url}/v1/spaces/s/push`, push([good, { ...ev('card:2', 1), type: 'Nope' }]))
     expect(unknown).toMatchObject({
       status: 422,
-      body: { code: 'UNKNOWN_EVENT_TYPE', details: { index: 1, type: 'Nope' } },
+      body: {
+        code: 'UNKNOWN_EVENT_TYPE',
+        refused: [{ code: 'UNKNOWN_EVENT_TYPE', details: { index: 1, type: 'Nope' } }],
+      },
     })
     const invalid = await post(
       `${url}/v1/spaces/s/push`,
@@ -161,7 +164,10 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     )
     expect(invalid).toMatchObject({
       status: 422,
-      body: { code: 'INVALID_EVENT_DATA', details: { index: 0, issues: [{ path: ['title'] }] } },
+      body: {
+        code: 'INVALID_EVENT_DATA',
+        refused: [{ code: 'INVALID_EVENT_DATA', details: { index: 0, issues: [{ path: ['title'] }] } }],
+      },
     })
     expect(await pullAll(url, 's')).toEqual([])
     expect((await post(`${url}/v1/spaces/s/push`, push([good]))).status).toBe(200)
