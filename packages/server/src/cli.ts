@@ -84,8 +84,8 @@ async function main(): Promise<void> {
   const authority = loaded
     ? `, authority: ${Object.keys(loaded.domain.aggregates).length} aggregates${loaded.authorizeEvent ? ' + authorizeEvent' : ''}`
     : ''
-  process.stdout.write(`cairn-server listening on ${running.boundUrl} (${what}${authority})\n`)
   warnIfOpen(config, running)
+  process.stdout.write(`cairn-server listening on ${running.boundUrl} (${what}${authority})\n`)
   stopOnSignals(running)
 }
 

@@ -124,6 +124,117 @@ describe('cairn-server bin', { timeout: 30_000 }, () => {
   })
 })
 
+const FIXTURE = fileURLToPath(new URL('./fixtures/authority-domain.mjs', import.meta.url))
+const event = (stream: string, type: string, data: Record<string, unknown>) => ({ ...ev(stream, 1, data), type })
+
+describe('cairn-server --domain (the server as authority)', { timeout: 30_000 }, () => {
+  it('refuses unknown types and invalid data (422) and what authorizeEvent forbids (403), listing each event', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/authority.db`, '--domain', FIXTURE], {
+      CAIRN_TOKENS: 'ed=editor:*;adm=admin:*',
+    })
+    const url = await listening(server)
+    expect(server.stdout()).toContain('authority: 2 aggregates + authorizeEvent')
+    const send = (token: string, events: ReturnType<typeof event>[]) =>
+      post(`${url}/v1/spaces/team-1/push`, push(events), { Authorization: `Bearer ${token}` })
+    const unknown = event('card:1', 'CardExploded', {})
+    const invalid = event('card:2', 'CardAdded', { title: '' })
+    expect(await send('adm', [event('card:0', 'CardAdded', { title: 'ok' }), unknown, invalid])).toMatchObject({
+      status: 422,
+      body: {
+        refused: [
+          { id: unknown.id, code: 'UNKNOWN_EVENT_TYPE' },
+          { id: invalid.id, code: 'INVALID_EVENT_DATA' },
+        ],
+      },
+    })
+    const column = event('board:1', 'ColumnAdded', { column: 'doing' })
+    expect(await send('ed', [column])).toMatchObject({
+      status: 403,
+      body: { refused: [{ id: column.id, code: 'FORBIDDEN' }] },
+    })
+    expect((await send('adm', [column])).status).toBe(200)
+    expect((await send('ed', [event('card:3', 'CardAdded', { title: 'mine' })])).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('loads a package export: the example kanban domain', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/kanban.db`, '--domain', '@cairn/core/examples/kanban'])
+    const url = await listening(server)
+    expect(
+      (await post(`${url}/v1/spaces/s/push`, push([event('board:1', 'BoardCreated', { title: 'T' })]))).status,
+    ).toBe(200)
+    expect((await post(`${url}/v1/spaces/s/push`, push([event('board:2', 'Nope', {})]))).status).toBe(422)
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it.each([
+    ['a missing module', () => `${tmp.dir}/missing-domain.mjs`, /domain module .*missing-domain\.mjs does not exist/],
+    [
+      'a module without a domain',
+      () => {
+        writeFileSync(`${tmp.dir}/no-domain.mjs`, 'export const answer = 42\n')
+        return `${tmp.dir}/no-domain.mjs`
+      },
+      /no-domain\.mjs exports no domain/,
+    ],
+  ])('exits 1 with a one-line error, not a stack, for %s', async (_, spec, message) => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/never.db`, '--domain', spec()])
+    expect(await server.exit).toBe(1)
+    expect(server.stderr()).toMatch(message)
+    expect(server.stderr()).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('cairn-server and browsers', { timeout: 30_000 }, () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/v1/spaces/s/push`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    })
+
+  it('an open server grants no foreign origin by default', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/open.db`])
+    const url = await listening(server)
+    expect((await preflight(url, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+    const read = await fetch(`${url}/v1/spaces/s/pull`, { headers: { Origin: 'https://evil.example' } })
+    expect(read.headers.get('access-control-allow-origin')).toBeNull()
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('--cors-origin allows the listed origins only, and the warning says what that means', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/cors.db`, '--cors-origin', 'https://app.example'])
+    const url = await listening(server)
+    await waitFor(
+      () => server.stderr().includes('web pages from https://app.example can read and write every space'),
+      5000,
+      'the warning',
+    )
+    expect((await preflight(url, 'https://app.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example',
+    )
+    expect((await preflight(url, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('prints the address it really bound (0.0.0.0, not 127.0.0.1)', async () => {
+    const server = run(['--port', '0', '--host', '0.0.0.0', '--db', `${tmp.dir}/any.db`], { CAIRN_TOKENS: 't=*' })
+    const url = await listening(server)
+    expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/)
+    const port = new URL(url).port
+    expect((await get(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+})
+
 describe('parseCli', () => {
   it('applies defaults and environment', () => {
     expect(parseCli([], {})).toEqual({
@@ -155,6 +266,44 @@ describe('parseCli', () => {
     })
   })
 
+  it('parses the access and limit flags', () => {
+    expect(
+      parseCli(
+        [
+          '--tokens',
+          'a=ann:team-1;b=team-2',
+          '--cors-origin',
+          'https://a.example, https://b.example:8443',
+          '--trust-proxy',
+          '--domain',
+          './domain.js',
+          '--max-connections',
+          '5000',
+          '--max-live-streams',
+          '8',
+          '--page-bytes',
+          '65536',
+          '--cache-bytes',
+          '0',
+          '--jwt-issuer',
+          'https://idp.example',
+        ],
+        { CAIRN_JWT_SECRET: 's'.repeat(32) },
+      ),
+    ).toMatchObject({
+      tokens: 'a=ann:team-1;b=team-2',
+      corsOrigin: ['https://a.example', 'https://b.example:8443'],
+      trustProxy: true,
+      domain: './domain.js',
+      maxConnections: 5000,
+      maxLiveStreams: 8,
+      pageBytes: 65536,
+      cacheBytes: 0,
+      jwt: { secret: 's'.repeat(32), issuer: 'https://idp.example' },
+    })
+    expect(parseCli(['--cors-origin', '*'], {}).corsOrigin).toBe('*')
+  })
+
   it.each([
     [['--port', 'abc']],
     [['--port', '70000']],
@@ -165,6 +314,17 @@ describe('parseCli', () => {
     [['--database-url', 'mysql://x']],
     [['--pg-schema', 'Bad-Name']],
     [['--rate', '0']],
+    [['--cors-origin', 'app.example']],
+    [['--cors-origin', ',']],
+    [['--jwt-secret', 'too-short']],
+    [['--jwt-secret', 'x'.repeat(32), '--jwks-url', 'https://idp.example/jwks']],
+    [['--jwks-url', 'ftp://idp.example/jwks']],
+    [['--jwt-public-key', '/nonexistent/key.pem']],
+    [['--headers-timeout', '5000', '--request-timeout', '1000']],
+    [['--max-connections', '0']],
+    [['--max-live-streams', '-1']],
+    [['--page-bytes', '10']],
+    [['--tokens', 'secret=bad principal:team-1']],
   ])('rejects %j', (args) => {
     expect(() => parseCli(args, {})).toThrow(CliError)
   })

@@ -20,8 +20,6 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()))
 })
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
-
 /** A raw TCP connection to the server, resolving once connected; `closed` settles when the server ends it. */
 async function rawSocket(url: string): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
   const { port } = new URL(url)
