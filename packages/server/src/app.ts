@@ -180,7 +180,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       cors({
         origin,
         allowMethods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        // X-Cairn-Client-Id is no longer read (limits key on the principal), but clients still send it
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'X-Cairn-Client-Id'],
         exposeHeaders: ['Retry-After'],
         maxAge: 86400,
       }),

@@ -126,11 +126,19 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization')
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type')
+    // the core client still sends it (no longer read for limits)
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-cairn-client-id')
     const ok = await get(`${url}/v1/spaces/s/pull`, { Origin: 'https://app.example' })
     expect(ok.headers.get('access-control-allow-origin')).toBe('*')
     const bad = await post(`${url}/v1/spaces/s/push`, '{oops', { Origin: 'https://app.example' })
     expect(bad.status).toBe(400)
     expect(bad.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('grants every origin by default when requests need a bearer token (not an ambient credential)', async () => {
+    const { url } = await start({ storage: createMemoryStorage(), tokens: 't=s' })
+    const res = await get(`${url}/v1/spaces/s/pull`, { Origin: 'https://app.example', Authorization: 'Bearer t' })
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
   })
 
   it('answers 422 through validateEvent and stores nothing of the batch', async () => {
