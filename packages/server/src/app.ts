@@ -123,7 +123,8 @@ function validatorOf(options: SyncServerOptions): EventValidator | undefined {
 
 /**
  * Creates the Cairn sync server (see the package README for the HTTP API):
- * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), `GET /healthz`.
+ * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), `GET /healthz`
+ * (the process answers), `GET /readyz` (the storage answers too).
  */
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { storage, authorizeEvent } = options
@@ -188,6 +189,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     )
 
   app.get('/healthz', async (c) => c.json({ ok: true, backendId: await storageCall(() => storage.backendId()) }))
+  // a real storage round trip (healthz answers from memory): what a load balancer should probe
+  app.get('/readyz', async (c) => {
+    await storageCall(() => storage.head('readyz'))
+    return c.json({ ok: true, backendId: await storageCall(() => storage.backendId()) })
+  })
 
   app.post(
     '/v1/spaces/:space/push',

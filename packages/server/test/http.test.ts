@@ -197,7 +197,11 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
       body: { code: 'STORAGE_UNAVAILABLE' },
     })
     expect((await get(`${url}/v1/spaces/s/pull`)).status).toBe(503)
+    // healthz answers from memory; readyz asks the storage
+    expect((await get(`${url}/healthz`)).status).toBe(200)
+    expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: { code: 'STORAGE_UNAVAILABLE' } })
     broken = false
+    expect((await get(`${url}/readyz`)).status).toBe(200)
     expect((await post(`${url}/v1/spaces/s/push`, push([ev('a:1', 1)]))).status).toBe(200)
     expect((await get(`${url}/v1/spaces/s/pull`)).body.events as StoredWireEvent[]).toHaveLength(1)
   })
