@@ -33,9 +33,15 @@ const toJsonValue = (value: unknown): JsonValue => {
   }
 }
 
+/** What names a refused event: its id, and the command that produced it when its `meta` says. */
+export interface NamedEvent {
+  id: string
+  meta?: { commandId?: unknown } | undefined
+}
+
 /** A refused event of a batch, naming the command that produced it when the event says (`meta.commandId`). */
 export function refusedEvent(
-  event: WireEvent,
+  event: NamedEvent,
   code: ServerErrorCode,
   message: string,
   details?: JsonValue,

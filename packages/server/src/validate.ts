@@ -1,6 +1,7 @@
-import type { JsonObject, PushRequest, WireEvent } from '@cairn/core/protocol'
+import type { JsonObject, PushRequest, RefusedEvent, WireEvent } from '@cairn/core/protocol'
 import { badRequest, SyncHttpError } from './errors.js'
 import { findUnstorable } from './json-guard.js'
+import { type NamedEvent, refusedEvent } from './refusal.js'
 
 /** Size and shape limits of the server. Every field has a default, see {@link DEFAULT_LIMITS}. */
 export interface SyncLimits {
@@ -126,6 +127,38 @@ export function parseEvent(value: unknown, index: number, limits: SyncLimits): W
   return event
 }
 
+/** The id (and meta) of a malformed event when it has a valid id, so its refusal can name it and its command. */
+function nameOf(value: unknown): NamedEvent | undefined {
+  if (!isObject(value) || typeof value.id !== 'string' || !EVENT_ID.test(value.id)) return undefined
+  return isObject(value.meta) ? { id: value.id, meta: value.meta } : { id: value.id }
+}
+
+/**
+ * Validates every event of a batch. Events that can be named (they have a valid id) and are malformed for good
+ * (bad fields, unstorable values, too large) are all collected, so the client can reject each command that
+ * produced one and push the rest; an event without a usable id fails the batch at once.
+ */
+function parseEvents(events: unknown[], limits: SyncLimits): WireEvent[] {
+  const parsed: WireEvent[] = []
+  const refused: RefusedEvent[] = []
+  for (const [index, value] of events.entries()) {
+    try {
+      parsed.push(parseEvent(value, index, limits))
+    } catch (error) {
+      const named = error instanceof SyncHttpError ? nameOf(value) : undefined
+      if (!named || !(error instanceof SyncHttpError)) throw error
+      refused.push(refusedEvent(named, error.code, error.message, error.details))
+    }
+  }
+  const first = refused[0]
+  if (!first) return parsed
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more refused events)` : ''
+  throw new SyncHttpError(first.code, `${first.message}${more}`, {
+    ...(first.details === undefined ? {} : { details: first.details }),
+    refused,
+  })
+}
+
 /** Validates a push body `{ clientId, events }` (shape, sizes; not domain rules). */
 export function parsePushRequest(body: unknown, limits: SyncLimits): PushRequest {
   if (!isObject(body)) throw badRequest('body must be a JSON object { clientId, events }')
@@ -135,5 +168,5 @@ export function parsePushRequest(body: unknown, limits: SyncLimits): PushRequest
   if (events.length === 0) throw badRequest('events must not be empty')
   if (events.length > limits.maxBatchEvents)
     throw new SyncHttpError('PAYLOAD_TOO_LARGE', `a batch holds at most ${limits.maxBatchEvents} events`)
-  return { clientId, events: events.map((e, i) => parseEvent(e, i, limits)) }
+  return { clientId, events: parseEvents(events, limits) }
 }

@@ -162,6 +162,41 @@ describe('input that would not be stored as sent', () => {
     },
   )
 
+  it('lists every malformed event that has an id in refused, with its command, so the rest can be pushed', async () => {
+    const fine = ev('card:m', 1, { title: 'ok' })
+    const negativeZero = { ...ev('card:m', 2), meta: { commandId: 'cmd-zero' } }
+    const huge = { ...ev('card:n', 1, { pad: 'x'.repeat(70_000) }), meta: { commandId: 'cmd-huge' } }
+    const body = JSON.stringify(push([fine, negativeZero, huge])).replace('"data":{}', '"data":{"n":-0}')
+    const res = await fetch(`${server.url}/v1/spaces/input-batch/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      code: 'BAD_REQUEST',
+      details: { reason: 'NEGATIVE_ZERO' },
+      refused: [
+        {
+          id: negativeZero.id,
+          commandId: 'cmd-zero',
+          code: 'BAD_REQUEST',
+          details: { reason: 'NEGATIVE_ZERO', path: 'events[1].data.n' },
+        },
+        { id: huge.id, commandId: 'cmd-huge', code: 'PAYLOAD_TOO_LARGE' },
+      ],
+    })
+    // an event without a usable id cannot be named: the batch fails as a whole
+    const anonymous = await fetch(`${server.url}/v1/spaces/input-batch/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(push([fine, { ...negativeZero, id: 'not an id!' }])),
+    })
+    expect(anonymous.status).toBe(400)
+    expect(((await anonymous.json()) as { refused?: unknown }).refused).toBeUndefined()
+    expect(await pullAll(server.url, 'input-batch')).toEqual([])
+  })
+
   it('stored none of them, and accepts the same values in a storable form', async () => {
     expect(await pullAll(server.url, 'input')).toEqual([])
     const storable = { proto: { a: 1 }, n: 1.5e-300, big: '9007199254740993', zero: 0, text: 'é ✓ 😀' }
