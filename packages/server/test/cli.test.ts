@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { SignJWT } from 'jose'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CliError, parseCli } from '../src/cli-args.js'
 import { cacheControlFor } from '../src/static.js'
 import { dropPostgresSchema } from '../src/storage/postgres.js'
-import { ev, get, PG_URL, post, push, tempDir, uniqueSchema, waitFor } from './helpers.js'
+import { ev, get, openLive, PG_URL, post, push, tempDir, uniqueSchema, waitFor } from './helpers.js'
 
 const BIN = fileURLToPath(new URL('../bin/cairn-server.js', import.meta.url))
 const tmp = tempDir()
@@ -184,6 +185,30 @@ describe('cairn-server --domain (the server as authority)', { timeout: 30_000 },
     expect(await server.exit).toBe(1)
     expect(server.stderr()).toMatch(message)
     expect(server.stderr()).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('cairn-server with JWT and limits', { timeout: 30_000 }, () => {
+  it('accepts JWTs signed with CAIRN_JWT_SECRET and caps live streams per principal (--max-live-streams)', async () => {
+    const secret = 'cli-test-secret-of-at-least-32-bytes'
+    const server = run(['--port', '0', '--db', `${tmp.dir}/jwt.db`, '--max-live-streams', '1'], {
+      CAIRN_JWT_SECRET: secret,
+    })
+    const url = await listening(server)
+    const token = await new SignJWT({ sub: 'ann', spaces: ['team-1'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret))
+    expect((await get(`${url}/v1/spaces/team-1/pull`, { Authorization: `Bearer ${token}` })).status).toBe(200)
+    expect((await get(`${url}/v1/spaces/team-1/pull`)).status).toBe(401)
+    expect((await get(`${url}/v1/spaces/team-2/pull`, { Authorization: `Bearer ${token}` })).status).toBe(403)
+    const live = await openLive(`${url}/v1/spaces/team-1/live?token=${token}`)
+    expect(live.status).toBe(200)
+    expect((await fetch(`${url}/v1/spaces/team-1/live?token=${token}`)).status).toBe(429)
+    live.close()
+    expect(server.stderr()).not.toMatch(/WARNING/)
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
   })
 })
 
