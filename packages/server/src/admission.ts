@@ -19,7 +19,7 @@ export interface AdmissionPolicy {
   authorize: Authorizer | undefined
   /** Requests per principal (or anonymous address). */
   limiter: RateLimiter | undefined
-  /** Failed authentications per address. */
+  /** Failed authentications and authorizations (401, 403) per address. */
   authFailures: RateLimiter | undefined
   trustProxy: boolean
 }
@@ -33,8 +33,8 @@ async function authenticate(c: Context, space: string, policy: AdmissionPolicy, 
   if (result === true) return undefined
   if (typeof result === 'object' && result.ok) return result.principal
   const status = result === false ? 403 : result.status
-  // only a 401 (unknown credentials) is a guess; a 403 is a known principal asking for a space it lacks
-  if (status === 401) policy.authFailures?.take(address)
+  // a 401 may be a guess; a 403 has no principal to rate-limit: both count against the address
+  policy.authFailures?.take(address)
   const message = result === false ? undefined : result.message
   throw new SyncHttpError(
     status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN',

@@ -19,7 +19,7 @@ export type AuthResult =
 /**
  * Decides whether a request may use a space. Plug your own (sessions...) into `createSyncServer`, or use
  * {@link tokenAuthorizer} / `jwtAuthorizer`. For the live channel (`EventSource` cannot send headers) the
- * token may come as `?token=`. A 401 counts as a failed authentication of the request's address.
+ * token may come as `?token=`. A 401 or 403 counts as a failed authentication of the request's address.
  */
 export type Authorizer = (request: Request, space: string) => AuthResult | Promise<AuthResult>
 

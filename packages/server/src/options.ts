@@ -39,7 +39,10 @@ export interface SyncServerOptions {
    * Per server instance: with N instances behind a load balancer a principal gets up to N times the rate.
    */
   rateLimit?: Partial<RateLimitOptions> | false
-  /** Failed authentications (401) allowed per address before it gets 429 (default burst 20, then 1 per 5 s). */
+  /**
+   * Refused authentications (401) and space authorizations (403) allowed per address before it gets 429
+   * (default burst 20, then 1 per 5 s).
+   */
   authFailureLimit?: Partial<RateLimitOptions> | false
   /** Bounds of the cache of serialized events answering pulls of recent ranges (default 20,000 events, 32 MiB). */
   pullCache?: Partial<PullCacheOptions>

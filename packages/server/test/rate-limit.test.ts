@@ -72,6 +72,20 @@ describe('rate limiting cannot be bypassed', () => {
     expect((await from('198.51.100.1', 'wrong')).status).toBe(401)
   })
 
+  it('a principal probing spaces it lacks (403) is limited per address too', async () => {
+    const { url } = await start({
+      tokens: 'secret=team-1',
+      rateLimit: false,
+      authFailureLimit: { ratePerSecond: 0.1, burst: 5 },
+      ...fixedClock,
+    })
+    const probes = await statuses(20, (i) =>
+      get(`${url}/v1/spaces/other-${i}/pull`, { Authorization: 'Bearer secret' }),
+    )
+    expect(count(probes, 403)).toBe(5)
+    expect(count(probes, 429)).toBe(15)
+  })
+
   it('keys on AuthResult.principal: tokens of one principal share a bucket, other principals keep theirs', async () => {
     const { url } = await start({
       rateLimit: { ratePerSecond: 1, burst: 3 },
