@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import type { StoredWireEvent } from '@cairn/core/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createSyncServer } from '../src/app.js'
 import { PullCache } from '../src/pull-cache.js'
 import { RateLimiter } from '../src/rate-limit.js'
 import { type RunningServer, type StartServerOptions, startServer } from '../src/start.js'
@@ -119,6 +120,34 @@ describe('bytes per page', () => {
     for (const m of messages) expect((JSON.parse(m.data) as { events: unknown[] }).events.length).toBeLessThanOrEqual(3)
     expect(live.events().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     live.close()
+  })
+})
+
+describe('a live client that reads slowly', () => {
+  it('gets every event in order after its bounded buffer overflowed (re-read from storage)', async () => {
+    const storage = createMemoryStorage()
+    const sync = createSyncServer({ storage, rateLimit: false, limits: { maxPageBytes: 100_000 } })
+    const res = await sync.fetch('http://cairn.test/v1/spaces/s/live?after=0')
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+    // not reading: the stream backs up after the first message, live notifications pile up past the budget
+    for (let i = 0; i < 30; i++) {
+      const result = await storage.append('s', 'c', [ev(`slow:${i}`, 1, { pad: 'x'.repeat(30_000), i })])
+      expect(result.ok).toBe(true)
+    }
+    let text = ''
+    const seqs = () =>
+      [...text.matchAll(/^data: (.*)$/gm)]
+        .map((m) => JSON.parse(m[1]!) as { events?: StoredWireEvent[] })
+        .flatMap((d) => d.events ?? [])
+        .map((e) => e.seq)
+    while (seqs().length < 30) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += value
+    }
+    expect(seqs()).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+    await reader.cancel()
+    sync.closeLive()
   })
 })
 
