@@ -16,7 +16,8 @@ export async function startServerProcess(): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-server-'))
   const child = spawn(
     join(repoRoot, 'node_modules', '.bin', 'cairn-server'),
-    ['--port', '0', '--db', join(dir, 'cairn.db'), '--no-rate-limit'],
+    // the benchmark pages sync from their own origin: an open server grants none unless told to
+    ['--port', '0', '--db', join(dir, 'cairn.db'), '--no-rate-limit', '--cors-origin', '*'],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''

@@ -69,6 +69,8 @@ export type ServerErrorCode =
   | 'CONFLICT'
   | 'ID_REUSED'
   | 'PAYLOAD_TOO_LARGE'
+  /** 415: a push body not sent as `Content-Type: application/json`. */
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNKNOWN_EVENT_TYPE'
   | 'INVALID_EVENT_DATA'
   | 'RATE_LIMITED'

@@ -8,7 +8,8 @@ import type { TestProject } from 'vitest/node'
 let server: RunningServer | undefined
 
 export async function setup(project: TestProject): Promise<void> {
-  server = await startServer({ port: 0, host: '127.0.0.1', rateLimit: false })
+  // the test pages run on Vitest's origin: an open server grants no foreign origin unless told to
+  server = await startServer({ port: 0, host: '127.0.0.1', rateLimit: false, corsOrigin: '*' })
   project.provide('syncUrl', server.url)
 }
 

@@ -1,62 +1,27 @@
-import type { JsonValue, PushResponse, WireEvent } from '@cairn/core/protocol'
-import { getConnInfo } from '@hono/node-server/conninfo'
+import type { PushResponse, WireEvent } from '@cairn/core/protocol'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import type { Authorizer } from './auth.js'
+import { type AdmissionPolicy, type Admitted, admit } from './admission.js'
+import { isClientAbort, readUtf8, requireJson } from './body.js'
+import { domainValidator } from './domain-validator.js'
 import { errorResponse, SyncHttpError } from './errors.js'
-import { DEFAULT_LIVE, LiveChannels, type LiveOptions } from './live.js'
-import { PullCache } from './pull-cache.js'
+import { DEFAULT_LIVE, LiveChannels } from './live.js'
+import { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
+import { DEFAULT_PULL_CACHE, PullCache } from './pull-cache.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js'
+import { type EventValidator, refusalError, refusalsOf, refusedEvent } from './refusal.js'
 import { mountStatic } from './static.js'
-import type { SyncStorage } from './storage/types.js'
-import {
-  DEFAULT_LIMITS,
-  parseCursor,
-  parseJson,
-  parseLimit,
-  parsePushRequest,
-  parseSpace,
-  type SyncLimits,
-} from './validate.js'
+import { DEFAULT_LIMITS, parseCursor, parseJson, parseLimit, parsePushRequest, type SyncLimits } from './validate.js'
 
-/** Answer of a domain validator: `ok`, or the 422 code and message to send. Same shape as `validateWireEvent` of `@cairn/core/domain`. */
-export type ValidationOutcome =
-  | { ok: true }
-  | { ok: false; code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA'; message: string; issues?: unknown }
-
-/** Validates one pushed event against the app's domain. */
-export type EventValidator = (event: WireEvent) => Promise<ValidationOutcome> | ValidationOutcome
-
-/** Options of {@link createSyncServer}. */
-export interface SyncServerOptions {
-  /** Where events live: `createSqliteStorage`, `createPostgresStorage` or `createMemoryStorage`. */
-  storage: SyncStorage
-  /**
-   * Access control per request and space. Omit to run open (anyone may read and write every space).
-   * See `tokenAuthorizer` for static bearer tokens.
-   */
-  authorize?: Authorizer
-  /**
-   * Domain validation of each pushed event (unknown type, bad data → 422). With a Cairn domain:
-   * `validateEvent: (e) => validateWireEvent(domain, e)` from `@cairn/core/domain`.
-   */
-  validateEvent?: EventValidator
-  /** Size limits (each field optional). */
-  limits?: Partial<SyncLimits>
-  /** Per-client token bucket, or `false` to disable (default 50/s, burst 100). */
-  rateLimit?: Partial<RateLimitOptions> | false
-  /** Serialized events kept in memory to answer pulls of recent ranges (default 20,000; 0 turns it off). */
-  pullCacheSize?: number
-  /** Live channel settings. */
-  live?: Partial<LiveOptions>
-  /** Also serve a built web app from this directory (SPA fallback to index.html). */
-  staticDir?: string
-  /** Clock in ms for the rate limiter (tests). */
-  now?: () => number
-  /** Where unexpected errors are reported (default `console.error`). */
-  onError?: (error: unknown) => void
-}
+export { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
+export type {
+  EventAuthorization,
+  EventAuthorizationRequest,
+  EventAuthorizer,
+  EventValidator,
+  ValidationOutcome,
+} from './refusal.js'
 
 /** A sync server: a Hono app plus the handle of its live channels. */
 export interface SyncServer {
@@ -73,36 +38,50 @@ export interface SyncServer {
   closeLive(): void
 }
 
-/** Makes an arbitrary value (validator issues) safe to send as JSON. */
-const toJsonValue = (value: unknown): JsonValue => {
-  try {
-    return JSON.parse(JSON.stringify(value ?? null)) as JsonValue
-  } catch {
-    return null
-  }
+const limiterOf = (
+  options: Partial<RateLimitOptions> | false | undefined,
+  defaults: RateLimitOptions,
+  now: (() => number) | undefined,
+) => (options === false ? undefined : new RateLimiter({ ...defaults, ...options }, now))
+
+function corsOrigins(options: SyncServerOptions): string | string[] | undefined {
+  if (options.corsOrigin !== undefined)
+    return typeof options.corsOrigin === 'string' ? options.corsOrigin : [...options.corsOrigin]
+  return options.authorize ? '*' : undefined
 }
 
-const clientAddress = (c: Context): string => {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown'
-  } catch {
-    return 'local'
+/** One validator out of `domain` and `validateEvent`: the domain's first, then the custom one. */
+function validatorOf(options: SyncServerOptions): EventValidator | undefined {
+  const fromDomain = options.domain ? domainValidator(options.domain) : undefined
+  const custom = options.validateEvent
+  if (!fromDomain || !custom) return fromDomain ?? custom
+  return async (event) => {
+    const outcome = await fromDomain(event)
+    return outcome.ok ? custom(event) : outcome
   }
 }
 
 /**
  * Creates the Cairn sync server (see the package README for the HTTP API):
- * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), `GET /healthz`.
+ * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), `GET /healthz`
+ * (the process answers), `GET /readyz` (the storage answers too).
  */
 export function createSyncServer(options: SyncServerOptions): SyncServer {
-  const { storage, authorize, validateEvent } = options
+  const { storage, authorizeEvent } = options
+  const validateEvent = validatorOf(options)
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...options.limits }
-  const live = new LiveChannels(storage, { ...DEFAULT_LIVE, ...options.live })
-  const pullCache = new PullCache(options.pullCacheSize ?? 20_000)
-  const limiter =
-    options.rateLimit === false
-      ? undefined
-      : new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit }, options.now)
+  const live = new LiveChannels(storage, { ...DEFAULT_LIVE, maxPageBytes: limits.maxPageBytes, ...options.live })
+  const pullCache = new PullCache({
+    ...DEFAULT_PULL_CACHE,
+    ...(options.pullCacheSize === undefined ? {} : { maxEvents: options.pullCacheSize }),
+    ...options.pullCache,
+  })
+  const policy: AdmissionPolicy = {
+    authorize: options.authorize,
+    limiter: limiterOf(options.rateLimit, DEFAULT_RATE_LIMIT, options.now),
+    authFailures: limiterOf(options.authFailureLimit, DEFAULT_AUTH_FAILURE_LIMIT, options.now),
+    trustProxy: options.trustProxy ?? false,
+  }
   const report = options.onError ?? ((error: unknown) => console.error('cairn-server:', error))
 
   const storageCall = async <T>(call: () => Promise<T>): Promise<T> => {
@@ -114,47 +93,53 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
-  /** Rate limit, space name, authorization: the common prelude of every space route. */
-  const admit = async (c: Context): Promise<string> => {
-    if (limiter) {
-      const key = `${c.req.header('authorization') ?? clientAddress(c)}|${c.req.header('x-cairn-client-id') ?? c.req.query('clientId') ?? ''}`
-      const decision = limiter.take(key)
-      if (!decision.ok)
-        throw new SyncHttpError('RATE_LIMITED', 'too many requests', {
-          headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-        })
-    }
-    const space = parseSpace(c.req.param('space') ?? '')
-    if (authorize) {
-      const result = await authorize(c.req.raw, space)
-      if (result === false) throw new SyncHttpError('FORBIDDEN', `no access to space ${space}`)
-      if (typeof result === 'object' && !result.ok)
-        throw new SyncHttpError(
-          result.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN',
-          result.message ?? (result.status === 401 ? 'unauthorized' : `no access to space ${space}`),
-        )
-    }
-    return space
+  const append = async (space: string, clientId: string, events: WireEvent[]) => {
+    const [result, backendId] = await storageCall(() =>
+      Promise.all([storage.append(space, clientId, events), storage.backendId()]),
+    )
+    if (result.ok) return { accepted: result.accepted, head: result.head, backendId } satisfies PushResponse
+    if (result.code === 'CONFLICT')
+      throw new SyncHttpError('CONFLICT', 'stream version conflict: pull, rebase and push again', {
+        streams: result.streams,
+        head: result.head,
+      })
+    const reused = new Set(result.ids)
+    const refused = events
+      .filter((e) => reused.delete(e.id))
+      .map((e) => refusedEvent(e, 'ID_REUSED', 'event id already stored with different content'))
+    throw refusalError(refused, events.length, { details: { ids: result.ids }, head: result.head })
   }
 
+  // who each push is, from the admission middleware (before the body is read) to the handler; keyed by the
+  // context because bodyLimit may replace the raw request
+  const admitted = new WeakMap<Context, Admitted>()
   const app = new Hono()
-  app.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'X-Cairn-Client-Id'],
-      exposeHeaders: ['Retry-After'],
-      maxAge: 86400,
-    }),
-  )
+  const origin = corsOrigins(options)
+  if (origin !== undefined)
+    app.use(
+      '*',
+      cors({
+        origin,
+        allowMethods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
+        // X-Cairn-Client-Id is no longer read (limits key on the principal), but clients still send it
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'X-Cairn-Client-Id'],
+        exposeHeaders: ['Retry-After'],
+        maxAge: 86400,
+      }),
+    )
 
   app.get('/healthz', async (c) => c.json({ ok: true, backendId: await storageCall(() => storage.backendId()) }))
+  // a real storage round trip (healthz answers from memory): what a load balancer should probe
+  app.get('/readyz', async (c) => {
+    await storageCall(() => storage.head('readyz'))
+    return c.json({ ok: true, backendId: await storageCall(() => storage.backendId()) })
+  })
 
   app.post(
     '/v1/spaces/:space/push',
     async (c, next) => {
-      await admit(c)
+      admitted.set(c, await admit(c, policy))
+      requireJson(c)
       await next()
     },
     bodyLimit({
@@ -167,43 +152,24 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       },
     }),
     async (c) => {
-      const space = c.req.param('space')
-      const push = parsePushRequest(parseJson(await c.req.text()), limits)
-      if (validateEvent) {
-        for (const [index, event] of push.events.entries()) {
-          const outcome = await validateEvent(event)
-          if (!outcome.ok)
-            throw new SyncHttpError(outcome.code, outcome.message, {
-              details: { index, id: event.id, type: event.type, issues: toJsonValue(outcome.issues) },
-            })
-        }
-      }
-      const [result, backendId] = await storageCall(() =>
-        Promise.all([storage.append(space, push.clientId, push.events), storage.backendId()]),
-      )
-      if (result.ok) return c.json({ accepted: result.accepted, head: result.head, backendId } satisfies PushResponse)
-      if (result.code === 'CONFLICT')
-        throw new SyncHttpError('CONFLICT', 'stream version conflict: pull, rebase and push again', {
-          streams: result.streams,
-          head: result.head,
-        })
-      throw new SyncHttpError('ID_REUSED', 'event id already stored with different content', {
-        details: { ids: result.ids },
-        head: result.head,
-      })
+      const { space, principal } = admitted.get(c)!
+      const push = parsePushRequest(parseJson(await readUtf8(c)), limits)
+      const refused = await refusalsOf(push.events, { principal, space }, validateEvent, authorizeEvent)
+      if (refused.length > 0) throw refusalError(refused, push.events.length)
+      return c.json(await append(space, push.clientId, push.events))
     },
   )
 
   app.get('/v1/spaces/:space/pull', async (c) => {
-    const space = await admit(c)
+    const { space } = await admit(c, policy)
     const after = parseCursor(c.req.query('after'), 'after')
     const limit = parseLimit(c.req.query('limit'), limits)
     // Head first: every seq up to it is committed (seq is assigned at commit), so the range below is complete.
     const [head, backendId] = await storageCall(() => Promise.all([storage.head(space), storage.backendId()]))
     const to = Math.min(head, after + limit)
-    let events = pullCache.get(space, after, to)
+    let events = pullCache.get(space, after, to, limits.maxPageBytes)
     if (!events) {
-      const read = await storageCall(() => storage.read(space, after, to - after))
+      const read = await storageCall(() => storage.read(space, after, to - after, limits.maxPageBytes))
       events = pullCache.put(space, read)
     }
     c.header('content-type', 'application/json; charset=UTF-8')
@@ -211,23 +177,19 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   })
 
   app.get('/v1/spaces/:space/live', async (c) => {
-    const space = await admit(c)
+    const { space, limitKey } = await admit(c, policy)
     const lastEventId = c.req.header('last-event-id')
     const after =
       lastEventId !== undefined && lastEventId !== ''
         ? parseCursor(lastEventId, 'Last-Event-ID')
         : parseCursor(c.req.query('after'), 'after')
-    return live.open(c, space, after)
+    return live.open(c, space, after, limitKey)
   })
 
   if (options.staticDir !== undefined) mountStatic(app, options.staticDir)
 
   app.notFound((c) => errorResponse(c, new SyncHttpError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)))
-  app.onError((error, c) => {
-    if (error instanceof SyncHttpError) return errorResponse(c, error)
-    report(error)
-    return errorResponse(c, new SyncHttpError('INTERNAL', 'internal error'))
-  })
+  app.onError((error, c) => onError(error, c, report))
 
   return {
     app,
@@ -236,4 +198,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     liveConnections: () => live.size,
     closeLive: () => live.closeAll(),
   }
+}
+
+function onError(error: Error, c: Context, report: (error: unknown) => void): Response {
+  if (error instanceof SyncHttpError) return errorResponse(c, error)
+  // a client that went away mid-upload: nobody to answer, nothing broken (and logging it floods the log)
+  if (isClientAbort(error, c.req.raw)) return errorResponse(c, new SyncHttpError('BAD_REQUEST', 'request aborted'))
+  report(error)
+  return errorResponse(c, new SyncHttpError('INTERNAL', 'internal error'))
 }

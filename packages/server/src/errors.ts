@@ -1,4 +1,4 @@
-import type { ErrorBody, JsonValue, ServerErrorCode, StreamConflict } from '@cairn/core/protocol'
+import type { ErrorBody, JsonValue, RefusedEvent, ServerErrorCode, StreamConflict } from '@cairn/core/protocol'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -11,6 +11,7 @@ export const STATUS_OF: Record<ServerErrorCode, ContentfulStatusCode> = {
   CONFLICT: 409,
   ID_REUSED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNKNOWN_EVENT_TYPE: 422,
   INVALID_EVENT_DATA: 422,
   RATE_LIMITED: 429,
@@ -25,11 +26,18 @@ export class SyncHttpError extends Error {
   readonly streams: StreamConflict[] | undefined
   readonly head: number | undefined
   readonly headers: Record<string, string> | undefined
+  readonly refused: RefusedEvent[] | undefined
 
   constructor(
     code: ServerErrorCode,
     message: string,
-    extra: { details?: JsonValue; streams?: StreamConflict[]; head?: number; headers?: Record<string, string> } = {},
+    extra: {
+      details?: JsonValue
+      streams?: StreamConflict[]
+      head?: number
+      headers?: Record<string, string>
+      refused?: RefusedEvent[]
+    } = {},
   ) {
     super(message)
     this.name = 'SyncHttpError'
@@ -38,6 +46,7 @@ export class SyncHttpError extends Error {
     this.streams = extra.streams
     this.head = extra.head
     this.headers = extra.headers
+    this.refused = extra.refused
   }
 
   get status(): ContentfulStatusCode {
@@ -49,6 +58,7 @@ export class SyncHttpError extends Error {
     if (this.details !== undefined) body.details = this.details
     if (this.streams !== undefined) body.streams = this.streams
     if (this.head !== undefined) body.head = this.head
+    if (this.refused !== undefined) body.refused = this.refused
     return body
   }
 }

@@ -3,14 +3,15 @@
  * SQLite by default, PostgreSQL for several instances, in-memory for tests.
  *
  * ```ts
- * import { createSyncServer, createSqliteStorage, startServer } from '@cairn/server'
- * import { validateWireEvent } from '@cairn/core/domain'
+ * import { createSqliteStorage, startServer } from '@cairn/server'
+ * import { domain } from './domain'
  *
  * const running = await startServer({
  *   storage: createSqliteStorage({ path: './data/cairn.db' }),
- *   tokens: 'secret=team-1',
- *   // domain validation: unknown event types and bad data are answered with 422
- *   validateEvent: (event) => validateWireEvent(domain, event),
+ *   tokens: 'secret=alice:team-1',
+ *   // the server as the authority: unknown event types and bad data are refused with 422
+ *   domain,
+ *   authorizeEvent: ({ principal, event }) => event.type !== 'BoardDeleted' || principal === 'admin',
  *   port: 8787,
  * })
  * ```
@@ -18,6 +19,10 @@
  */
 export {
   createSyncServer,
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  type EventAuthorization,
+  type EventAuthorizationRequest,
+  type EventAuthorizer,
   type EventValidator,
   type SyncServer,
   type SyncServerOptions,
@@ -26,15 +31,28 @@ export {
 export {
   type Authorizer,
   type AuthResult,
+  anonymousTokenPrincipal,
+  eitherAuthorizer,
   parseTokens,
   requestToken,
+  type TokenGrant,
   type TokenGrants,
   tokenAuthorizer,
 } from './auth.js'
+export { DomainModuleError, isDomain, type LoadedDomain, loadDomainModule } from './domain-module.js'
+export { domainValidator } from './domain-validator.js'
 export { SyncHttpError } from './errors.js'
+export { findUnstorable, type Unstorable, type UnstorableReason } from './json-guard.js'
+export { type JwtOptions, jwtAuthorizer } from './jwt.js'
 export { DEFAULT_LIVE, type LiveOptions } from './live.js'
+export { DEFAULT_PULL_CACHE, type PullCacheOptions } from './pull-cache.js'
 export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js'
-export { type RunningServer, type StartServerOptions, startServer } from './start.js'
+export {
+  DEFAULT_CONNECTION_LIMITS,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from './start.js'
 export { createMemoryStorage, type MemoryStorageOptions } from './storage/memory.js'
 export { canonicalJson, planAppend } from './storage/plan.js'
 export { createPostgresStorage, dropPostgresSchema, type PostgresStorageOptions } from './storage/postgres.js'

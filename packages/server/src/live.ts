@@ -1,6 +1,8 @@
 import type { StoredWireEvent } from '@cairn/core/protocol'
 import type { Context } from 'hono'
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
+import { SyncHttpError } from './errors.js'
+import { serialized } from './serialized.js'
 import type { LiveNotification, SyncStorage } from './storage/types.js'
 
 /** Settings of the live channel. */
@@ -9,10 +11,22 @@ export interface LiveOptions {
   keepAliveMs: number
   /** Events per message when catching up from storage (default 1000). */
   pageSize: number
+  /**
+   * Bytes per message when catching up, and of live events buffered while a client reads slowly (default
+   * 1 MiB; a message always holds at least one event). What one stalled client can make the server hold.
+   */
+  maxPageBytes: number
+  /** Open live streams per principal (per address when anonymous); more are answered 429 (default 32). */
+  maxStreamsPerPrincipal: number
 }
 
 /** Default live settings. */
-export const DEFAULT_LIVE: LiveOptions = { keepAliveMs: 15_000, pageSize: 1000 }
+export const DEFAULT_LIVE: LiveOptions = {
+  keepAliveMs: 15_000,
+  pageSize: 1000,
+  maxPageBytes: 1024 * 1024,
+  maxStreamsPerPrincipal: 32,
+}
 
 /** Buffered live events beyond which a session just re-reads from storage (bounded memory). */
 const MAX_BUFFERED = 5000
@@ -26,6 +40,7 @@ class LiveSession {
   #lastSent: number
   #knownHead = 0
   #buffer: StoredWireEvent[] = []
+  #bufferedBytes = 0
   #needsRead = true
   #running = false
   #closed = false
@@ -82,8 +97,20 @@ class LiveSession {
       if (n.head > this.#knownHead) this.#knownHead = n.head
       if (n.head <= this.#lastSent) return
     }
-    if (n.events && this.#buffer.length + n.events.length <= MAX_BUFFERED) this.#buffer.push(...n.events)
-    else this.#needsRead = true
+    const bytes = n.events?.reduce((sum, e) => sum + serialized(e).length, 0) ?? 0
+    if (
+      n.events &&
+      this.#buffer.length + n.events.length <= MAX_BUFFERED &&
+      this.#bufferedBytes + bytes <= this.options.maxPageBytes
+    ) {
+      for (const e of n.events) this.#buffer.push(e)
+      this.#bufferedBytes += bytes
+    } else {
+      // a slow reader: drop what is buffered and read from storage when it catches up
+      this.#needsRead = true
+      this.#buffer = []
+      this.#bufferedBytes = 0
+    }
     void this.#pump()
   }
 
@@ -94,6 +121,7 @@ class LiveSession {
       while (!this.#closed && (this.#needsRead || this.#buffer.length > 0)) {
         const buffered = this.#buffer.filter((e) => e.seq > this.#lastSent).sort((a, b) => a.seq - b.seq)
         this.#buffer = []
+        this.#bufferedBytes = 0
         const contiguous = buffered.every((e, i) => e.seq === this.#lastSent + 1 + i)
         if (this.#needsRead || !contiguous) {
           this.#needsRead = false
@@ -110,29 +138,32 @@ class LiveSession {
   }
 
   async #catchUp(): Promise<void> {
+    const { pageSize, maxPageBytes } = this.options
     for (;;) {
-      const page = await this.storage.read(this.space, this.#lastSent, this.options.pageSize)
-      if (page.length > 0) await this.#send(page)
-      if (page.length < this.options.pageSize || this.#closed) return
+      const page = await this.storage.read(this.space, this.#lastSent, pageSize, maxPageBytes)
+      const bytes = page.length > 0 ? await this.#send(page) : 0
+      // a page cut by neither bound is the end of the log
+      if ((page.length < pageSize && bytes < maxPageBytes) || this.#closed) return
     }
   }
 
-  async #send(events: StoredWireEvent[]): Promise<void> {
-    if (this.#closed) return
+  /** Sends events as one message; returns the bytes of their JSON. */
+  async #send(events: StoredWireEvent[]): Promise<number> {
+    if (this.#closed) return 0
     const last = events[events.length - 1]!.seq
     this.#lastSent = last
     if (last > this.#knownHead) this.#knownHead = last
-    await this.stream.writeSSE({
-      event: 'events',
-      id: String(last),
-      data: JSON.stringify({ events, head: this.#knownHead }),
-    })
+    const parts = events.map(serialized)
+    const data = `{"events":[${parts.join(',')}],"head":${this.#knownHead}}`
+    await this.stream.writeSSE({ event: 'events', id: String(last), data })
+    return data.length
   }
 }
 
-/** The live channels of one server: opens SSE sessions, closes them all on shutdown. */
+/** The live channels of one server: opens SSE sessions (at most so many per principal), closes them all on shutdown. */
 export class LiveChannels {
   readonly #sessions = new Set<LiveSession>()
+  readonly #perPrincipal = new Map<string, number>()
 
   constructor(
     private readonly storage: SyncStorage,
@@ -144,16 +175,34 @@ export class LiveChannels {
     return this.#sessions.size
   }
 
-  /** Answers `GET /v1/spaces/:space/live` with an SSE stream starting after `after`. */
-  open(c: Context, space: string, after: number): Response {
+  /**
+   * Answers `GET /v1/spaces/:space/live` with an SSE stream starting after `after`, counted against `principal`
+   * (the rate-limit key: an authenticated principal or an anonymous address).
+   * @throws SyncHttpError 429 when `principal` already holds `maxStreamsPerPrincipal` streams.
+   */
+  open(c: Context, space: string, after: number, principal: string): Response {
+    const held = this.#perPrincipal.get(principal) ?? 0
+    if (held >= this.options.maxStreamsPerPrincipal)
+      throw new SyncHttpError('RATE_LIMITED', `at most ${this.options.maxStreamsPerPrincipal} live streams at once`, {
+        // the refused client likely opens more: do not let it keep this socket either
+        headers: { 'Retry-After': '5', Connection: 'close' },
+      })
+    this.#perPrincipal.set(principal, held + 1)
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
-      const session: LiveSession = new LiveSession(this.storage, space, after, stream, this.options, () =>
-        this.#sessions.delete(session),
-      )
+      const session: LiveSession = new LiveSession(this.storage, space, after, stream, this.options, () => {
+        this.#sessions.delete(session)
+        this.#release(principal)
+      })
       this.#sessions.add(session)
       await session.run()
     })
+  }
+
+  #release(principal: string): void {
+    const left = (this.#perPrincipal.get(principal) ?? 1) - 1
+    if (left <= 0) this.#perPrincipal.delete(principal)
+    else this.#perPrincipal.set(principal, left)
   }
 
   /** Ends every open stream (clients reconnect elsewhere and resume from their cursor). */

@@ -1,13 +1,20 @@
+import { createHash } from 'node:crypto'
+
 /** Token-bucket settings: `ratePerSecond` refill, `burst` capacity. */
 export interface RateLimitOptions {
-  /** Requests per second refilled into each client's bucket (default 50). */
+  /** Requests per second refilled into each principal's (or anonymous address's) bucket (default 50). */
   ratePerSecond: number
   /** Bucket capacity: requests allowed at once (default 100). */
   burst: number
+  /**
+   * Most buckets kept (default 50,000). Beyond it the least recently used bucket is forgotten, so memory
+   * stays bounded whatever keys arrive (each entry is a fixed-size hash, not the key itself).
+   */
+  maxKeys: number
 }
 
-/** Default rate limit: 50 requests/s, burst 100, per client. */
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { ratePerSecond: 50, burst: 100 }
+/** Default rate limit: 50 requests/s, burst 100, per principal; at most 50,000 buckets. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { ratePerSecond: 50, burst: 100, maxKeys: 50_000 }
 
 interface Bucket {
   tokens: number
@@ -17,40 +24,66 @@ interface Bucket {
 /** Outcome of {@link RateLimiter.take}. */
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number }
 
-/** Per-key token buckets. Injectable clock (ms) for deterministic tests. */
+/** A fixed-size key: a client-influenced string of any length costs the table 24 bytes. */
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('base64').slice(0, 24)
+
+/** Per-key token buckets in a bounded, least-recently-used table. Injectable clock (ms) for tests. */
 export class RateLimiter {
   readonly #options: RateLimitOptions
   readonly #now: () => number
+  // Map keeps insertion order: re-inserting on use makes the first entry the least recently used.
   readonly #buckets = new Map<string, Bucket>()
 
   constructor(options: RateLimitOptions, now: () => number = Date.now) {
-    if (!(options.ratePerSecond > 0) || !(options.burst >= 1))
-      throw new Error('rate limit needs ratePerSecond > 0 and burst >= 1')
+    if (!(options.ratePerSecond > 0) || !(options.burst >= 1) || !(options.maxKeys >= 1))
+      throw new Error('rate limit needs ratePerSecond > 0, burst >= 1 and maxKeys >= 1')
     this.#options = options
     this.#now = now
   }
 
+  /** Number of buckets held (bounded by `maxKeys`). */
+  get size(): number {
+    return this.#buckets.size
+  }
+
   /** Takes one token for `key`. */
   take(key: string): RateDecision {
-    const now = this.#now()
-    const { ratePerSecond, burst } = this.#options
-    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now }
-    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * ratePerSecond)
-    bucket.at = now
-    if (bucket.tokens < 1) {
-      this.#buckets.set(key, bucket)
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSecond)) }
-    }
+    const bucket = this.#refilled(key)
+    if (bucket.tokens < 1)
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.#options.ratePerSecond)),
+      }
     bucket.tokens -= 1
-    this.#buckets.set(key, bucket)
-    if (this.#buckets.size > 10_000) this.#sweep(now)
     return { ok: true }
   }
 
-  /** Forgets buckets that have refilled completely (they hold no information). */
-  #sweep(now: number): void {
+  /** Whether `key` has a token left, without taking it. */
+  peek(key: string): RateDecision {
+    const hashed = hashKey(key)
+    const bucket = this.#buckets.get(hashed)
+    if (!bucket) return { ok: true }
+    const tokens = this.#level(bucket, this.#now())
+    if (tokens >= 1) return { ok: true }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.#options.ratePerSecond)) }
+  }
+
+  #level(bucket: Bucket, now: number): number {
     const { ratePerSecond, burst } = this.#options
-    for (const [key, bucket] of this.#buckets)
-      if (bucket.tokens + ((now - bucket.at) / 1000) * ratePerSecond >= burst) this.#buckets.delete(key)
+    return Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * ratePerSecond)
+  }
+
+  #refilled(key: string): Bucket {
+    const now = this.#now()
+    const hashed = hashKey(key)
+    const known = this.#buckets.get(hashed)
+    const bucket = known ?? { tokens: this.#options.burst, at: now }
+    bucket.tokens = this.#level(bucket, now)
+    bucket.at = now
+    if (known) this.#buckets.delete(hashed)
+    this.#buckets.set(hashed, bucket)
+    // Forgetting a bucket only ever refills it, so evicting the least recently used is safe.
+    while (this.#buckets.size > this.#options.maxKeys) this.#buckets.delete(this.#buckets.keys().next().value!)
+    return bucket
   }
 }

@@ -1,8 +1,10 @@
+import type { ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import { createSyncServer, type SyncServer, type SyncServerOptions } from './app.js'
-import { parseTokens, tokenAuthorizer } from './auth.js'
+import { type Authorizer, eitherAuthorizer, parseTokens, tokenAuthorizer } from './auth.js'
 import { ConnectionTracker } from './connections.js'
+import { type JwtOptions, jwtAuthorizer } from './jwt.js'
 import { createMemoryStorage } from './storage/memory.js'
 import { createPostgresStorage } from './storage/postgres.js'
 import { createSqliteStorage } from './storage/sqlite.js'
@@ -28,12 +30,35 @@ export interface StartServerOptions extends Omit<SyncServerOptions, 'storage'> {
   closeStorage?: boolean
   /** Force-close connections still open this long after `close()` began, in ms (default 10000). */
   shutdownTimeoutMs?: number
+  /** JWT verification (HS256 secret, JWKS URL or public key) for bearer tokens; combinable with `tokens`. */
+  jwt?: JwtOptions
+  /**
+   * Most open connections (sockets) of the process (default 1000); more are closed on arrival. Protects the
+   * process's file descriptors: keep it below `ulimit -n`. Raise both for many live clients.
+   */
+  maxConnections?: number
+  /** Time a client has to send a request's headers, in ms (default 10000): idle half-sent requests end. */
+  headersTimeoutMs?: number
+  /** Time a client has to send a whole request, body included, in ms (default 30000). */
+  requestTimeoutMs?: number
+  /** How long an idle keep-alive connection is kept, in ms (default 5000). */
+  keepAliveTimeoutMs?: number
 }
+
+/** Default connection limits and timeouts of {@link startServer}. */
+export const DEFAULT_CONNECTION_LIMITS = {
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+} as const
 
 /** A listening server. */
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  /** Base URL to reach it from this machine, e.g. `http://127.0.0.1:8787` (also when bound to `0.0.0.0`). */
   readonly url: string
+  /** The address actually bound, e.g. `http://0.0.0.0:8787` or `http://[::1]:8787`: what to print. */
+  readonly boundUrl: string
   readonly port: number
   readonly storage: SyncStorage
   readonly sync: SyncServer
@@ -43,6 +68,27 @@ export interface RunningServer {
    * Idempotent.
    */
   close(): Promise<void>
+}
+
+function authorizerOf(options: StartServerOptions): Authorizer | undefined {
+  const fromTokens = options.tokens !== undefined ? tokenAuthorizer(parseTokens(options.tokens)) : undefined
+  const fromJwt = options.jwt ? jwtAuthorizer(options.jwt) : undefined
+  if ((fromTokens || fromJwt) && options.authorize) throw new Error('pass either tokens/jwt or authorize, not both')
+  if (fromTokens && fromJwt) return eitherAuthorizer(fromTokens, fromJwt)
+  return fromTokens ?? fromJwt ?? options.authorize
+}
+
+function serverOptionsOf(options: StartServerOptions): ServerOptions {
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.headersTimeoutMs
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.requestTimeoutMs
+  if (headersTimeout > requestTimeout) throw new Error('headersTimeoutMs must not exceed requestTimeoutMs')
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs,
+    // how often Node looks for requests past their timeout (its default, 30 s, lets them linger that long)
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  }
 }
 
 async function openStorage(options: StartServerOptions): Promise<SyncStorage> {
@@ -58,9 +104,22 @@ async function openStorage(options: StartServerOptions): Promise<SyncStorage> {
 
 /** Opens the storage, creates the sync server and listens on Node. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const { storage: _s, db: _d, databaseUrl: _u, pgSchema: _p, host, port, tokens, ...serverOptions } = options
-  if (tokens !== undefined && options.authorize) throw new Error('pass either tokens or authorize, not both')
-  const authorize = tokens !== undefined ? tokenAuthorizer(parseTokens(tokens)) : options.authorize
+  const {
+    storage: _storage,
+    db: _db,
+    databaseUrl: _databaseUrl,
+    pgSchema: _pgSchema,
+    host,
+    port,
+    tokens: _tokens,
+    jwt: _jwt,
+    maxConnections: _maxConnections,
+    headersTimeoutMs: _headersTimeoutMs,
+    requestTimeoutMs: _requestTimeoutMs,
+    keepAliveTimeoutMs: _keepAliveTimeoutMs,
+    ...serverOptions
+  } = options
+  const authorize = authorizerOf(options)
   const storage = await openStorage(options)
   let sync: SyncServer
   try {
@@ -72,15 +131,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const hostname = host ?? '127.0.0.1'
   let server: ServerType | undefined
   const info = await new Promise<AddressInfo>((resolve, reject) => {
-    server = serve({ fetch: sync.app.fetch, hostname, port: port ?? 8787 }, resolve)
+    server = serve(
+      { fetch: sync.app.fetch, hostname, port: port ?? 8787, serverOptions: serverOptionsOf(options) },
+      resolve,
+    )
     server.once('error', reject)
+    server.maxConnections = options.maxConnections ?? DEFAULT_CONNECTION_LIMITS.maxConnections
   }).catch(async (error: unknown) => {
     if (options.closeStorage !== false) await storage.close()
     throw error
   })
   const listening = server!
   const connections = new ConnectionTracker(listening)
-  const urlHost = hostname.includes(':') ? `[${hostname}]` : hostname === '0.0.0.0' ? '127.0.0.1' : hostname
+  const bound = info.address.includes(':') ? `[${info.address}]` : info.address
+  const urlHost = info.address === '0.0.0.0' ? '127.0.0.1' : info.address === '::' ? '[::1]' : bound
 
   let closing: Promise<void> | undefined
   const close = () => {
@@ -97,5 +161,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     return closing
   }
 
-  return { url: `http://${urlHost}:${info.port}`, port: info.port, storage, sync, server: listening, close }
+  return {
+    url: `http://${urlHost}:${info.port}`,
+    boundUrl: `http://${bound}:${info.port}`,
+    port: info.port,
+    storage,
+    sync,
+    server: listening,
+    close,
+  }
 }

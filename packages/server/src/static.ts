@@ -36,7 +36,7 @@ export function mountStatic(app: Hono, root: string): void {
   app.get('*', async (c, next) => {
     const { pathname } = new URL(c.req.url)
     const wantsPage = !looksLikeFile(pathname) || (c.req.header('accept') ?? '').includes('text/html')
-    if (!wantsPage || pathname.startsWith('/v1/') || pathname === '/healthz') return next()
+    if (!wantsPage || pathname.startsWith('/v1/') || pathname === '/healthz' || pathname === '/readyz') return next()
     return fallback(c, next)
   })
 }

@@ -1,5 +1,7 @@
-import type { JsonObject, PushRequest, WireEvent } from '@cairn/core/protocol'
+import type { JsonObject, PushRequest, RefusedEvent, WireEvent } from '@cairn/core/protocol'
 import { badRequest, SyncHttpError } from './errors.js'
+import { findUnstorable } from './json-guard.js'
+import { type NamedEvent, refusedEvent } from './refusal.js'
 
 /** Size and shape limits of the server. Every field has a default, see {@link DEFAULT_LIMITS}. */
 export interface SyncLimits {
@@ -21,6 +23,11 @@ export interface SyncLimits {
   defaultPullLimit: number
   /** Max `limit` of a pull (default 1000). */
   maxPullLimit: number
+  /**
+   * Byte budget of a pull page (default 1 MiB): a page stops after the event that reaches it, so it always holds
+   * at least one event. Clients page on by `after` until they reach `head`.
+   */
+  maxPageBytes: number
 }
 
 /** Default limits. */
@@ -34,6 +41,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxClientIdLength: 200,
   defaultPullLimit: 500,
   maxPullLimit: 1000,
+  maxPageBytes: 1024 * 1024,
 }
 
 const SPACE = /^[A-Za-z0-9_-]{1,64}$/
@@ -78,20 +86,6 @@ export function parseJson(text: string): unknown {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const depthOf = (value: unknown, max: number): number => {
-  // iterative, so a hostile nesting cannot overflow the stack
-  let deepest = 0
-  const stack: [unknown, number][] = [[value, 1]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (v === null || typeof v !== 'object') continue
-    if (depth > deepest) deepest = depth
-    if (deepest > max) return deepest
-    for (const child of Object.values(v)) stack.push([child, depth + 1])
-  }
-  return deepest
-}
-
 const text = (value: unknown, field: string, max: number): string => {
   if (typeof value !== 'string' || value.length === 0) throw badRequest(`${field} must be a non-empty string`)
   if (value.length > max) throw badRequest(`${field} is longer than ${max} characters`)
@@ -101,8 +95,12 @@ const text = (value: unknown, field: string, max: number): string => {
 
 const jsonObject = (value: unknown, field: string, limits: SyncLimits): JsonObject => {
   if (!isObject(value)) throw badRequest(`${field} must be a JSON object`)
-  if (depthOf(value, limits.maxJsonDepth) > limits.maxJsonDepth)
-    throw badRequest(`${field} is nested deeper than ${limits.maxJsonDepth}`)
+  const unstorable = findUnstorable(value as JsonObject, limits.maxJsonDepth, field)
+  if (unstorable)
+    throw badRequest(
+      unstorable.reason === 'TOO_DEEP' ? `${field} is nested deeper than ${limits.maxJsonDepth}` : unstorable.message,
+      { reason: unstorable.reason, path: unstorable.path },
+    )
   const bytes = Buffer.byteLength(JSON.stringify(value))
   if (bytes > limits.maxEventDataBytes)
     throw new SyncHttpError('PAYLOAD_TOO_LARGE', `${field} is ${bytes} bytes, more than ${limits.maxEventDataBytes}`)
@@ -129,6 +127,38 @@ export function parseEvent(value: unknown, index: number, limits: SyncLimits): W
   return event
 }
 
+/** The id (and meta) of a malformed event when it has a valid id, so its refusal can name it and its command. */
+function nameOf(value: unknown): NamedEvent | undefined {
+  if (!isObject(value) || typeof value.id !== 'string' || !EVENT_ID.test(value.id)) return undefined
+  return isObject(value.meta) ? { id: value.id, meta: value.meta } : { id: value.id }
+}
+
+/**
+ * Validates every event of a batch. Events that can be named (they have a valid id) and are malformed for good
+ * (bad fields, unstorable values, too large) are all collected, so the client can reject each command that
+ * produced one and push the rest; an event without a usable id fails the batch at once.
+ */
+function parseEvents(events: unknown[], limits: SyncLimits): WireEvent[] {
+  const parsed: WireEvent[] = []
+  const refused: RefusedEvent[] = []
+  for (const [index, value] of events.entries()) {
+    try {
+      parsed.push(parseEvent(value, index, limits))
+    } catch (error) {
+      const named = error instanceof SyncHttpError ? nameOf(value) : undefined
+      if (!named || !(error instanceof SyncHttpError)) throw error
+      refused.push(refusedEvent(named, error.code, error.message, error.details))
+    }
+  }
+  const first = refused[0]
+  if (!first) return parsed
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more refused events)` : ''
+  throw new SyncHttpError(first.code, `${first.message}${more}`, {
+    ...(first.details === undefined ? {} : { details: first.details }),
+    refused,
+  })
+}
+
 /** Validates a push body `{ clientId, events }` (shape, sizes; not domain rules). */
 export function parsePushRequest(body: unknown, limits: SyncLimits): PushRequest {
   if (!isObject(body)) throw badRequest('body must be a JSON object { clientId, events }')
@@ -138,5 +168,5 @@ export function parsePushRequest(body: unknown, limits: SyncLimits): PushRequest
   if (events.length === 0) throw badRequest('events must not be empty')
   if (events.length > limits.maxBatchEvents)
     throw new SyncHttpError('PAYLOAD_TOO_LARGE', `a batch holds at most ${limits.maxBatchEvents} events`)
-  return { clientId, events: events.map((e, i) => parseEvent(e, i, limits)) }
+  return { clientId, events: parseEvents(events, limits) }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseTokens, tokenAuthorizer } from '../src/auth.js'
+import { anonymousTokenPrincipal, parseTokens, tokenAuthorizer } from '../src/auth.js'
 import { type RunningServer, type StartServerOptions, startServer } from '../src/start.js'
 import { createMemoryStorage } from '../src/storage/memory.js'
 import { ev, get, openLive, post, push, waitFor } from './helpers.js'
@@ -19,8 +19,8 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
 describe('token auth', () => {
   it('parses token specs and rejects malformed ones', () => {
     const grants = parseTokens(' alpha=team-1,team-2 ; root=* ;')
-    expect([...grants.get('alpha')!]).toEqual(['team-1', 'team-2'])
-    expect([...grants.get('root')!]).toEqual(['*'])
+    expect([...grants.get('alpha')!.spaces]).toEqual(['team-1', 'team-2'])
+    expect([...grants.get('root')!.spaces]).toEqual(['*'])
     expect(() => parseTokens('nospaces')).toThrow(/token=space1/)
     expect(() => parseTokens('=team')).toThrow()
     expect(() => parseTokens('t=bad space')).toThrow(/invalid space/)
@@ -87,27 +87,32 @@ describe('token auth', () => {
     const authorize = tokenAuthorizer(parseTokens('t=a'))
     expect(await authorize(new Request('http://x/v1/spaces/a/pull', { headers: bearer('t') }), 'a')).toEqual({
       ok: true,
-      principal: 'token:t',
+      principal: anonymousTokenPrincipal('t'),
     })
+    expect(anonymousTokenPrincipal('t')).not.toContain('t:t')
   })
 })
 
 describe('rate limiting', () => {
-  it('answers 429 with Retry-After once a client exhausts its bucket, per client, and refills over time', async () => {
+  it('answers 429 with Retry-After once a principal exhausts its bucket; other principals keep theirs; refills over time', async () => {
     let now = 1_000_000
-    const { url } = await start({ rateLimit: { ratePerSecond: 1, burst: 3 }, now: () => now })
-    const pull = (headers: Record<string, string> = {}) => get(`${url}/v1/spaces/s/pull`, headers)
-    for (let i = 0; i < 3; i++) expect((await pull()).status).toBe(200)
-    const limited = await pull()
+    const { url } = await start({
+      tokens: 'a1=ann:s;a2=ann:s;b=bob:s',
+      rateLimit: { ratePerSecond: 1, burst: 3 },
+      now: () => now,
+    })
+    const pull = (token: string) => get(`${url}/v1/spaces/s/pull`, bearer(token))
+    for (let i = 0; i < 3; i++) expect((await pull('a1')).status).toBe(200)
+    const limited = await pull('a1')
     expect(limited.status).toBe(429)
     expect(limited.body.code).toBe('RATE_LIMITED')
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(limited.headers.get('access-control-allow-origin')).toBe('*')
-    // another client (different token) has its own bucket
-    expect((await pull(bearer('someone-else'))).status).toBe(200)
-    expect((await pull({ 'x-cairn-client-id': 'other-client' })).status).toBe(200)
+    // another token of the same principal shares the bucket; another principal has its own
+    expect((await pull('a2')).status).toBe(429)
+    expect((await pull('b')).status).toBe(200)
     now += 1000
-    expect((await pull()).status).toBe(200)
-    expect((await pull()).status).toBe(429)
+    expect((await pull('a1')).status).toBe(200)
+    expect((await pull('a1')).status).toBe(429)
   })
 })

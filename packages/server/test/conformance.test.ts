@@ -48,6 +48,23 @@ describe.each(adapters)('storage conformance: %s', (name, make) => {
     expect(await storage.read('empty-space', 0, 10)).toEqual([])
   })
 
+  it('reads at most maxBytes of payload per page, always at least one event', async () => {
+    const pad = 'x'.repeat(10_000)
+    const events = Array.from({ length: 6 }, (_, i) => ev(`big:${i}`, 1, { pad }))
+    events[1]!.meta = { note: pad }
+    await storage.append('bytes', 'c1', events)
+    // payload = data (+ meta) JSON: ~10 KB each, ~20 KB for the second
+    const seqs = async (after: number, limit: number, maxBytes?: number) =>
+      (await storage.read('bytes', after, limit, maxBytes)).map((e) => e.seq)
+    expect(await seqs(0, 100, 25_000)).toEqual([1, 2])
+    expect(await seqs(0, 100, 35_000)).toEqual([1, 2, 3])
+    expect(await seqs(2, 100, 1)).toEqual([3])
+    expect(await seqs(0, 2, 1_000_000)).toEqual([1, 2])
+    expect(await seqs(4, 100, 25_000)).toEqual([5, 6])
+    expect(await seqs(0, 100)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(await seqs(6, 100, 10)).toEqual([])
+  })
+
   it('accepts an identical retry with the original seq and stores nothing new', async () => {
     const e = ev('r:1', 1, { k: 'v', z: 1 })
     const first = await storage.append('s2', 'c1', [e])

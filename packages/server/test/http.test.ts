@@ -112,8 +112,8 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     expect((await post(`${second.url}/v1/spaces/s/push`, push([ev('card:1', 3)]))).body).toMatchObject({ head: 3 })
   })
 
-  it('sends CORS headers on success, errors and preflight', async () => {
-    const { url } = await start({ storage: createMemoryStorage() })
+  it('sends CORS headers on success, errors and preflight (origin allowed with corsOrigin)', async () => {
+    const { url } = await start({ storage: createMemoryStorage(), corsOrigin: '*' })
     const preflight = await fetch(`${url}/v1/spaces/s/push`, {
       method: 'OPTIONS',
       headers: {
@@ -126,11 +126,19 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization')
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type')
+    // the core client still sends it (no longer read for limits)
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-cairn-client-id')
     const ok = await get(`${url}/v1/spaces/s/pull`, { Origin: 'https://app.example' })
     expect(ok.headers.get('access-control-allow-origin')).toBe('*')
     const bad = await post(`${url}/v1/spaces/s/push`, '{oops', { Origin: 'https://app.example' })
     expect(bad.status).toBe(400)
     expect(bad.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('grants every origin by default when requests need a bearer token (not an ambient credential)', async () => {
+    const { url } = await start({ storage: createMemoryStorage(), tokens: 't=s' })
+    const res = await get(`${url}/v1/spaces/s/pull`, { Origin: 'https://app.example', Authorization: 'Bearer t' })
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
   })
 
   it('answers 422 through validateEvent and stores nothing of the batch', async () => {
@@ -153,7 +161,10 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     const unknown = await post(`${url}/v1/spaces/s/push`, push([good, { ...ev('card:2', 1), type: 'Nope' }]))
     expect(unknown).toMatchObject({
       status: 422,
-      body: { code: 'UNKNOWN_EVENT_TYPE', details: { index: 1, type: 'Nope' } },
+      body: {
+        code: 'UNKNOWN_EVENT_TYPE',
+        refused: [{ code: 'UNKNOWN_EVENT_TYPE', details: { index: 1, type: 'Nope' } }],
+      },
     })
     const invalid = await post(
       `${url}/v1/spaces/s/push`,
@@ -161,7 +172,10 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
     )
     expect(invalid).toMatchObject({
       status: 422,
-      body: { code: 'INVALID_EVENT_DATA', details: { index: 0, issues: [{ path: ['title'] }] } },
+      body: {
+        code: 'INVALID_EVENT_DATA',
+        refused: [{ code: 'INVALID_EVENT_DATA', details: { index: 0, issues: [{ path: ['title'] }] } }],
+      },
     })
     expect(await pullAll(url, 's')).toEqual([])
     expect((await post(`${url}/v1/spaces/s/push`, push([good]))).status).toBe(200)
@@ -183,7 +197,11 @@ describe('HTTP API over a listening server (SQLite)', { timeout: 20_000 }, () =>
       body: { code: 'STORAGE_UNAVAILABLE' },
     })
     expect((await get(`${url}/v1/spaces/s/pull`)).status).toBe(503)
+    // healthz answers from memory; readyz asks the storage
+    expect((await get(`${url}/healthz`)).status).toBe(200)
+    expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: { code: 'STORAGE_UNAVAILABLE' } })
     broken = false
+    expect((await get(`${url}/readyz`)).status).toBe(200)
     expect((await post(`${url}/v1/spaces/s/push`, push([ev('a:1', 1)]))).status).toBe(200)
     expect((await get(`${url}/v1/spaces/s/pull`)).body.events as StoredWireEvent[]).toHaveLength(1)
   })

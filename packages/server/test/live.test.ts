@@ -123,6 +123,7 @@ describe('in-process use (no listening socket)', () => {
     const events = [ev('card:1', 1)]
     const res = await sync.fetch('http://cairn.test/v1/spaces/s/push', {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify(push(events)),
     })
     expect(await res.json()).toEqual({ accepted: [{ id: events[0]!.id, seq: 1 }], head: 1, backendId: 'fixed' })

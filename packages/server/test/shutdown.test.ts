@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { startServer } from '../src/start.js'
 import { createMemoryStorage } from '../src/storage/memory.js'
@@ -51,5 +53,86 @@ describe('graceful shutdown', () => {
     for (let i = 0; i < 3; i++) expect((await get(`${server.url}/healthz`)).status).toBe(200)
     await server.close()
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+  })
+})
+
+/** A gated memory storage: appends wait for `release()`. */
+function gatedStorage() {
+  const memory = createMemoryStorage()
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let started = 0
+  const storage: SyncStorage = {
+    ...memory,
+    async append(...args) {
+      started += 1
+      await gate
+      return memory.append(...args)
+    },
+  }
+  return { storage, release, started: () => started }
+}
+
+describe('shutdown and keep-alive clients', () => {
+  it('answers a request in flight on a keep-alive connection with Connection: close', async () => {
+    const gated = gatedStorage()
+    const server = await startServer({ port: 0, storage: gated.storage, rateLimit: false })
+    const agent = new Agent({ keepAlive: true })
+    const { port } = new URL(server.url)
+    const body = JSON.stringify(push([ev('card:1', 1)]))
+    const answer = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/spaces/s/push',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+    await waitFor(() => gated.started() === 1, 5000, 'append to start')
+    const closing = server.close()
+    gated.release()
+    expect(await answer).toEqual({ status: 200, connection: 'close' })
+    await closing
+    agent.destroy()
+  })
+})
+
+describe('aborted uploads', () => {
+  it('are not reported as internal errors', async () => {
+    const reported: unknown[] = []
+    const server = await startServer({
+      port: 0,
+      storage: createMemoryStorage(),
+      rateLimit: false,
+      onError: (e) => reported.push(e),
+    })
+    const { port } = new URL(server.url)
+    for (let i = 0; i < 5; i++) {
+      const socket = connect(Number(port), '127.0.0.1')
+      socket.on('error', () => {})
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+      socket.write(
+        'POST /v1/spaces/s/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"clientId":"c","events":[',
+      )
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      socket.destroy()
+    }
+    // still serving, and give the server time to notice the aborts
+    await waitFor(async () => (await get(`${server.url}/healthz`)).status === 200, 5000, 'health')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(reported).toEqual([])
+    await server.close()
   })
 })

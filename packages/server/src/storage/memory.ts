@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { StoredWireEvent, WireEvent } from '@cairn/core/protocol'
 import { ListenerRegistry } from './listeners.js'
-import { planAppend } from './plan.js'
+import { payloadBytes, planAppend } from './plan.js'
 import type { AppendResult, LiveListener, SyncStorage } from './types.js'
 
 interface MemorySpace {
@@ -54,10 +54,17 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): SyncSto
       listeners.emit(name, { head: result.head, events: result.stored })
       return result
     },
-    async read(name, after, limit) {
+    async read(name, after, limit, maxBytes = Number.POSITIVE_INFINITY) {
       assertOpen()
       const log = spaces.get(name)?.log ?? []
-      return structuredClone(log.slice(after, after + limit))
+      const out: StoredWireEvent[] = []
+      let bytes = 0
+      for (let i = after; i < Math.min(log.length, after + limit) && bytes < maxBytes; i++) {
+        const event = log[i]!
+        bytes += payloadBytes(event)
+        out.push(event)
+      }
+      return structuredClone(out)
     },
     async head(name) {
       assertOpen()

@@ -1,11 +1,14 @@
 import type { StoredWireEvent, StreamConflict, WireEvent } from '@cairn/core/protocol'
 import type { AppendResult } from './types.js'
 
-/** Stable JSON text of a value: object keys sorted, so equal content gives equal text. */
+/**
+ * Stable JSON text of a value: object keys sorted, so equal content gives equal text. The sorted copies have
+ * no prototype, so a `__proto__` key is copied as data instead of setting a prototype (and vanishing).
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
-    const sorted: Record<string, unknown> = {}
+    const sorted: Record<string, unknown> = Object.create(null)
     for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key]
     return sorted
   })
@@ -98,4 +101,12 @@ export function copyEvent(event: WireEvent): WireEvent {
 /** Distinct streams and ids of a batch, for the adapters' lookups. */
 export function batchKeys(events: readonly WireEvent[]): { ids: string[]; streams: string[] } {
   return { ids: [...new Set(events.map((e) => e.id))], streams: [...new Set(events.map((e) => e.stream))] }
+}
+
+/** The bytes a page budget counts for an event: the JSON text of its `data` and `meta` (what can be large). */
+export function payloadBytes(event: WireEvent): number {
+  return (
+    Buffer.byteLength(JSON.stringify(event.data)) +
+    (event.meta === undefined ? 0 : Buffer.byteLength(JSON.stringify(event.meta)))
+  )
 }

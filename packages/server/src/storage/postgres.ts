@@ -156,10 +156,25 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       if (result.ok && result.stored.length > 0) listeners.emit(space, { head: result.head, events: result.stored })
       return result
     },
-    async read(space, after, limit) {
+    async read(space, after, limit, maxBytes) {
+      if (maxBytes === undefined) {
+        const rows = await sql.unsafe<EventRow[]>(
+          `SELECT seq, id, stream, version, type, data, meta FROM ${s}.events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          [space, after, limit],
+        )
+        return rows.map(toEvent)
+      }
+      // A running sum of payload bytes: keep the rows whose predecessors hold fewer than maxBytes, so the
+      // budget is enforced in the database and the rows beyond it never cross the wire.
       const rows = await sql.unsafe<EventRow[]>(
-        `SELECT seq, id, stream, version, type, data, meta FROM ${s}.events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-        [space, after, limit],
+        `SELECT seq, id, stream, version, type, data, meta FROM (
+           SELECT e.seq, e.id, e.stream, e.version, e.type, e.data, e.meta,
+             SUM(octet_length(e.data) + COALESCE(octet_length(e.meta), 0)) OVER (ORDER BY e.seq)
+               - (octet_length(e.data) + COALESCE(octet_length(e.meta), 0)) AS before
+           FROM (SELECT seq FROM ${s}.events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3) page
+           JOIN ${s}.events e ON e.space = $1 AND e.seq = page.seq
+         ) sized WHERE before < $4 ORDER BY seq`,
+        [space, after, limit, maxBytes],
       )
       return rows.map(toEvent)
     },

@@ -119,8 +119,16 @@ export function createSqliteStorage(options: SqliteStorageOptions): SyncStorage 
       if (result.ok && result.stored.length > 0) listeners.emit(space, { head: result.head, events: result.stored })
       return result
     },
-    async read(space, after, limit) {
-      return selectAfter.all(space, after, limit).map(toEvent)
+    async read(space, after, limit, maxBytes = Number.POSITIVE_INFINITY) {
+      // iterate, so rows past the byte budget are never fetched from SQLite
+      const out: StoredWireEvent[] = []
+      let bytes = 0
+      for (const row of selectAfter.iterate(space, after, limit)) {
+        out.push(toEvent(row))
+        bytes += Buffer.byteLength(row.data) + (row.meta === null ? 0 : Buffer.byteLength(row.meta))
+        if (bytes >= maxBytes) break
+      }
+      return out
     },
     async head(space) {
       return selectHead.get(space)?.head ?? 0

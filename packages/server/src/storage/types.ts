@@ -53,8 +53,12 @@ export interface SyncStorage {
    * version + 1 (counting earlier events of the same batch). Events must already be validated.
    */
   append(space: string, clientId: string, events: readonly WireEvent[]): Promise<AppendResult>
-  /** Events with `seq > after`, in seq order, at most `limit`. */
-  read(space: string, after: number, limit: number): Promise<StoredWireEvent[]>
+  /**
+   * Events with `seq > after`, in seq order, at most `limit`; with `maxBytes`, also stops after the event that
+   * brings the JSON text of the events' `data` and `meta` read so far to `maxBytes` or more (so the first event
+   * always comes, however large).
+   */
+  read(space: string, after: number, limit: number, maxBytes?: number): Promise<StoredWireEvent[]>
   /** Highest seq of the space (0 when empty). */
   head(space: string): Promise<number>
   /** Random UUID fixed for the life of the storage. */

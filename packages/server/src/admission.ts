@@ -1,0 +1,60 @@
+import type { Context } from 'hono'
+import type { Authorizer } from './auth.js'
+import { clientAddress } from './client-address.js'
+import { SyncHttpError } from './errors.js'
+import type { RateLimiter } from './rate-limit.js'
+import { parseSpace } from './validate.js'
+
+/** Who a request is, once admitted to a space. */
+export interface Admitted {
+  space: string
+  /** The authenticated principal, undefined when anonymous. */
+  principal: string | undefined
+  /** What limits count against: `principal:<p>`, or `address:<a>` when anonymous. Never a client-chosen value. */
+  limitKey: string
+}
+
+/** The parts {@link admit} needs. */
+export interface AdmissionPolicy {
+  authorize: Authorizer | undefined
+  /** Requests per principal (or anonymous address). */
+  limiter: RateLimiter | undefined
+  /** Failed authentications and authorizations (401, 403) per address. */
+  authFailures: RateLimiter | undefined
+  trustProxy: boolean
+}
+
+const tooMany = (message: string, retryAfterSeconds: number) =>
+  new SyncHttpError('RATE_LIMITED', message, { headers: { 'Retry-After': String(retryAfterSeconds) } })
+
+async function authenticate(c: Context, space: string, policy: AdmissionPolicy, address: string) {
+  if (!policy.authorize) return undefined
+  const result = await policy.authorize(c.req.raw, space)
+  if (result === true) return undefined
+  if (typeof result === 'object' && result.ok) return result.principal
+  const status = result === false ? 403 : result.status
+  // a 401 may be a guess; a 403 has no principal to rate-limit: both count against the address
+  policy.authFailures?.take(address)
+  const message = result === false ? undefined : result.message
+  throw new SyncHttpError(
+    status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN',
+    message ?? (status === 401 ? 'unauthorized' : `no access to space ${space}`),
+  )
+}
+
+/**
+ * The prelude of every space route: an address that failed authentication too often is refused before its
+ * credentials are even looked at (so tokens cannot be guessed), then the request is authenticated, then
+ * rate-limited by its principal — or by its address when anonymous.
+ */
+export async function admit(c: Context, policy: AdmissionPolicy): Promise<Admitted> {
+  const address = clientAddress(c, policy.trustProxy)
+  const blocked = policy.authFailures?.peek(address)
+  if (blocked && !blocked.ok) throw tooMany('too many failed authentications', blocked.retryAfterSeconds)
+  const space = parseSpace(c.req.param('space') ?? '')
+  const principal = await authenticate(c, space, policy, address)
+  const limitKey = principal === undefined ? `address:${address}` : `principal:${principal}`
+  const decision = policy.limiter?.take(limitKey)
+  if (decision && !decision.ok) throw tooMany('too many requests', decision.retryAfterSeconds)
+  return { space, principal, limitKey }
+}

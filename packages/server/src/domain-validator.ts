@@ -1,0 +1,39 @@
+import { type AnyDomain, findEventDefinition, upcast, validateWireEvent } from '@cairn/core/domain'
+import type { JsonObject, WireEvent } from '@cairn/core/protocol'
+import type { EventValidator, ValidationOutcome } from './refusal.js'
+
+const invalid = (message: string): ValidationOutcome => ({ ok: false, code: 'INVALID_EVENT_DATA', message })
+
+/**
+ * The validator of a server that is the authority of its spaces: an event must be of a type its stream's
+ * aggregate declares, and its data — brought to the current schema version by the event's upcasters — must
+ * pass the event's schema. Data written at a schema version the domain does not know yet is refused: deploy
+ * the server's domain before (or with) the clients'.
+ */
+export function domainValidator(domain: AnyDomain): EventValidator {
+  return async (event: WireEvent) => {
+    const definition = findEventDefinition(domain, event.stream, event.type)
+    if (!definition) return validateWireEvent(domain, event)
+    const sent = event.meta?.schemaVersion ?? definition.version
+    if (typeof sent !== 'number' || !Number.isInteger(sent) || sent < 1)
+      return invalid(`meta.schemaVersion of '${event.type}' must be a positive integer`)
+    if (sent > definition.version)
+      return invalid(
+        `'${event.type}' data is at schema version ${sent}, the server's domain knows up to ${definition.version}`,
+      )
+    let data: Record<string, unknown> | undefined
+    try {
+      data = upcast(definition, event.data, sent)
+    } catch (error) {
+      return invalid(`upcasting '${event.type}' from version ${sent} failed: ${String(error)}`)
+    }
+    if (data === undefined) return invalid(`'${event.type}' has no upcaster from schema version ${sent}`)
+    const current: { stream: string; type: string; data: unknown; meta: JsonObject } = {
+      stream: event.stream,
+      type: event.type,
+      data,
+      meta: { schemaVersion: definition.version },
+    }
+    return validateWireEvent(domain, current)
+  }
+}
