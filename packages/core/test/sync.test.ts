@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { type Kanban, kanban, teamBoard } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { RejectedCommand } from '../src/runtime/status'
+import { SyncHttpError, type SyncTransport } from '../src/sync/transport'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'
 import { freshName } from './helpers'
 
@@ -107,6 +108,61 @@ describe('client sync against an in-memory server', () => {
     }
     await a.close()
     await b.close()
+  })
+
+  it('keeps pulling past pages the server cut short (its byte budget) until it reaches the head', async () => {
+    const server = new MemorySyncServer()
+    const a = syncedClient(server)
+    await seed(a)
+    await a.syncNow()
+    const short = server.transport()
+    const b = createLocalClient(kanban, {
+      name: freshName('short'),
+      sync: {
+        autoStart: false,
+        transport: { ...short, pull: async (after) => short.pull(after, 2) },
+      },
+    })
+    await b.syncNow()
+    expect(await board(b)).toBe('todo:c1,c2 | doing: | done:')
+    await a.close()
+    await b.close()
+  })
+
+  it('a 400 that lists refused events (unstorable data) rejects those commands and syncs the rest', async () => {
+    const server = new MemorySyncServer()
+    const inner = server.transport()
+    const picky: SyncTransport = {
+      ...inner,
+      push: async (request) => {
+        const bad = request.events.filter((e) => e.type === 'CardAdded' && e.data.title === 'bad')
+        if (bad.length === 0) return inner.push(request)
+        throw new SyncHttpError(400, {
+          code: 'BAD_REQUEST',
+          message: 'data cannot be stored',
+          refused: bad.map((e) => ({
+            id: e.id,
+            commandId: String(e.meta?.commandId),
+            code: 'BAD_REQUEST' as const,
+            message: 'NEGATIVE_ZERO',
+          })),
+        })
+      },
+    }
+    const a = createLocalClient(kanban, { name: freshName('bad'), sync: { transport: picky, autoStart: false } })
+    await seed(a)
+    const { commandId } = await a.execute('board.addCard', {
+      id: 'b1',
+      input: { cardId: 'c3', title: 'bad', column: 'todo' },
+    })
+    await a.syncNow()
+    expect(server.log.some((e) => e.data.title === 'bad')).toBe(false)
+    expect(server.head).toBe(6)
+    expect(await board(a)).toBe('todo:c1,c2 | doing: | done:')
+    await expect
+      .poll(() => a.runtime.status.get().rejected.map((r) => [r.commandId, r.code]))
+      .toEqual([[commandId, 'BAD_REQUEST']])
+    await a.close()
   })
 
   it('pause stops syncing until resumed', async () => {

@@ -430,14 +430,14 @@ export class SyncEngine {
       const id = commandId ?? commandOf.get(eventId)
       if (id !== undefined && !refusals.has(id)) refusals.set(id, { commandId: id, code, message })
     }
-    if (error.status === 413) {
+    if (error.status === 413 && !body.refused?.length) {
       const first = batch[0]
       if (first) add(first.id, 'PAYLOAD_TOO_LARGE', `${body.message} (the command alone is larger than a push may be)`)
       return refusals
     }
-    if (!REFUSAL_CODES.has(body.code)) return refusals
+    // Any answer that lists refused events (422, 403, 409 ID_REUSED, a 400 for unstorable data) refuses them.
     for (const r of body.refused ?? []) add(r.id, r.code, r.message, r.commandId)
-    if (refusals.size > 0) return refusals
+    if (refusals.size > 0 || !REFUSAL_CODES.has(body.code)) return refusals
     for (const id of idsIn(body.details)) add(id, body.code, body.message)
     return refusals
   }
@@ -478,8 +478,9 @@ export class SyncEngine {
         collected.push(...page.events)
         const last = page.events[page.events.length - 1]
         if (last) cursor = last.seq
-        // With pending events, gather the whole gap first: one rollback instead of one per page.
-      } while (page.events.length >= limit && (await this.hasPending()) && collected.length < 20_000)
+        // With pending events, gather the whole gap first: one rollback instead of one per page. A page may be
+        // short of `limit` because the server cut it at its byte budget: more follows while we are below head.
+      } while (morePages(page, cursor) && (await this.hasPending()) && collected.length < 20_000)
       this.share({ head: page.head })
       if (collected.length === 0) {
         if (cursor !== this.cursor) this.cursor = cursor
@@ -489,7 +490,7 @@ export class SyncEngine {
       this.cursor = cursor
       for (const e of collected) this.accepted.delete(e.id)
       this.host.onApplied(outcome)
-      if (page.events.length < limit) return
+      if (!morePages(page, cursor)) return
     }
   }
 
@@ -580,6 +581,11 @@ function toWire(e: EventRecord): WireEvent {
     data: e.data as WireEvent['data'],
     meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
   }
+}
+
+/** True while the server has events past the page just read (a page can be cut short by its byte budget). */
+function morePages(page: PullResponse, cursor: number): boolean {
+  return page.events.length > 0 && cursor < page.head
 }
 
 /** Number of distinct commands in a batch. */

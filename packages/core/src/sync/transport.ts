@@ -50,7 +50,7 @@ export interface HttpTransportOptions {
   token?: string | undefined
   /** Or a function returning a (fresh) token for each request. */
   getToken?: (() => string | undefined | Promise<string | undefined>) | undefined
-  /** Sent as `X-Cairn-Client-Id` (the server's rate limit is per client). */
+  /** This client's id (for diagnostics; the server keys its limits on the authenticated principal, not on this). */
   clientId?: string
   /** Injectable fetch. */
   fetch?: typeof fetch
@@ -70,7 +70,6 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     if (init.body) headers['content-type'] = 'application/json'
     const token = await tokenOf(options)
     if (token) headers.authorization = `Bearer ${token}`
-    if (options.clientId) headers['x-cairn-client-id'] = options.clientId
     let response: Response
     try {
       response = await doFetch(`${base}${path}`, { ...init, headers, cache: 'no-store' })
@@ -105,7 +104,6 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
               if (closed) return
               const params = new URLSearchParams({ after: String(after) })
               if (token) params.set('token', token)
-              if (options.clientId) params.set('clientId', options.clientId)
               source = new EventSource(`${base}/live?${params}`)
               source.addEventListener('open', () => handlers.onConnected(true))
               source.addEventListener('error', () => handlers.onConnected(false))
