@@ -17,7 +17,8 @@ import {
 } from '../store/records'
 import { decide, eventRecords, evolve, loadStream, snapshotDue } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
-import { applyEvent, inlineProjectionsFor, WriteSink } from './projector'
+import { Projecting } from './project'
+import { inlineProjectionsFor, WriteSink } from './projector'
 import { idbOf, request as idbRequest, lastIn, lastKeyOf, markChanged } from './raw'
 import { toRecorded } from './recorded'
 import type { CachedState, StateCache } from './state-cache'
@@ -381,6 +382,7 @@ export class Executor {
 
     let { state, headId } = current
     const recorded: RecordedEvent[] = []
+    const records: EventRecord[] = []
     const writes = new WriteSink()
     batch.writes.set(job, writes)
     batch.wrote = true
@@ -396,6 +398,7 @@ export class Executor {
       }
       headId = record.id
       recorded.push(event)
+      records.push(record)
     }
     const version = current.version + pending.length
     if (snapshotDue(aggregate, current.version, version) && aggregate.snapshot) {
@@ -435,10 +438,10 @@ export class Executor {
       'commands',
     )
     try {
+      // The same projection step as pulls and rebuilds; a local command fails as a whole instead of quarantining.
       const projections = inlineProjectionsFor(this.loaded, stream)
-      for (const event of recorded) {
-        await applyEvent(batch.tx, projections, event, { recordUndo: this.env.recordUndo, writes })
-      }
+      const projecting = new Projecting(batch.tx, this.loaded, writes, false, this.env.now)
+      for (const record of records) await projecting.apply(projections, record, { recordUndo: this.env.recordUndo })
     } catch (error) {
       throw new AbortBatch(job, toStorageError(error))
     }
