@@ -1,5 +1,5 @@
 import { createClient } from '@cairn/core'
-import type { Kanban } from '@cairn/core/examples/kanban'
+import type { Kanban } from '@cairn/example-kanban'
 import { CairnProvider } from '@cairn/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'

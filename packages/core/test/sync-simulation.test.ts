@@ -7,9 +7,10 @@
  * confirmed or reported rejected. fast-check prints the seed and the shrunk counterexample on failure;
  * `CAIRN_SIM_SEED` and `CAIRN_SIM_RUNS` override the fixed defaults.
  */
+
+import { board, card, cards, columns, type Kanban, kanban } from '@cairn/example-kanban'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { board, card, cards, columns, type Kanban, kanban } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import { defineDomain } from '../src/domain'
 import type { PushRequest } from '../src/protocol'
