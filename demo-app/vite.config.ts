@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
-import { defineConfig, type Plugin } from 'vite'
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite'
 
 /** The sync server `npm run dev` talks to (start it with `npx cairn-server --port 8787`). */
 const server = process.env.CAIRN_SERVER ?? 'http://127.0.0.1:8787'
@@ -48,6 +48,8 @@ function serviceWorker(): Plugin {
 
 export default defineConfig({
   plugins: [react(), serviceWorker()],
+  // The workspace packages from their sources (`@cairn/source`), not their built dist/: no build step.
+  resolve: { conditions: ['@cairn/source', ...defaultClientConditions] },
   worker: { format: 'es' },
   server: {
     proxy: {
