@@ -6,7 +6,9 @@
  *   1. imports every entry point with plain Node and runs the built code (consumer/smoke.mjs);
  *   2. type-checks a consumer file with plain `tsc` (strict, skipLibCheck false; consumer/app.tsx);
  *   3. runs `cairn-server --help` from the installed bin;
- *   4. builds the todo starter (examples/todo) with Vite from the installed packages.
+ *   4. type-checks, tests and builds the todo starter (examples/todo) with Vite from the installed packages;
+ *   5. runs the starter in Chromium (e2e/starter) against the installed cairn-server: an item added offline
+ *      reaches the server.
  *
  *   node scripts/consumer-test.mjs [--json report.json] [--keep]
  *
@@ -105,6 +107,7 @@ const installed = step('npm pack the three packages; install the tarballs into a
       'fake-indexeddb': rootPkg.devDependencies['fake-indexeddb'],
       typescript: rootPkg.devDependencies.typescript,
       vite: rootPkg.devDependencies.vite,
+      vitest: rootPkg.devDependencies.vitest,
     },
     // What users of @cairn/server approve for npm 12: better-sqlite3 builds its native module on install.
     allowScripts: { 'better-sqlite3': true },
@@ -126,16 +129,43 @@ if (installed) {
     if (!out.includes('Usage: cairn-server')) throw new Error(`unexpected --help output: ${out}`)
     console.log(`  ${out.split('\n')[0]}`)
   })
-  if (existsSync(join(root, 'examples', 'todo', 'package.json'))) {
-    step('the todo starter builds with Vite from the installed packages', () => {
-      const todo = join(app, 'todo')
+  const todo = join(app, 'todo')
+  const built = step(
+    'the todo starter type-checks, passes its tests and builds with Vite from the installed packages',
+    () => {
       cpSync(join(root, 'examples', 'todo'), todo, {
         recursive: true,
-        filter: (src) => !/[/\\](node_modules|dist)$/.test(src),
+        filter: (src) => !/[/\\](node_modules|dist|data)$/.test(src),
       })
-      // The starter's own dependencies, resolved from the consumer project's node_modules (one level up).
-      sh(process.execPath, [join(app, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], todo)
+      // The starter's dependencies resolve from the consumer project's node_modules, one level up.
+      const bins = join(app, 'node_modules', '.bin')
+      sh(join(bins, 'tsc'), ['-p', '.'], todo)
+      sh(join(bins, 'vitest'), ['run'], todo)
+      sh(join(bins, 'vite'), ['build', '--logLevel', 'warn'], todo)
       if (!existsSync(join(todo, 'dist', 'index.html'))) throw new Error('no dist/index.html')
+    },
+  )
+  if (built) {
+    step('the starter in Chromium: an item added offline reaches the installed cairn-server', () => {
+      const report = join(work, 'starter.json')
+      const result = spawnSync(
+        join(root, 'node_modules', '.bin', 'playwright'),
+        ['test', '-c', 'e2e/starter/playwright.config.ts'],
+        {
+          cwd: root,
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            TODO_DIST: join(todo, 'dist'),
+            CAIRN_SERVER_BIN: join(app, 'node_modules', '@cairn', 'server', 'bin', 'cairn-server.js'),
+            PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+          },
+        },
+      )
+      const stats = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')).stats : undefined
+      if (result.status !== 0 || !stats || stats.expected < 1 || stats.unexpected > 0) {
+        throw new Error(`Playwright: exit ${result.status}, ${JSON.stringify(stats)}`)
+      }
     })
   }
 }
