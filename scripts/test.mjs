@@ -108,6 +108,10 @@ if (run('build the packages (tsdown: ESM + .d.ts)', 'npm', ['run', 'build'])) {
   countChecks(consumerJson, 'consumer')
 } else failed += 1
 
+// The API reference from the TSDoc; warnings (a broken link in a doc comment or a README) fail it.
+if (run('API reference (TypeDoc, warnings are errors)', bin('typedoc'), [])) passed += 1
+else failed += 1
+
 const vitestJson = join(reports, 'vitest.json')
 run('unit, browser and type tests (Vitest)', bin('vitest'), [
   'run',
