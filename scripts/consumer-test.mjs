@@ -77,7 +77,9 @@ const installed = step('npm pack the three packages; install the tarballs into a
       capture: true,
     },
   )
-  for (const entry of JSON.parse(out)) {
+  // npm 11 prints an array, npm 12 an object keyed by package name.
+  const report = JSON.parse(out)
+  for (const entry of Array.isArray(report) ? report : Object.values(report)) {
     packed[entry.name] = join(tarballs, entry.filename)
     const unexpected = entry.files.filter((f) => !/^(dist\/|bin\/|README\.md$|LICENSE$|package\.json$)/.test(f.path))
     console.log(
@@ -85,7 +87,9 @@ const installed = step('npm pack the three packages; install the tarballs into a
     )
     for (const f of entry.files) console.log(`    ${String(f.size).padStart(7)}  ${f.path}`)
     if (unexpected.length > 0) throw new Error(`${entry.name} ships ${unexpected.map((f) => f.path).join(', ')}`)
-    if (!entry.files.some((f) => f.path === 'LICENSE')) throw new Error(`${entry.name} ships no LICENSE`)
+    for (const required of ['LICENSE', 'dist/index.js', 'dist/index.d.ts']) {
+      if (!entry.files.some((f) => f.path === required)) throw new Error(`${entry.name} ships no ${required}`)
+    }
   }
   const pkg = {
     name: 'cairn-consumer',
