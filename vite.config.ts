@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'docs/test/*.test.ts'],
           exclude: ['**/*.browser.test.{ts,tsx}', '**/node_modules/**'],
           setupFiles: ['fake-indexeddb/auto'],
           // The CLI tests spawn the compiled `cairn-server` bin: build it first.
