@@ -43,15 +43,13 @@ describe('guides', () => {
       guides.map((g) => g.module),
       options,
     )
-    const diagnostics = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) =>
-        ts.formatDiagnostic(d, {
-          getCanonicalFileName: (f) => f,
-          getCurrentDirectory: () => root,
-          getNewLine: () => '\n',
-        }),
-      )
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) =>
+      ts.formatDiagnostic(d, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => root,
+        getNewLine: () => '\n',
+      }),
+    )
     expect(diagnostics).toEqual([])
   }, 60_000)
 
