@@ -16,7 +16,7 @@
  * (`{ checks: [{ name, ok, seconds }] }`), which scripts/test.mjs counts. Exits 1 if any step failed.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -147,6 +147,13 @@ if (installed) {
       sh(join(bins, 'vitest'), ['run'], todo)
       sh(join(bins, 'vite'), ['build', '--logLevel', 'warn'], todo)
       if (!existsSync(join(todo, 'dist', 'index.html'))) throw new Error('no dist/index.html')
+      // The page imports the client only: the runtime and Dexie belong in the worker's bundle (tree-shaking
+      // through the published ESM, which keeps one module per source file).
+      const assets = join(todo, 'dist', 'assets')
+      for (const file of readdirSync(assets).filter((f) => f.endsWith('.js') && !f.startsWith('worker-'))) {
+        if (readFileSync(join(assets, file), 'utf8').includes('DexieError'))
+          throw new Error(`Dexie is bundled into the page: ${file}`)
+      }
     },
   )
   if (built) {
