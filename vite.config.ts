@@ -1,10 +1,19 @@
 import { playwright } from '@vitest/browser-playwright'
+import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 /** Chromium from the system (Debian's package); Playwright's own download does not work on our machines. */
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
+/**
+ * The workspace packages' `exports` point at their built `dist/` for users and at `src/` under the `@cairn/source`
+ * condition: tests run from the sources, no build step.
+ */
+export const sourceCondition = '@cairn/source'
+
 export default defineConfig({
+  resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
   test: {
     projects: [
       {
@@ -12,9 +21,11 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'docs/test/*.test.ts'],
           exclude: ['**/*.browser.test.{ts,tsx}', '**/node_modules/**'],
           setupFiles: ['fake-indexeddb/auto'],
+          // The CLI tests spawn the compiled `cairn-server` bin: build it first.
+          globalSetup: ['scripts/build-server.ts'],
           typecheck: {
             enabled: true,
             include: ['packages/*/test/**/*.test-d.ts'],

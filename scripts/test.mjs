@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The one test command (`npm test`): lint + format check, type check, every Vitest project (Node unit tests,
- * real-Chromium tests, type tests), then the Playwright end-to-end suite and the quick benchmark run when
- * they exist. Ends with one line `N passed, N failed` totalling every suite, read from the runners' JSON
+ * The one test command (`npm test`): lint + format check, type check, the packages' build and what users get
+ * from it (publint, Are the Types Wrong, the consumer test of the packed tarballs), every Vitest project (Node
+ * unit tests, real-Chromium tests, type tests), then the Playwright end-to-end suite and the quick benchmark run
+ * when they exist. Ends with one line `N passed, N failed` totalling every suite, read from the runners' JSON
  * reports, so a run that executed nothing is visible.
  */
 import { spawnSync } from 'node:child_process'
@@ -71,6 +72,44 @@ const bin = (name) => join(root, 'node_modules', '.bin', name)
 if (run('lint + format (Biome)', bin('biome'), ['check', '.'])) passed += 1
 else failed += 1
 if (run('type check (tsc -b --force)', bin('tsc'), ['-b', '--force'])) passed += 1
+else failed += 1
+
+/** Counts the checks of a `{ checks: [{ name, ok }] }` report (scripts/consumer-test.mjs). */
+function countChecks(file, label) {
+  if (!existsSync(file)) {
+    problems.push(`${label}: no JSON report was written`)
+    failed += 1
+    return
+  }
+  const { checks } = JSON.parse(readFileSync(file, 'utf8'))
+  const ok = checks.filter((c) => c.ok).length
+  passed += ok
+  failed += checks.length - ok
+  console.log(`  ${label}: ${ok} passed, ${checks.length - ok} failed`)
+}
+
+const published = ['core', 'react', 'server']
+if (run('build the packages (tsdown: ESM + .d.ts)', 'npm', ['run', 'build'])) {
+  passed += 1
+  for (const name of published) {
+    if (run(`publint @cairn/${name}`, bin('publint'), ['--strict', `packages/${name}`])) passed += 1
+    else failed += 1
+    // ESM only: the CommonJS resolutions (node10, node16 from CJS) are out of scope by design.
+    if (run(`are the types wrong @cairn/${name}`, bin('attw'), ['--pack', `packages/${name}`, '--profile', 'esm-only']))
+      passed += 1
+    else failed += 1
+  }
+  const consumerJson = join(reports, 'consumer.json')
+  run('consumer test (packed tarballs in a fresh project)', process.execPath, [
+    'scripts/consumer-test.mjs',
+    '--json',
+    consumerJson,
+  ])
+  countChecks(consumerJson, 'consumer')
+} else failed += 1
+
+// The API reference from the TSDoc; warnings (a broken link in a doc comment or a README) fail it.
+if (run('API reference (TypeDoc, warnings are errors)', bin('typedoc'), [])) passed += 1
 else failed += 1
 
 const vitestJson = join(reports, 'vitest.json')

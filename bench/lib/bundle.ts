@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { build } from 'vite'
+import { build, defaultClientConditions } from 'vite'
 import { repoRoot } from './paths'
 
 export interface BundleSize {
@@ -88,6 +88,8 @@ export async function bundleSizes(): Promise<BundleSize[]> {
         root: tmp,
         mode: 'production',
         define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+        // The packages' sources (as the rest of the suite), not a dist/ that may be stale or missing.
+        resolve: { conditions: ['@cairn/source', ...defaultClientConditions] },
         build: {
           outDir,
           emptyOutDir: true,

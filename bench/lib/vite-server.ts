@@ -4,7 +4,7 @@
  */
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { createServer, type ViteDevServer } from 'vite'
+import { createServer, defaultClientConditions, type ViteDevServer } from 'vite'
 import { benchDir, repoRoot } from './paths'
 
 export const ISOLATION_HEADERS = {
@@ -61,7 +61,7 @@ export async function startPages(): Promise<{ server: ViteDevServer; url: string
       hmr: false,
       watch: null,
     },
-    resolve: { dedupe: ['react', 'react-dom', 'dexie'] },
+    resolve: { dedupe: ['react', 'react-dom', 'dexie'], conditions: ['@cairn/source', ...defaultClientConditions] },
     // No discovery mid-run: a late dependency optimization reloads the page under a running benchmark.
     optimizeDeps: { noDiscovery: true, include, exclude: ['@livestore/wa-sqlite'] },
     worker: { format: 'es' },

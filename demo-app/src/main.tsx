@@ -1,11 +1,11 @@
 import { createClient } from '@cairn/core'
-import type { Kanban } from '@cairn/core/examples/kanban'
+import type { Kanban } from '@cairn/example-kanban'
 import { CairnProvider } from '@cairn/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './components/App'
+import { UpdatePrompt } from './components/UpdatePrompt'
 import { readConfig, workerConfig } from './config'
-import { registerServiceWorker } from './register-sw'
 import './styles.css'
 
 const url = new URL(window.location.href)
@@ -27,8 +27,7 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <CairnProvider client={cairn}>
       <App board={config.board} />
+      {import.meta.env.PROD ? <UpdatePrompt /> : null}
     </CairnProvider>
   </StrictMode>,
 )
-
-if (import.meta.env.PROD) registerServiceWorker()

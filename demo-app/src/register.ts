@@ -1,4 +1,4 @@
-import type { Kanban } from '@cairn/core/examples/kanban'
+import type { Kanban } from '@cairn/example-kanban'
 
 // Types every @cairn/react hook by path: useQuery('columns.onBoard', ...), useCommand('board.moveCard'), ...
 declare module '@cairn/react' {

@@ -1,4 +1,4 @@
-import type { CardRow } from '@cairn/core/examples/kanban'
+import type { CardRow } from '@cairn/example-kanban'
 import { useState } from 'react'
 import { useBoardCommand } from '../hooks/use-board-command'
 import { startCardDrag } from './drag'

@@ -1,4 +1,4 @@
-import type { ColumnRow } from '@cairn/core/examples/kanban'
+import type { ColumnRow } from '@cairn/example-kanban'
 import { useQuery } from '@cairn/react'
 import { type DragEvent, useState } from 'react'
 import { useBoardCommand } from '../hooks/use-board-command'

@@ -1,5 +1,5 @@
-import type { Kanban } from '../examples/kanban'
-import { teamBoard } from '../examples/kanban'
+import type { Kanban } from '@cairn/example-kanban'
+import { teamBoard } from '@cairn/example-kanban'
 import type { CairnClient } from '../src/client/types'
 import { createClient } from '../src/client/worker-client'
 import type { kanbanV2 } from './fixtures/kanban-v2'

@@ -1,5 +1,5 @@
+import { kanban } from '@cairn/example-kanban'
 import { describe, expect, it } from 'vitest'
-import { kanban } from '../examples/kanban'
 import { createLocalClient } from '../src/client/local-client'
 import { uuidv7 } from '../src/domain/ids'
 import { kanbanV2 } from './fixtures/kanban-v2'

@@ -1,4 +1,4 @@
-import { type Kanban, kanban, teamBoard } from '../examples/kanban'
+import { type Kanban, kanban, teamBoard } from '@cairn/example-kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { AnyDomain } from '../src/domain/domain'
 import type { RuntimeOptions } from '../src/runtime/runtime'

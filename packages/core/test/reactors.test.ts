@@ -1,5 +1,5 @@
+import { board, type CardRow, card, cards, columns } from '@cairn/example-kanban'
 import { describe, expect, it } from 'vitest'
-import { board, type CardRow, card, cards, columns } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import {
   defineDomain,

@@ -1,5 +1,5 @@
+import { type Kanban, kanban, teamBoard } from '@cairn/example-kanban'
 import { describe, expect, it } from 'vitest'
-import { type Kanban, kanban, teamBoard } from '../examples/kanban'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { SyncTransport } from '../src/sync/transport'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'

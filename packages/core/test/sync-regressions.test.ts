@@ -1,6 +1,7 @@
 /** Regression tests for sync bugs found in review. */
+
+import { kanban } from '@cairn/example-kanban'
 import { describe, expect, it } from 'vitest'
-import { kanban } from '../examples/kanban'
 import { createLocalClient } from '../src/client/local-client'
 import { defineAggregate, defineDomain, defineEvents, defineProjection, event, table } from '../src/domain'
 import { httpTransport, SyncHttpError } from '../src/sync/transport'

@@ -18,6 +18,7 @@
  * isolate a failure; `CAIRN_SIM_REPLAY='<counterexample JSON>'` runs one printed counterexample alone
  * (`CAIRN_SIM_DEBUG=1` also prints each database's checkpoints, events and journal).
  */
+
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'

@@ -1,5 +1,5 @@
+import type { Kanban } from '@cairn/example-kanban'
 import { describe, expect, inject, it } from 'vitest'
-import type { Kanban } from '../examples/kanban'
 import type { CairnClient, RuntimeStatus } from '../src/client/types'
 import { seed, syncedKanbanClient, uniqueDb, waitFor } from './browser-helpers'
 

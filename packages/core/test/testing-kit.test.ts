@@ -1,5 +1,5 @@
+import { board, cards, columns, kanban } from '@cairn/example-kanban'
 import { describe, expect, it } from 'vitest'
-import { board, cards, columns, kanban } from '../examples/kanban'
 import { aggregateSpec, createTestRuntime, projectionSpec } from '../src/testing'
 
 const created = [

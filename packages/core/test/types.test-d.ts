@@ -1,5 +1,5 @@
+import type { CardRow, ColumnRow, Kanban } from '@cairn/example-kanban'
 import { describe, expectTypeOf, it } from 'vitest'
-import type { CardRow, ColumnRow, Kanban } from '../examples/kanban'
 import type { CairnClient } from '../src/client/types'
 import type { CommandInput, CommandPath, CommandRejectionCode, QueryPath, QueryResult } from '../src/domain'
 

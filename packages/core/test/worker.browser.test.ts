@@ -1,5 +1,5 @@
+import type { CardRow } from '@cairn/example-kanban'
 import { describe, expect, it } from 'vitest'
-import type { CardRow } from '../examples/kanban'
 import { kanbanClient, kanbanV2Client, seed, uniqueDb, waitFor } from './browser-helpers'
 
 describe('worker + Comlink + IndexedDB in Chromium', () => {

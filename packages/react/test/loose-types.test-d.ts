@@ -1,5 +1,5 @@
 import type { AnyDomain, CairnClient } from '@cairn/core'
-import type { Kanban } from '@cairn/core/examples/kanban'
+import type { Kanban } from '@cairn/example-kanban'
 import type {
   CommandError,
   CommandInputAt,

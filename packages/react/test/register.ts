@@ -1,4 +1,4 @@
-import type { Kanban } from '@cairn/core/examples/kanban'
+import type { Kanban } from '@cairn/example-kanban'
 
 declare module '@cairn/react' {
   interface Register {

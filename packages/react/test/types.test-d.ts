@@ -1,5 +1,5 @@
 import type { CommandResult } from '@cairn/core'
-import type { CardRow, ColumnRow } from '@cairn/core/examples/kanban'
+import type { CardRow, ColumnRow } from '@cairn/example-kanban'
 import {
   type CommandError,
   type QueryError,

@@ -1,4 +1,4 @@
-import type { CardRow } from '@cairn/core/examples/kanban'
+import type { CardRow } from '@cairn/example-kanban'
 import { CairnProvider, useCommand, useQuery, useSuspenseQuery } from '@cairn/react'
 import { Profiler, type ProfilerOnRenderCallback, Suspense, useState } from 'react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

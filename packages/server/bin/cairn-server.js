@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (no build step) through tsx's ESM loader.
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/cli.ts')
+// The compiled CLI (`npm run build -w @cairn/server` writes dist/; the published package ships it).
+await import('../dist/cli.js')

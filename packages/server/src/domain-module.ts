@@ -63,7 +63,7 @@ function pickDomain(module: Record<string, unknown>, specifier: string, exportNa
 
 /**
  * Loads the app's domain module, the same one its worker runs: `./domain.js`, `/abs/path.mjs`, or a package
- * export such as `@cairn/core/examples/kanban`, optionally `#exportName`. Uses the export named `domain`, else
+ * export such as `@my-app/domain`, optionally `#exportName`. Uses the export named `domain`, else
  * the default export, else the only export shaped like a domain. A `.ts` module needs a TypeScript loader in
  * the running Node (e.g. `node --import tsx`); compiled JavaScript always works.
  * @throws DomainModuleError with a readable message.

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { kanban } from '@cairn/core/examples/kanban'
 import type { ErrorBody, JsonObject, WireEvent } from '@cairn/core/protocol'
+import { kanban } from '@cairn/example-kanban'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createSyncServer } from '../src/app.js'
 import { DomainModuleError, type LoadedDomain, loadDomainModule } from '../src/domain-module.js'
@@ -115,7 +115,7 @@ describe('the server as the authority: domain validation', () => {
     if (status === 422) expect(refusedOf(res.body)?.[0]?.code).toBe('INVALID_EVENT_DATA')
   })
 
-  it('loads the example kanban domain (@cairn/core/examples/kanban) in createSyncServer', async () => {
+  it('loads the example kanban domain (@cairn/example-kanban) in createSyncServer', async () => {
     const sync = createSyncServer({ storage: createMemoryStorage(), domain: kanban })
     const send = (events: WireEvent[]) =>
       sync.fetch('http://cairn.test/v1/spaces/s/push', {
@@ -260,7 +260,7 @@ describe('loading a domain module', () => {
   it('picks a named export with #name, and a package export by name', async () => {
     const two = write('pick.mjs', `export const a = ${DOMAIN}; export const b = ${DOMAIN}`)
     expect(Object.keys((await loadDomainModule(`${two}#b`)).domain.aggregates)).toEqual(['x'])
-    expect(Object.keys((await loadDomainModule('@cairn/core/examples/kanban')).domain.aggregates).sort()).toEqual(
+    expect(Object.keys((await loadDomainModule('@cairn/example-kanban')).domain.aggregates).sort()).toEqual(
       Object.keys(kanban.aggregates).sort(),
     )
   })

@@ -29,8 +29,8 @@ interface Spawned {
   exit: Promise<number | null>
 }
 
-function run(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
+function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Spawned {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     env: { ...process.env, CAIRN_TOKENS: '', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -159,8 +159,11 @@ describe('cairn-server --domain (the server as authority)', { timeout: 30_000 },
     expect(await server.exit).toBe(0)
   })
 
-  it('loads a package export: the example kanban domain', async () => {
-    const server = run(['--port', '0', '--db', `${tmp.dir}/kanban.db`, '--domain', '@cairn/core/examples/kanban'])
+  it('loads a package export: the example kanban domain (TypeScript, through a loader the user runs)', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/kanban.db`, '--domain', '@cairn/example-kanban'], {}, [
+      '--import',
+      'tsx',
+    ])
     const url = await listening(server)
     expect(
       (await post(`${url}/v1/spaces/s/push`, push([event('board:1', 'BoardCreated', { title: 'T' })]))).status,

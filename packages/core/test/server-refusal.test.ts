@@ -3,9 +3,9 @@
  * the Cairn sync client turns each refused command into a durable rejection and keeps syncing the rest.
  */
 import { createLocalClient, httpTransport } from '@cairn/core'
-import { kanban, teamBoard } from '@cairn/core/examples/kanban'
+import { kanban, teamBoard } from '@cairn/example-kanban'
+import { createMemoryStorage, createSyncServer } from '@cairn/server'
 import { describe, expect, it } from 'vitest'
-import { createMemoryStorage, createSyncServer } from '../src/index.js'
 
 const url = 'http://cairn.test'
 let n = 0

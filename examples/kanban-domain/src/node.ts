@@ -3,8 +3,8 @@
  * The same domain runs unchanged in a Web Worker on real IndexedDB (see README).
  */
 import 'fake-indexeddb/auto'
-import { createLocalClient, isCairnError } from '../src/index'
-import { kanban, teamBoard } from './kanban'
+import { createLocalClient, isCairnError } from '@cairn/core'
+import { kanban, teamBoard } from './index'
 
 const cairn = createLocalClient(kanban, { name: 'example' })
 

@@ -13,7 +13,7 @@ import {
   event,
   type ProjectionTx,
   table,
-} from '../src/domain'
+} from '@cairn/core/domain'
 
 export const boardEvents = defineEvents({
   BoardCreated: event<{ title: string }>(),
