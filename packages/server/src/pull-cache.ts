@@ -1,6 +1,6 @@
 import type { StoredWireEvent } from '@cairn/core/protocol'
 
-/** Bounds of a {@link PullCache}. */
+/** Bounds of the pull cache: serialized recent events kept in memory to answer pulls (`pullCache` option). */
 export interface PullCacheOptions {
   /** Most events held (default 20,000; 0 turns the cache off). */
   maxEvents: number
