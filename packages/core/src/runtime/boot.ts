@@ -54,7 +54,18 @@ export async function boot(loaded: LoadedDomain, options: BootOptions): Promise<
       })
     } catch (error) {
       const e = toStorageError(error)
-      options.report({ where: `catch-up:${p.name}`, code: e.code, message: e.message, at: options.now() })
+      let message = e.message
+      if (p.mode === 'inline') {
+        // Its table is half built: commands must not write on top of it (the rebuild would apply them again).
+        // The next start rebuilds it from scratch.
+        loaded.suspend(p.name)
+        await db
+          .table<CheckpointRecord>('checkpoints')
+          .delete(p.name)
+          .catch(() => {})
+        message += ` — projection '${p.name}' is not updated until the next start rebuilds it`
+      }
+      options.report({ where: `catch-up:${p.name}`, code: e.code, message, at: options.now() })
     }
   }
   options.onProgress(null)

@@ -83,18 +83,27 @@ export async function loadStream(
   const snapshot = config && snapshots ? await snapshots.get(stream) : undefined
   if (snapshot && config && snapshot.snapshotVersion === config.version) {
     const tail = await range(snapshot.version)
-    if (tail[0]?.id === snapshot.headId) {
+    if (tail[0] && headKey(tail[0]) === snapshot.headId) {
       let state = snapshot.state
       for (const record of tail.slice(1)) state = evolve(aggregate, state, toRecorded(record, aggregate.events))
       const head = tail[tail.length - 1] as EventRecord
-      return { state, version: head.version, headId: head.id }
+      return { state, version: head.version, headId: headKey(head) }
     }
   }
   const records = await range(Dexie.minKey as unknown as number)
   let state = aggregate.initialState()
   for (const record of records) state = evolve(aggregate, state, toRecorded(record, aggregate.events))
   const head = records[records.length - 1]
-  return { state, version: head?.version ?? 0, headId: head?.id }
+  return { state, version: head?.version ?? 0, headId: head ? headKey(head) : undefined }
+}
+
+/**
+ * What identifies a stream's head for cached states and snapshots: its event id *and* its local position. A
+ * rebase that re-runs a command keeps the command's event ids but gives the events new positions (positions
+ * are never reused), so a state decided on the old events is never taken for the new ones.
+ */
+export function headKey(record: EventRecord): string {
+  return `${record.id}@${record.lpos ?? 0}`
 }
 
 /** The snapshot to write after a command took a stream from `before` to `after`, if a multiple of `every` was crossed. */

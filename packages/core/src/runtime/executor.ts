@@ -15,7 +15,7 @@ import {
   type MetaRecord,
   type SnapshotRecord,
 } from '../store/records'
-import { decide, eventRecords, evolve, loadStream, snapshotDue } from './decide'
+import { decide, eventRecords, evolve, headKey, loadStream, snapshotDue } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { Projecting } from './project'
 import { inlineProjectionsFor, WriteSink } from './projector'
@@ -264,7 +264,7 @@ export class Executor {
     const head = batch.heads.get(stream)
     if (!head) return { state: aggregate.initialState(), version: 0, headId: undefined }
     const cached = this.cache.get(stream)
-    if (cached && cached.headId === head.id) return cached
+    if (cached && cached.headId === headKey(head)) return cached
     const loaded = await loadStream(events, aggregate, stream, batch.tx.table<SnapshotRecord>('snapshots'))
     this.cache.set(stream, loaded)
     return loaded
@@ -289,19 +289,32 @@ export class Executor {
             }
           return { error: new CommandRejected(r.code, r.message, r.details) }
         }
-        return { result: { commandId: previous.id, stream, ...previous.result, duplicate: true } }
+        return { result: { commandId: previous.id, stream: previous.stream, ...previous.result, duplicate: true } }
       }
     }
     const outcome = await this.decideAndAppend(job, stream, overlay, batch)
-    // A command with an id is remembered whatever its outcome, so a retry returns that outcome (reactors rely
+    const empty = 'result' in outcome && outcome.result.events.length === 0
+    // A command that appended nothing because of pending events (its stream's head is not confirmed yet) is
+    // not final: if those events are rejected or rebased, it must be decided again. It stays pending.
+    const after = empty ? pendingHeadOf(stream, overlay, batch) : undefined
+    // A command with an id is remembered whatever was decided, so a retry returns that outcome (reactors rely
     // on it: their command ids are derived from the causing event).
-    if (request.commandId !== undefined && ('error' in outcome || outcome.result.events.length === 0))
-      this.journalOutcome(job, stream, outcome, batch)
+    if (after !== undefined || (request.commandId !== undefined && ('error' in outcome || empty)))
+      this.journalOutcome(job, stream, outcome, batch, after)
     return outcome
   }
 
-  /** Journals a command that appended nothing: `failed` with its error, or `confirmed` with its empty result. */
-  private journalOutcome(job: Job, stream: string, outcome: Outcome, batch: BatchContext): void {
+  /**
+   * Journals a command that appended nothing: `failed` with its error, `confirmed` with its empty result, or
+   * `pending` when it decided on pending events (`afterEventId`, the stream's head then).
+   */
+  private journalOutcome(
+    job: Job,
+    stream: string,
+    outcome: Outcome,
+    batch: BatchContext,
+    afterEventId: string | undefined,
+  ): void {
     if ('error' in outcome && !isDecisionError(outcome.error)) return
     const writes = new WriteSink()
     batch.writes.set(job, writes)
@@ -332,8 +345,9 @@ export class Executor {
         : {
             ...base,
             baseVersion: outcome.result.version,
-            status: 'confirmed',
+            status: afterEventId === undefined ? 'confirmed' : 'pending',
             result: { version: outcome.result.version, events: [] },
+            ...(afterEventId === undefined ? {} : { afterEventId }),
           }
     const journal = idbOf(batch.tx).objectStore('commands')
     writes.track(() => idbRequest(journal.add(row)), 'commands')
@@ -396,7 +410,7 @@ export class Executor {
       } catch (error) {
         throw new AbortBatch(job, error as CairnError)
       }
-      headId = record.id
+      headId = headKey(record)
       recorded.push(event)
       records.push(record)
     }
@@ -448,6 +462,14 @@ export class Executor {
     overlay.set(stream, { state, version, headId })
     return { result }
   }
+}
+
+/** The id of the stream's head event when it is pending (appended in this batch, or not confirmed yet). */
+function pendingHeadOf(stream: string, overlay: Map<string, CachedState>, batch: BatchContext): string | undefined {
+  const appended = overlay.get(stream)?.headId
+  if (appended !== undefined) return appended.slice(0, appended.lastIndexOf('@'))
+  const head = batch.heads.get(stream)
+  return head && head.gpos === undefined ? head.id : undefined
 }
 
 /** Errors that are the command's own outcome (decider, input, version), not a failure of storage. */

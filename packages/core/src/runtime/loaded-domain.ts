@@ -86,9 +86,22 @@ export class LoadedDomain {
     return p
   }
 
-  /** Projections that read events of `aggregate`. */
+  /** Projections that read events of `aggregate` (suspended ones excepted). */
   projectionsOf(aggregate: string): readonly RuntimeProjection[] {
     return this.byAggregate.get(aggregate) ?? []
+  }
+
+  /**
+   * Stops writing a projection for the rest of this run: its catch-up failed, so its table is half built, and
+   * rows written on top of it would be applied again when the next start rebuilds it.
+   */
+  suspend(name: string): void {
+    for (const [aggregate, list] of this.byAggregate) {
+      this.byAggregate.set(
+        aggregate,
+        list.filter((p) => p.name !== name),
+      )
+    }
   }
 
   commandPaths(): string[] {

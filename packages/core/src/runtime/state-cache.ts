@@ -1,4 +1,4 @@
-/** Cached state of one stream, valid while the stream's head event id is `headId`. */
+/** Cached state of one stream, valid while the stream's head is `headId` (event id and position, see `headKey`). */
 export interface CachedState {
   state: unknown
   version: number

@@ -39,6 +39,11 @@ export interface CommandRecord {
   rejection?: { name?: string; code: string; message: string; details?: unknown } | undefined
   /** When sync rejected it (ms since epoch). */
   rejectedAt?: number | undefined
+  /**
+   * For a command that appended nothing on a stream with pending events: the head it decided on. It stays
+   * pending until that event is confirmed, and is decided again if the stream is rebased.
+   */
+  afterEventId?: string | undefined
 }
 
 /** A row of the `checkpoints` table. */

@@ -1,3 +1,4 @@
+import { dequal } from 'dequal'
 import { Dexie, type Table, type Transaction } from 'dexie'
 import type { RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
@@ -133,12 +134,25 @@ export async function applyPull(
         confirmed: new Set(),
       }
       const state = await readPending(p, pulled)
+      // A pulled event with the id of one of ours but other content: the server holds someone else's event
+      // under that id, so ours can never be accepted (ID_REUSED). Its command is refused like any refusal.
+      const refused = new Map(refusals)
+      for (const local of state.reused.values()) {
+        const commandId = local.meta?.commandId
+        if (commandId !== undefined && !refused.has(commandId))
+          refused.set(commandId, {
+            commandId,
+            code: 'ID_REUSED',
+            message: `the server holds event ${local.id} with other content`,
+          })
+      }
       const rest = confirmOwnPrefix(p, state)
-      p.outcome.fastPath = rest.length === 0 && refusals.size === 0
+      p.outcome.fastPath = rest.length === 0 && refused.size === 0
       if (!p.outcome.fastPath) {
         await rollBack(tx, state.stillPending, loaded)
-        const changed = await applyRemote(p, rest, new Set(state.stillPending.map((e) => e.id)))
-        await reapplyPending(p, state, changed, acceptedIds, refusals)
+        const own = new Set(state.stillPending.filter((e) => !state.reused.has(e.id)).map((e) => e.id))
+        const changed = await applyRemote(p, rest, own)
+        await reapplyPending(p, state, changed, acceptedIds, refused)
       }
       confirmCommands(p, state)
       // Rolled-back events left the log; their positions (and the ones given out here) are never reused.
@@ -169,6 +183,10 @@ interface PendingState {
   fresh: StoredWireEvent[]
   /** Events of pending commands confirmed by an earlier pull (a page boundary can split a command). */
   confirmedBefore: Set<string>
+  /** Our pending events whose id the pulled log uses for another event (by id). */
+  reused: Map<string, EventRecord>
+  /** Ids of every event of a pending command, confirmed or not. */
+  pendingIds: Set<string>
 }
 
 /** Reads the pending commands and events, and which pulled events are new. */
@@ -188,6 +206,12 @@ async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<Pendin
     p.tx.table<MetaRecord>('meta').get(HIGH_WATER),
   ])
   const pending = pendingRows.filter((e) => e.gpos === undefined).sort((a, b) => (a.lpos ?? 0) - (b.lpos ?? 0))
+  const pulledById = new Map(pulled.map((e) => [e.id, e]))
+  const reused = new Map<string, EventRecord>()
+  for (const local of known) {
+    const theirs = pulledById.get(local.id)
+    if (local.gpos === undefined && theirs && !sameEvent(local, theirs)) reused.set(local.id, local)
+  }
   const alreadyConfirmed = new Set(known.filter((e) => e.gpos !== undefined).map((e) => e.id))
   const seen = new Set<string>()
   const fresh = pulled.filter((e) => {
@@ -205,7 +229,19 @@ async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<Pendin
     stillPending: pending,
     fresh,
     confirmedBefore: new Set(pendingRows.filter((e) => e.gpos !== undefined).map((e) => e.id)),
+    reused,
+    pendingIds: new Set(pendingIds),
   }
+}
+
+/** Same event as the server's: what its id-reuse check compares (stream, version, type, data). */
+function sameEvent(local: EventRecord, pulled: StoredWireEvent): boolean {
+  return (
+    local.stream === pulled.stream &&
+    local.version === pulled.version &&
+    local.type === pulled.type &&
+    dequal(local.data, pulled.data)
+  )
 }
 
 /** Step 1: the pulled events that are our own pending prefix are confirmed in place. Returns the rest. */
@@ -213,7 +249,12 @@ function confirmOwnPrefix(p: PullTx, state: PendingState): StoredWireEvent[] {
   const { fresh, pending } = state
   let prefix = 0
   const rows: EventRecord[] = []
-  while (prefix < fresh.length && prefix < pending.length && fresh[prefix]?.id === pending[prefix]?.id) {
+  while (
+    prefix < fresh.length &&
+    prefix < pending.length &&
+    fresh[prefix]?.id === pending[prefix]?.id &&
+    !state.reused.has(pending[prefix]?.id as string)
+  ) {
     rows.push({ ...(pending[prefix] as EventRecord), gpos: (fresh[prefix] as StoredWireEvent).seq })
     p.confirmed.add((fresh[prefix] as StoredWireEvent).id)
     prefix++
@@ -272,14 +313,23 @@ async function reapplyPending(
   refusals: ReadonlyMap<string, Refusal>,
 ): Promise<void> {
   const byId = new Map(state.stillPending.map((e) => [e.id, e]))
+  // Commands in their original order; one that appended nothing sits right after the event it decided on.
+  const positionOf = (c: CommandRecord): number =>
+    c.eventIds.length > 0
+      ? c.eventIds.reduce((min, id) => Math.min(min, byId.get(id)?.lpos ?? Number.POSITIVE_INFINITY), Infinity)
+      : (byId.get(c.afterEventId ?? '')?.lpos ?? Number.POSITIVE_INFINITY) + 0.5
   const order = state.pendingCommands
-    .map((c) => ({
-      c,
-      first: c.eventIds.reduce((min, id) => Math.min(min, byId.get(id)?.lpos ?? Number.POSITIVE_INFINITY), Infinity),
-    }))
+    .map((c) => ({ c, first: positionOf(c) }))
     .filter((x) => Number.isFinite(x.first))
     .sort((a, b) => a.first - b.first)
   for (const { c } of order) {
+    const aggregate = p.deps.loaded.aggregates.get(parseStream(c.stream).aggregate)
+    const theirs = changed.get(c.stream)
+    if (c.eventIds.length === 0) {
+      // It decided on pending events that are now rebased or rejected: decide again; else it waits.
+      if (aggregate && theirs) await rerun(p, c, aggregate, theirs, [])
+      continue
+    }
     const remaining = c.eventIds
       .map((id) => byId.get(id))
       .filter((e): e is EventRecord => e !== undefined && !p.confirmed.has(e.id))
@@ -291,8 +341,6 @@ async function reapplyPending(
       if (!changed.has(c.stream)) changed.set(c.stream, [])
       continue
     }
-    const aggregate = p.deps.loaded.aggregates.get(parseStream(c.stream).aggregate)
-    const theirs = changed.get(c.stream)
     // Events the server already accepted (their confirmation is further in the log) stay as they are.
     if (!aggregate || !theirs || remaining.some((e) => acceptedIds.has(e.id))) {
       for (const e of remaining) await appendPending(p, { ...e, lpos: p.next++ })
@@ -328,7 +376,9 @@ async function rerun(
   const ids = previous.map((e) => e.id)
   let i = 0
   const nextId = () => ids[i++] ?? p.deps.newId()
-  const meta = { ...(previous[0] as EventRecord).meta }
+  const meta = previous[0]
+    ? { ...previous[0].meta }
+    : { commandId: c.id, clientId: p.deps.clientId, issuedAt: c.issuedAt, schemaVersion: 1 }
   const records = eventRecords(decided.events, aggregate, c.stream, current.version, meta, nextId)
   for (const record of records) {
     record.lpos = p.next++
@@ -339,9 +389,20 @@ async function rerun(
     version,
     events: records.map((r) => ({ id: r.id, type: r.type, version: r.version, position: r.lpos as number })),
   }
-  const status = records.length === 0 ? 'confirmed' : 'pending'
+  // Nothing to append on a head that is itself pending: it waits for that event, as the executor does.
+  const head =
+    records.length === 0 ? await p.events.where('[stream+version]').equals([c.stream, version]).first() : undefined
+  const afterEventId = head && head.gpos === undefined ? head.id : undefined
+  const status = records.length === 0 && afterEventId === undefined ? 'confirmed' : 'pending'
   p.writes.track(
-    () => p.commands.update(c.id, { eventIds: records.map((r) => r.id), baseVersion: current.version, result, status }),
+    () =>
+      p.commands.update(c.id, {
+        eventIds: records.map((r) => r.id),
+        baseVersion: current.version,
+        result,
+        status,
+        afterEventId,
+      }),
     'commands',
   )
   p.outcome.rebasedCommands.push(c.id)
@@ -405,11 +466,13 @@ function reject(p: PullTx, c: CommandRecord, error: { code: string; message: str
 
 /** Marks confirmed the pending commands whose every event the server now holds. */
 function confirmCommands(p: PullTx, state: PendingState): void {
+  const confirmed = (id: string) => p.confirmed.has(id) || state.confirmedBefore.has(id)
   const done = state.pendingCommands.filter(
     (c) =>
-      c.eventIds.length > 0 &&
       !p.outcome.rebasedCommands.includes(c.id) &&
-      c.eventIds.every((id) => p.confirmed.has(id) || state.confirmedBefore.has(id)),
+      (c.eventIds.length > 0
+        ? c.eventIds.every(confirmed)
+        : c.afterEventId !== undefined && (confirmed(c.afterEventId) || !state.pendingIds.has(c.afterEventId))),
   )
   if (done.length === 0) return
   p.writes.track(() => p.commands.bulkPut(done.map((c) => ({ ...c, status: 'confirmed' as const }))), 'commands')

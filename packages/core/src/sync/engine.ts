@@ -102,7 +102,10 @@ export class SyncEngine {
   private backendId: string | undefined
   private pushFrom = 0
   private batchLimit: number
-  private requests = 0
+  /** Requests made in this round, per direction: a push loop can never starve the pull. */
+  private readonly requests = { push: 0, pull: 0 }
+  /** Most commands per push after a 413 (whole commands only; halved until one command is left). */
+  private commandLimit = Number.POSITIVE_INFINITY
   private readonly space: string
   private closed = false
   private leader = false
@@ -153,8 +156,13 @@ export class SyncEngine {
     this.paused = paused?.value === true
     this.status.update({ paused: this.paused })
     const synced = space?.value as string | undefined
-    if (synced === undefined) await meta.put({ key: 'space', value: this.space })
-    else if (synced !== this.space) {
+    if (synced === undefined) {
+      // A database from before spaces were recorded cannot say which space its cursor belongs to: pull this
+      // space from the start (events already held are skipped by id).
+      const legacy = this.cursor > 0 || this.backendId !== undefined
+      await meta.bulkPut([{ key: 'space', value: this.space }, ...(legacy ? [{ key: 'cursor', value: 0 }] : [])])
+      if (legacy) this.cursor = 0
+    } else if (synced !== this.space) {
       // The cursor and the log belong to another space: pushing or pulling here would mix two logs.
       this.stopped = new SyncError(
         'SPACE_MISMATCH',
@@ -328,7 +336,8 @@ export class SyncEngine {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync is paused (resumeSync() to resume): nothing was sent')
     if (this.stopped) throw this.stopped
     this.share({ syncing: true })
-    this.requests = 0
+    this.requests.push = 0
+    this.requests.pull = 0
     try {
       let pushed: 'done' | 'conflict' = 'conflict'
       let pushError: unknown
@@ -355,11 +364,16 @@ export class SyncEngine {
     }
   }
 
-  /** Counts a request against the round's budget: no loop, however it is driven, runs forever. */
-  private spend(): void {
-    this.requests += 1
+  /**
+   * Counts a request against the round's budget (per direction): no loop, however it is driven, runs forever.
+   * Also where a pause takes effect inside a round: nothing leaves the device once `pauseSync()` resolved.
+   */
+  private spend(direction: 'push' | 'pull'): void {
+    if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync was paused: the round stopped')
+    this.requests[direction] += 1
     const max = this.options.maxRequestsPerRound ?? 1000
-    if (this.requests > max) throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} requests`)
+    if (this.requests[direction] > max)
+      throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} ${direction} requests`)
   }
 
   /** The next push batch: pending events in local order, whole commands, skipping those already accepted. */
@@ -376,10 +390,14 @@ export class SyncEngine {
         .toArray()
       if (rows.length === 0) break
       for (const row of rows) {
-        from = row.lpos as number
-        if (row.gpos !== undefined || this.accepted.has(row.id)) continue
+        if (row.gpos !== undefined || this.accepted.has(row.id)) {
+          from = row.lpos as number
+          continue
+        }
         const last = batch[batch.length - 1]
-        if (batch.length >= limit && last && last.meta.commandId !== row.meta.commandId) return batch
+        const newCommand = last !== undefined && last.meta.commandId !== row.meta.commandId
+        if (newCommand && (batch.length >= limit || commandsIn(batch) >= this.commandLimit)) return batch
+        from = row.lpos as number
         batch.push(row)
       }
       if (batch.length >= limit) return batch
@@ -390,12 +408,13 @@ export class SyncEngine {
   private async pushAll(): Promise<'done' | 'conflict'> {
     // A 413 halves the batch for this round only: the next round tries the configured size again.
     this.batchLimit = this.options.pushBatch ?? 500
+    this.commandLimit = Number.POSITIVE_INFINITY
     this.pushFrom = await this.firstPendingPosition()
     for (;;) {
       const batch = await this.nextBatch()
       if (batch.length === 0) return 'done'
       try {
-        this.spend()
+        this.spend('push')
         const response = await this.transport.push({ clientId: this.host.clientId, events: batch.map(toWire) })
         await this.checkBackend(response.backendId)
         for (const a of response.accepted) this.accepted.add(a.id)
@@ -404,9 +423,10 @@ export class SyncEngine {
       } catch (error) {
         if (!(error instanceof SyncHttpError)) throw error
         if (error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
-        if (error.status === 413 && commandsIn(batch) > 1) {
-          // Too large for the server: send smaller batches (still whole commands).
-          this.batchLimit = Math.max(1, Math.floor(batch.length / 2))
+        const commands = commandsIn(batch)
+        if (error.status === 413 && commands > 1 && !error.body.refused?.length) {
+          // Too large for the server: send fewer commands per batch (still whole commands), down to one.
+          this.commandLimit = Math.max(1, Math.floor(commands / 2))
           continue
         }
         const refusals = await this.refusalsOf(error, batch)
@@ -426,9 +446,11 @@ export class SyncEngine {
     const refusals = new Map<string, Refusal>()
     const body: ErrorBody = error.body
     const commandOf = new Map(batch.map((e) => [e.id, e.meta?.commandId]))
+    const inBatch = new Set(commandOf.values())
+    // Only commands of this batch can be refused by its answer: anything else would be no progress at all.
     const add = (eventId: string, code: string, message: string, commandId?: string) => {
-      const id = commandId ?? commandOf.get(eventId)
-      if (id !== undefined && !refusals.has(id)) refusals.set(id, { commandId: id, code, message })
+      const id = commandOf.get(eventId) ?? commandId
+      if (id !== undefined && inBatch.has(id) && !refusals.has(id)) refusals.set(id, { commandId: id, code, message })
     }
     if (error.status === 413 && !body.refused?.length) {
       const first = batch[0]
@@ -472,7 +494,7 @@ export class SyncEngine {
       let cursor = this.cursor
       let page: PullResponse
       do {
-        this.spend()
+        this.spend('pull')
         page = await this.transport.pull(cursor, limit)
         await this.checkBackend(page.backendId)
         collected.push(...page.events)
@@ -525,6 +547,7 @@ export class SyncEngine {
    * new server already holds other events on the same streams).
    */
   async reupload(): Promise<ReuploadResult> {
+    if (this.paused) throw new SyncError('SYNC_PAUSED', 'reuploadToServer: sync is paused; resume it first')
     const reset = this.stopped
     if (!(reset instanceof ServerResetError))
       throw new SyncError('NOT_RESET', 'reuploadToServer: the server was not reset; nothing to re-upload')
@@ -556,6 +579,8 @@ export class SyncEngine {
     ])
     this.backendId = reset.current
     this.cursor = 0
+    // What the old server had accepted is not on the new one: push it again.
+    this.accepted.clear()
     this.stopped = undefined
     this.share({ lastError: null, head: 0 })
     this.wake.notify()
