@@ -1,3 +1,4 @@
+import type { SerializedCairnError } from '../domain/errors'
 import type { RebuildProgress } from './rebuild'
 
 /** What the runtime reports about itself; pushed to every listener on change. */
@@ -27,7 +28,7 @@ export interface RuntimeStatus {
   /** The server's head (`seq` of its last event) as last seen. */
   head: number
   /** The last sync failure; null once a sync succeeds. Offline is not an error. */
-  lastError: { code: string; message: string } | null
+  lastError: SerializedCairnError | null
   /** Commands the server's history made impossible, newest first, until dismissed. */
   rejected: RejectedCommand[]
   /**

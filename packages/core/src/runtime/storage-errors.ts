@@ -1,6 +1,7 @@
 import { CairnError, StorageError } from '../domain/errors'
 
-function errorNames(error: unknown): string[] {
+/** The names of an error and its inner causes (Dexie wraps IndexedDB's). */
+export function errorNames(error: unknown): string[] {
   const names: string[] = []
   let current: unknown = error
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {

@@ -1,6 +1,7 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError, SyncError } from '../domain/errors'
+import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
+import { errorNames, toStorageError } from '../runtime/storage-errors'
 import type { ErrorBody, PullResponse, StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import type { RuntimeStatus, SharedSyncStatus, StatusHub } from '../runtime/status'
@@ -79,11 +80,17 @@ export interface ReuploadResult {
 
 const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError'] as const
 
-/** The status form of a sync failure. */
-export function syncErrorOf(error: unknown): { code: string; message: string } {
-  if (error instanceof SyncHttpError) return { code: error.body.code, message: error.body.message }
-  if (error instanceof CairnError) return { code: error.code, message: error.message }
-  return { code: 'NETWORK', message: error instanceof Error ? error.message : String(error) }
+/**
+ * The status form of a sync failure: the error's JSON. Every failure is a CairnError by then: the transport's
+ * (`SyncHttpError`, `SyncNetworkError`), storage (`StorageError` — an IndexedDB failure is not the network),
+ * or any other thrown value, taken as the network failing.
+ */
+export function syncErrorOf(error: unknown): SerializedCairnError {
+  if (error instanceof CairnError) return error.toJSON()
+  const names = errorNames(error)
+  if (names.some((n) => /Dexie|IDB|Database|Quota|Constraint|DataClone|Abort|InvalidState/.test(n)))
+    return toStorageError(error).toJSON()
+  return new SyncError('NETWORK', error instanceof Error ? error.message : String(error)).toJSON()
 }
 
 /** Server answers that refuse some events for good: retrying the same events can never succeed. */

@@ -1,22 +1,24 @@
+import { SyncError } from '../domain/errors'
 import type { ErrorBody, PullResponse, PushRequest, PushResponse } from '../protocol'
 
-/** The server answered with an error status (`body` is its JSON error). */
-export class SyncHttpError extends Error {
+/**
+ * The server answered with an error status: a `SyncError` whose `code` is the server's (`CONFLICT`,
+ * `UNAUTHORIZED`, ...), with the HTTP `status` and the JSON `body`.
+ */
+export class SyncHttpError extends SyncError {
   constructor(
     readonly status: number,
     readonly body: ErrorBody,
     readonly retryAfterMs?: number,
   ) {
-    super(`${status} ${body.code}: ${body.message}`)
-    this.name = 'SyncHttpError'
+    super(body.code, `${status} ${body.code}: ${body.message}`, { status })
   }
 }
 
-/** The request did not reach the server, or its answer did not come back. */
-export class SyncNetworkError extends Error {
+/** The request did not reach the server, or its answer did not come back: a `SyncError` with code `NETWORK`. */
+export class SyncNetworkError extends SyncError {
   constructor(message: string) {
-    super(message)
-    this.name = 'SyncNetworkError'
+    super('NETWORK', message)
   }
 }
 
