@@ -15,12 +15,15 @@ import { electLeader } from './leader'
 import { type LiveListener, LiveQueries } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
 import { type LogSnapshot, readLog } from './log'
+import { Processing } from './processing'
 import { ReactorRunner } from './reactors'
-import { catchUp, type RebuildProgress } from './rebuild'
+import type { RebuildProgress } from './rebuild'
 import { StateCache } from './state-cache'
 import { initialStatus, type RejectedCommand, type RuntimeErrorReport, type RuntimeStatus, StatusHub } from './status'
 import { toStorageError } from './storage-errors'
+import { persistedStorage, watchDatabase } from './storage-health'
 import { watchJournal } from './watch-journal'
+import { subscribeWhenReady } from './when-ready'
 
 /** Everything a database holds, as JSON: the way to keep local work when a server was reset. */
 export interface LogExport {
@@ -70,10 +73,7 @@ export class Runtime {
   private readonly live = new LiveQueries()
   private readonly env: RuntimeEnv
   private closed = false
-  private processed = 0
-  private readonly waiters: { position: number; resolve: () => void }[] = []
-  private asyncTarget = 0
-  private asyncRunning = false
+  private readonly processing: Processing
   private sync: SyncEngine | undefined
   private reactors: ReactorRunner | undefined
   private readonly releases: (() => void)[] = []
@@ -91,6 +91,14 @@ export class Runtime {
       newId: options.newId ?? (() => uuidv7()),
       recordUndo: options.recordUndo ?? options.sync !== undefined,
     }
+    this.processing = new Processing({
+      db: () => this.db,
+      loaded: this.loaded,
+      recordUndo: this.env.recordUndo,
+      now: this.env.now,
+      isClosed: () => this.closed,
+      report: (error) => this.report(error),
+    })
     const online = typeof navigator === 'undefined' ? true : navigator.onLine
     this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
     this.ready = this.boot()
@@ -122,13 +130,18 @@ export class Runtime {
     this.db = booted.db
     this.env.clientId = booted.clientId
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
-    this.processed = last?.lpos ?? 0
+    this.processing.reset(last?.lpos ?? 0)
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
       this.committed(position, results),
     )
-    this.status.update({ ready: true, position: this.processed, unknownEventTypes: booted.unknownTypes })
+    this.status.update({ ready: true, position: this.processing.position, unknownEventTypes: booted.unknownTypes })
     this.releases.push(watchJournal(this.db, this.status))
-    this.watchDatabase()
+    watchDatabase(this.db, {
+      isClosed: () => this.closed,
+      now: this.env.now,
+      report: (error) => this.report(error),
+      onLost: () => void this.recoverLostDatabase(),
+    })
     void this.checkPersistence()
     this.startReactors()
     if (this.options.sync) await this.startSync(this.options.sync)
@@ -143,7 +156,7 @@ export class Runtime {
       })
     }
     // A catch-up that failed at boot may have left async projections behind: try again in the background.
-    if (this.loaded.projections.some((p) => p.mode === 'async')) this.advance(this.processed)
+    this.processing.kick()
   }
 
   private async startSync(options: SyncOptions): Promise<void> {
@@ -168,45 +181,10 @@ export class Runtime {
     else this.releases.push(electLeader(`cairn-sync:${this.options.name ?? 'cairn'}`, () => sync.lead()))
   }
 
-  /**
-   * The database can disappear under a running app: the user clears site data, the browser evicts it, or
-   * another tab deletes it. Dexie then closes the connection and opens a fresh, empty database at the next
-   * operation. That must not be a silent empty start: it is reported (`DATABASE_LOST`), in-memory state that
-   * described the old database is dropped, and sync pulls everything again from the server. Another tab
-   * opening the database with a newer schema closes it too: reported as `DATABASE_UPGRADED` (reload this tab).
-   */
-  private watchDatabase(): void {
-    let newVersion: number | null | undefined
-    this.db.on('versionchange', (event: IDBVersionChangeEvent) => {
-      newVersion = event.newVersion
-    })
-    this.db.on('close', () => {
-      if (this.closed) return
-      const at = this.env.now()
-      if (newVersion) {
-        this.report({
-          where: 'database',
-          code: 'DATABASE_UPGRADED',
-          message: 'Another tab opened this database with a newer version of the app: reload this tab.',
-          at,
-        })
-        return
-      }
-      this.report({
-        where: 'database',
-        code: 'DATABASE_LOST',
-        message:
-          'The database was deleted or evicted while the app ran: events not yet synced are gone; ' +
-          'everything the server holds is pulled again.',
-        at,
-      })
-      void this.recoverLostDatabase()
-    })
-  }
-
+  /** The database was re-created empty under us: drop what described the old one and pull everything again. */
   private async recoverLostDatabase(): Promise<void> {
     this.cache.clear()
-    this.processed = 0
+    this.processing.reset(0)
     try {
       await this.db.open()
       await this.db.table('meta').put({ key: 'clientId', value: this.env.clientId })
@@ -223,16 +201,8 @@ export class Runtime {
    * the page; a worker can only read the answer) and reports it in `status.storagePersisted`.
    */
   async checkPersistence(): Promise<void> {
-    const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined
-    if (!storage || typeof storage.persisted !== 'function') return
-    try {
-      let granted = await storage.persisted()
-      if (!granted && this.options.persistStorage !== false && typeof storage.persist === 'function')
-        granted = await storage.persist()
-      this.status.update({ storagePersisted: granted })
-    } catch {
-      // Some browsers refuse the question in private windows: the status stays unknown (null).
-    }
+    const granted = await persistedStorage(this.options.persistStorage !== false)
+    if (granted !== null) this.status.update({ storagePersisted: granted })
   }
 
   /** Reports a failure that must not stop the runtime (boot, background catch-ups): `status.errors`. */
@@ -268,7 +238,7 @@ export class Runtime {
     if (position === 0) return
     this.status.update({ position })
     this.sync?.poke()
-    this.advance(position)
+    this.processing.advance(position)
     this.reactors?.schedule()
   }
 
@@ -280,62 +250,15 @@ export class Runtime {
     if (unknown.length > 0) this.status.update({ unknownEventTypes: [...known, ...unknown] })
     if (outcome.lastPosition > 0) {
       this.status.update({ position: Math.max(this.status.get().position, outcome.lastPosition) })
-      this.advance(outcome.lastPosition)
+      this.processing.advance(outcome.lastPosition)
     }
     this.reactors?.schedule()
-  }
-
-  private advance(position: number): void {
-    if (this.loaded.projections.some((p) => p.mode === 'async')) {
-      this.asyncTarget = Math.max(this.asyncTarget, position)
-      if (!this.asyncRunning) void this.runAsyncProjections()
-    } else {
-      this.markProcessed(position)
-    }
-  }
-
-  /** Catches async projections up; commits that land meanwhile are coalesced into the next round. */
-  private async runAsyncProjections(): Promise<void> {
-    this.asyncRunning = true
-    try {
-      while (this.asyncTarget > this.processed && !this.closed) {
-        const target = this.asyncTarget
-        for (const p of this.loaded.projections) {
-          if (p.mode === 'async' && !this.closed) {
-            // An event the projection cannot apply is quarantined inside; anything else (storage) is reported
-            // and the next commit tries again.
-            await catchUp(this.db, this.loaded, p, { recordUndo: this.env.recordUndo, now: this.env.now }).catch(
-              (error: unknown) => {
-                if (this.closed) return
-                const e = toStorageError(error)
-                this.report({ where: `catch-up:${p.name}`, code: e.code, message: e.message, at: this.env.now() })
-              },
-            )
-          }
-        }
-        this.markProcessed(target)
-      }
-    } finally {
-      this.asyncRunning = false
-    }
-  }
-
-  private markProcessed(position: number): void {
-    this.processed = Math.max(this.processed, position)
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i]
-      if (w && w.position <= this.processed) {
-        this.waiters.splice(i, 1)
-        w.resolve()
-      }
-    }
   }
 
   /** Resolves once every projection (async ones included) has processed the log up to `position`. */
   async whenProcessed(position: number): Promise<void> {
     await this.ready
-    if (position <= this.processed) return
-    return new Promise((resolve) => this.waiters.push({ position, resolve }))
+    return this.processing.whenProcessed(position)
   }
 
   /** Executes a command by path. Throws a CairnError on failure; nothing is written then. */
@@ -404,35 +327,23 @@ export class Runtime {
   subscribe(path: string, arg: unknown, listener: LiveListener): () => void {
     if (this.closed) throw new ClosedError()
     const run = this.queryRunner(path, arg)
-    let unsubscribe: (() => void) | undefined
-    let cancelled = false
-    this.ready.then(
-      () => {
-        if (!cancelled) unsubscribe = this.live.subscribe(`${path}\u0000${JSON.stringify(arg ?? null)}`, run, listener)
-      },
+    return subscribeWhenReady(
+      this.ready,
+      () => this.live.subscribe(`${path}\u0000${JSON.stringify(arg ?? null)}`, run, listener),
       (error) => listener({ ok: false, error: toStorageError(error).toJSON() }),
     )
-    return () => {
-      cancelled = true
-      unsubscribe?.()
-    }
   }
 
   /** Subscribes to a `find`, live. */
   subscribeFind(projection: string, options: FindOptions, listener: LiveListener): () => void {
     if (this.closed) throw new ClosedError()
     const p = this.loaded.projection(projection)
-    let unsubscribe: (() => void) | undefined
-    let cancelled = false
-    this.ready.then(() => {
-      if (cancelled) return
-      const run = () => find(this.db.table(p.tableName), options)
-      unsubscribe = this.live.subscribe(`find:${projection}\u0000${JSON.stringify(options)}`, run, listener)
-    })
-    return () => {
-      cancelled = true
-      unsubscribe?.()
-    }
+    const run = () => find(this.db.table(p.tableName), options)
+    return subscribeWhenReady(
+      this.ready,
+      () => this.live.subscribe(`find:${projection}\u0000${JSON.stringify(options)}`, run, listener),
+      (error) => listener({ ok: false, error: toStorageError(error).toJSON() }),
+    )
   }
 
   /** Number of distinct live queries running (for tests and diagnostics). */
@@ -442,14 +353,7 @@ export class Runtime {
 
   /** Listens for commands that sync rejected (in any tab). */
   onRejected(listener: (rejected: RejectedCommand) => void): () => void {
-    const pending = { stop: undefined as (() => void) | undefined, cancelled: false }
-    void this.ready.then(() => {
-      if (!pending.cancelled) pending.stop = this.rejections?.listen(listener)
-    })
-    return () => {
-      pending.cancelled = true
-      pending.stop?.()
-    }
+    return subscribeWhenReady(this.ready, () => this.rejections?.listen(listener))
   }
 
   /** Removes a rejected command from the list (it stays in the journal, as `dismissed`). */
@@ -517,17 +421,9 @@ export class Runtime {
 
   /** Subscribes to the event log and projection checkpoints (a developer tool), newest events first. */
   subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): () => void {
-    let unsubscribe: (() => void) | undefined
-    let cancelled = false
-    void this.ready.then(() => {
-      if (cancelled) return
-      const run = () => readLog(this.db, this.loaded, options.limit ?? 100)
-      unsubscribe = this.live.subscribe(`log\u0000${options.limit ?? 100}`, run, listener as LiveListener)
-    })
-    return () => {
-      cancelled = true
-      unsubscribe?.()
-    }
+    const limit = options.limit ?? 100
+    const run = () => readLog(this.db, this.loaded, limit)
+    return subscribeWhenReady(this.ready, () => this.live.subscribe(`log\u0000${limit}`, run, listener as LiveListener))
   }
 
   /** Closes the database and stops live queries. */
