@@ -1,12 +1,13 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
 import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
-import type { ErrorBody, PullResponse, StoredWireEvent, WireEvent } from '../protocol'
+import type { PullResponse, StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import type { RuntimeStatus, SharedSyncStatus, StatusHub } from '../runtime/status'
 import { errorNames, toStorageError } from '../runtime/storage-errors'
 import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
 import { applyPull, type PullOutcome, type Refusal } from './apply-pull'
+import { commandsIn, refusalsOf } from './refusals'
 import { backoffDelay, Signal } from './signal'
 import { httpTransport, SyncHttpError, type SyncTransport } from './transport'
 
@@ -92,9 +93,6 @@ export function syncErrorOf(error: unknown): SerializedCairnError {
     return toStorageError(error).toJSON()
   return new SyncError('NETWORK', error instanceof Error ? error.message : String(error)).toJSON()
 }
-
-/** Server answers that refuse some events for good: retrying the same events can never succeed. */
-const REFUSAL_CODES = new Set(['UNKNOWN_EVENT_TYPE', 'INVALID_EVENT_DATA', 'FORBIDDEN', 'ID_REUSED'])
 
 /**
  * The syncing tab's worker: pushes pending events in local order, pulls from the server cursor, applies pulls
@@ -436,39 +434,13 @@ export class SyncEngine {
           this.commandLimit = Math.max(1, Math.floor(commands / 2))
           continue
         }
-        const refusals = await this.refusalsOf(error, batch)
+        const refusals = refusalsOf(error, batch)
         if (refusals.size === 0) throw error
         // Refused for good: those commands become durable rejections (rolled back locally); push the rest.
         await this.reject(refusals)
         this.pushFrom = await this.firstPendingPosition()
       }
     }
-  }
-
-  /**
-   * The commands a server answer refuses for good: the events it lists in `refused` (or names in `details`,
-   * as older servers do), or the one command of a batch that is too large on its own.
-   */
-  private async refusalsOf(error: SyncHttpError, batch: EventRecord[]): Promise<Map<string, Refusal>> {
-    const refusals = new Map<string, Refusal>()
-    const body: ErrorBody = error.body
-    const commandOf = new Map(batch.map((e) => [e.id, e.meta?.commandId]))
-    const inBatch = new Set(commandOf.values())
-    // Only commands of this batch can be refused by its answer: anything else would be no progress at all.
-    const add = (eventId: string, code: string, message: string, commandId?: string) => {
-      const id = commandOf.get(eventId) ?? commandId
-      if (id !== undefined && inBatch.has(id) && !refusals.has(id)) refusals.set(id, { commandId: id, code, message })
-    }
-    if (error.status === 413 && !body.refused?.length) {
-      const first = batch[0]
-      if (first) add(first.id, 'PAYLOAD_TOO_LARGE', `${body.message} (the command alone is larger than a push may be)`)
-      return refusals
-    }
-    // Any answer that lists refused events (422, 403, 409 ID_REUSED, a 400 for unstorable data) refuses them.
-    for (const r of body.refused ?? []) add(r.id, r.code, r.message, r.commandId)
-    if (refusals.size > 0 || !REFUSAL_CODES.has(body.code)) return refusals
-    for (const id of idsIn(body.details)) add(id, body.code, body.message)
-    return refusals
   }
 
   /** Rejects refused commands: rolled back locally, journaled as rejected, reported. */
@@ -618,20 +590,4 @@ function toWire(e: EventRecord): WireEvent {
 /** True while the server has events past the page just read (a page can be cut short by its byte budget). */
 function morePages(page: PullResponse, cursor: number): boolean {
   return page.events.length > 0 && cursor < page.head
-}
-
-/** Number of distinct commands in a batch. */
-function commandsIn(batch: EventRecord[]): number {
-  return new Set(batch.map((e) => e.meta?.commandId)).size
-}
-
-/** Event ids named in an error's details (`{ ids: [...] }`, `{ id }`, or a list of ids). */
-function idsIn(details: unknown): string[] {
-  if (Array.isArray(details)) return details.filter((d): d is string => typeof d === 'string')
-  if (details && typeof details === 'object') {
-    const d = details as { ids?: unknown; id?: unknown }
-    if (Array.isArray(d.ids)) return d.ids.filter((x): x is string => typeof x === 'string')
-    if (typeof d.id === 'string') return [d.id]
-  }
-  return []
 }

@@ -1,0 +1,78 @@
+import type { Dexie, Table, Transaction } from 'dexie'
+import type { StoredWireEvent } from '../protocol'
+import type { LoadedDomain } from '../runtime/loaded-domain'
+import { parseStream } from '../runtime/loaded-domain'
+import type { Projecting } from '../runtime/project'
+import type { WriteSink } from '../runtime/projector'
+import type { QuarantinedEvent, RejectedCommand } from '../runtime/status'
+import type { CommandRecord, EventRecord } from '../store/records'
+
+/** What applying a pull did. */
+export interface PullOutcome {
+  /** True when the pulled events were exactly our own pending prefix: confirmed in place, nothing rolled back. */
+  fastPath: boolean
+  /** Pulled events that were new to this database. */
+  applied: number
+  confirmedCommands: string[]
+  rebasedCommands: string[]
+  rejected: RejectedCommand[]
+  /** Highest local position written. */
+  lastPosition: number
+  /** `aggregate.Type` of pulled events this code does not know (written by a newer app version): kept and synced. */
+  unknownTypes: string[]
+  /** Events a projection could not apply: quarantined, the rest applied. */
+  quarantined: QuarantinedEvent[]
+}
+
+/** A command the server refused for good, with the server's reason. */
+export interface Refusal {
+  commandId: string
+  code: string
+  message: string
+}
+
+/** What the pull needs from its host. */
+export interface PullDeps {
+  db: Dexie
+  loaded: LoadedDomain
+  clientId: string
+  newId: () => string
+  now: () => number
+}
+
+/** The state one pull transaction works on. */
+export interface PullTx {
+  deps: PullDeps
+  tx: Transaction
+  events: Table<EventRecord>
+  commands: Table<CommandRecord>
+  writes: WriteSink
+  projecting: Projecting
+  outcome: PullOutcome
+  /** Next free local position. */
+  next: number
+  /** `next` before this pull gave out any position. */
+  firstFree: number
+  /** Event ids the server confirmed in this pull (or an earlier one). */
+  confirmed: Set<string>
+}
+
+export interface PendingState {
+  pendingCommands: CommandRecord[]
+  /** Pending events not yet confirmed, in local order. */
+  pending: EventRecord[]
+  /** The pending events left after the confirmed prefix. */
+  stillPending: EventRecord[]
+  /** Pulled events new to this database (or ours, not yet confirmed), without repeats. */
+  fresh: StoredWireEvent[]
+  /** Events of pending commands confirmed by an earlier pull (a page boundary can split a command). */
+  confirmedBefore: Set<string>
+  /** Our pending events whose id the pulled log uses for another event (by id). */
+  reused: Map<string, EventRecord>
+  /** Ids of every event of a pending command, confirmed or not. */
+  pendingIds: Set<string>
+}
+
+export function inlineOf(loaded: LoadedDomain, stream: string) {
+  return loaded.projectionsOf(parseStream(stream).aggregate).filter((p) => p.mode === 'inline')
+}
