@@ -1,13 +1,17 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
+import { CairnError, SyncError } from '../domain/errors'
 import type { PullResponse, StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import type { RuntimeStatus, SharedSyncStatus, StatusHub } from '../runtime/status'
-import { errorNames, toStorageError } from '../runtime/storage-errors'
 import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
 import { applyPull, type PullOutcome, type Refusal } from './apply-pull'
-import { commandsIn, refusalsOf } from './refusals'
+import { Outbox } from './outbox'
+import { ServerResetError, syncErrorOf } from './sync-errors'
+
+export { ServerResetError, syncErrorOf } from './sync-errors'
+
+import { refusalsOf } from './refusals'
 import { backoffDelay, Signal } from './signal'
 import { httpTransport, SyncHttpError, type SyncTransport } from './transport'
 
@@ -53,24 +57,6 @@ export interface SyncHost {
   onApplied(outcome: PullOutcome): void
 }
 
-/**
- * The server was reset: its `backendId` changed. Sync stops; local data is kept. The way on:
- * `client.reuploadToServer()` (push this device's whole log to the new server), or `client.exportLog()` first.
- */
-export class ServerResetError extends SyncError {
-  constructor(
-    readonly previous: string,
-    readonly current: string,
-  ) {
-    super(
-      'SERVER_RESET',
-      `The sync server was reset (backend ${previous} → ${current}). Sync stopped; local data is kept. ` +
-        'Re-upload this device’s log with reuploadToServer() (export it first with exportLog() if unsure).',
-      { previous, current },
-    )
-  }
-}
-
 /** What `reuploadToServer` did. */
 export interface ReuploadResult {
   /** Events pushed to the new server (already confirmed ones; pending ones follow with normal sync). */
@@ -80,19 +66,6 @@ export interface ReuploadResult {
 }
 
 const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError'] as const
-
-/**
- * The status form of a sync failure: the error's JSON. Every failure is a CairnError by then: the transport's
- * (`SyncHttpError`, `SyncNetworkError`), storage (`StorageError` — an IndexedDB failure is not the network),
- * or any other thrown value, taken as the network failing.
- */
-export function syncErrorOf(error: unknown): SerializedCairnError {
-  if (error instanceof CairnError) return error.toJSON()
-  const names = errorNames(error)
-  if (names.some((n) => /Dexie|IDB|Database|Quota|Constraint|DataClone|Abort|InvalidState/.test(n)))
-    return toStorageError(error).toJSON()
-  return new SyncError('NETWORK', error instanceof Error ? error.message : String(error)).toJSON()
-}
 
 /**
  * The syncing tab's worker: pushes pending events in local order, pulls from the server cursor, applies pulls
@@ -105,12 +78,9 @@ export class SyncEngine {
   private readonly accepted = new Set<string>()
   private cursor = 0
   private backendId: string | undefined
-  private pushFrom = 0
-  private batchLimit: number
+  private readonly outbox: Outbox
   /** Requests made in this round, per direction: a push loop can never starve the pull. */
   private readonly requests = { push: 0, pull: 0 }
-  /** Most commands per push after a 413 (whole commands only; halved until one command is left). */
-  private commandLimit = Number.POSITIVE_INFINITY
   private readonly space: string
   private closed = false
   private leader = false
@@ -126,7 +96,7 @@ export class SyncEngine {
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
-    this.batchLimit = options.pushBatch ?? 500
+    this.outbox = new Outbox(host.db, this.accepted, options.pushBatch ?? 500)
     this.space = options.space ?? 'default'
     if (options.transport) this.transport = options.transport
     else {
@@ -381,42 +351,11 @@ export class SyncEngine {
       throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} ${direction} requests`)
   }
 
-  /** The next push batch: pending events in local order, whole commands, skipping those already accepted. */
-  private async nextBatch(): Promise<EventRecord[]> {
-    const limit = this.batchLimit
-    const events = this.host.db.table<EventRecord>('events')
-    const batch: EventRecord[] = []
-    let from = this.pushFrom
-    for (;;) {
-      const rows = await events
-        .where('lpos')
-        .above(from)
-        .limit(Math.max(limit * 2, 100))
-        .toArray()
-      if (rows.length === 0) break
-      for (const row of rows) {
-        if (row.gpos !== undefined || this.accepted.has(row.id)) {
-          from = row.lpos as number
-          continue
-        }
-        const last = batch[batch.length - 1]
-        const newCommand = last !== undefined && last.meta.commandId !== row.meta.commandId
-        if (newCommand && (batch.length >= limit || commandsIn(batch) >= this.commandLimit)) return batch
-        from = row.lpos as number
-        batch.push(row)
-      }
-      if (batch.length >= limit) return batch
-    }
-    return batch
-  }
-
   private async pushAll(): Promise<'done' | 'conflict'> {
-    // A 413 halves the batch for this round only: the next round tries the configured size again.
-    this.batchLimit = this.options.pushBatch ?? 500
-    this.commandLimit = Number.POSITIVE_INFINITY
-    this.pushFrom = await this.firstPendingPosition()
+    // A 413 shrinks the batches for this round only: the next round tries the configured size again.
+    await this.outbox.restart()
     for (;;) {
-      const batch = await this.nextBatch()
+      const batch = await this.outbox.next()
       if (batch.length === 0) return 'done'
       try {
         this.spend('push')
@@ -424,21 +363,17 @@ export class SyncEngine {
         await this.checkBackend(response.backendId)
         for (const a of response.accepted) this.accepted.add(a.id)
         this.share({ head: Math.max(this.status.get().head, response.head) })
-        this.pushFrom = batch[batch.length - 1]?.lpos ?? this.pushFrom
+        this.outbox.sent(batch)
       } catch (error) {
         if (!(error instanceof SyncHttpError)) throw error
         if (error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
-        const commands = commandsIn(batch)
-        if (error.status === 413 && commands > 1 && !error.body.refused?.length) {
-          // Too large for the server: send fewer commands per batch (still whole commands), down to one.
-          this.commandLimit = Math.max(1, Math.floor(commands / 2))
-          continue
-        }
+        // Too large for the server: send fewer commands per batch (still whole commands), down to one.
+        if (error.status === 413 && !error.body.refused?.length && this.outbox.shrink(batch)) continue
         const refusals = refusalsOf(error, batch)
         if (refusals.size === 0) throw error
         // Refused for good: those commands become durable rejections (rolled back locally); push the rest.
         await this.reject(refusals)
-        this.pushFrom = await this.firstPendingPosition()
+        await this.outbox.rewind()
       }
     }
   }
@@ -452,16 +387,6 @@ export class SyncEngine {
   private deps() {
     const { db, loaded, clientId, newId, now } = this.host
     return { db, loaded, clientId, newId, now }
-  }
-
-  private async firstPendingPosition(): Promise<number> {
-    const pending = await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').toArray()
-    const ids = pending.flatMap((c) => c.eventIds)
-    if (ids.length === 0) return Number.MAX_SAFE_INTEGER
-    const rows = await this.host.db.table<EventRecord>('events').where('id').anyOf(ids).toArray()
-    let first = Number.MAX_SAFE_INTEGER
-    for (const r of rows) if (r.gpos === undefined) first = Math.min(first, r.lpos as number)
-    return first === Number.MAX_SAFE_INTEGER ? first : first - 1
   }
 
   private async pullAll(): Promise<void> {
