@@ -53,6 +53,8 @@ export interface CommandResult {
 /** Environment of the runtime, injectable for deterministic tests. */
 export interface RuntimeEnv {
   clientId: string
+  /** IDBKeyRange of the IndexedDB in use (injected with it, e.g. fake-indexeddb in Node). */
+  keyRange: typeof IDBKeyRange
   now: () => number
   newId: () => string
   recordUndo: boolean
@@ -225,8 +227,7 @@ export class Executor {
   private async prefetch(tx: Transaction, jobs: Job[]): Promise<BatchContext> {
     const events = idbOf(tx).objectStore('events')
     const byStream = events.index('[stream+version]')
-    const KeyRange =
-      (this.db as unknown as { _deps?: { IDBKeyRange?: typeof IDBKeyRange } })._deps?.IDBKeyRange ?? IDBKeyRange
+    const KeyRange = this.env.keyRange
     const commands = tx.table<CommandRecord>('commands')
     const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
     const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)

@@ -7,9 +7,9 @@ import { type Dexie, mergeRanges, RangeSet, type Transaction } from 'dexie'
  * we tell Dexie's live queries ourselves (`markChanged`).
  */
 
-/** The raw IndexedDB transaction under a Dexie transaction. */
+/** The raw IndexedDB transaction under a Dexie transaction (Dexie's public `Transaction.idbtrans`). */
 export function idbOf(tx: Transaction): IDBTransaction {
-  return (tx as unknown as { idbtrans: IDBTransaction }).idbtrans
+  return tx.idbtrans
 }
 
 /** A request as a promise. A failed request does not abort the transaction by itself: the caller decides. */
@@ -36,7 +36,12 @@ export async function lastKeyOf(store: IDBObjectStore): Promise<IDBValidKey | un
   return cursor?.primaryKey
 }
 
-/** Marks whole tables as changed for Dexie's live queries when the transaction commits. */
+/**
+ * Marks whole tables as changed for Dexie's live queries when the transaction commits: the same set of changed
+ * parts Dexie's own write path records on the transaction, which its commit handler both announces (live queries
+ * here and in other tabs) and uses to drop cached query results. Pinned by `live-invalidation.test.ts`: a Dexie
+ * upgrade that changed this would fail it rather than silently stop live queries over the log and the journal.
+ */
 export function markChanged(db: Dexie, tx: Transaction, tables: readonly string[]): void {
   const idb = idbOf(tx) as IDBTransaction & { mutatedParts?: Record<string, RangeSet> }
   const parts = idb.mutatedParts ?? {}

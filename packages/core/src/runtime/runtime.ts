@@ -87,6 +87,7 @@ export class Runtime {
     this.cache = new StateCache(options.stateCacheSize ?? 1000)
     this.env = {
       clientId: '',
+      keyRange: options.IDBKeyRange ?? globalThis.IDBKeyRange,
       now: options.now ?? Date.now,
       newId: options.newId ?? (() => uuidv7()),
       recordUndo: options.recordUndo ?? options.sync !== undefined,
