@@ -243,9 +243,11 @@ export class Runtime {
     this.reactors?.schedule()
   }
 
-  /** After a pull (or a refusal): cached states may be stale (rebase), projections moved on. */
+  /**
+   * After a pull (or a refusal): projections moved on. Cached aggregate states need no clearing: each is tied to
+   * its stream's head (event id and position), which every command re-reads, so a rebased stream reloads.
+   */
   private afterPull(outcome: PullOutcome): void {
-    this.cache.clear()
     const known = this.status.get().unknownEventTypes
     const unknown = outcome.unknownTypes.filter((t, i, all) => !known.includes(t) && all.indexOf(t) === i)
     if (unknown.length > 0) this.status.update({ unknownEventTypes: [...known, ...unknown] })
