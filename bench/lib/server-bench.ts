@@ -225,7 +225,7 @@ export async function openLoopLoad(
     serverPid,
   }: { checked?: number; grace?: number; warmup?: number; serverPid?: number } = {},
 ): Promise<OpenLoopResult> {
-  const space = `open-${clients}x${rate}-${Date.now()}`
+  const space = `open-${clients}x${String(rate).replace(/\W/g, '_')}-${Date.now()}`
   const base = `${url}/v1/spaces/${space}`
   const accepted = new Map<string, number>()
   const violations: string[] = []
