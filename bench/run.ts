@@ -929,8 +929,22 @@ async function main() {
           samples: one.pushLatencies.length,
           status: 'ok',
         })
-        const bad = [one, ...steps].filter((r) => r.violations.length > 0)
-        const events = steps.reduce((sum, r) => sum + r.events, 0)
+        // The same first step with no live stream open: what the fan-out to the streams costs.
+        const noLive = await openLoopLoad(loadServer.url, clients, 1, SIZES.loadStepSeconds, { ...opts, live: false })
+        rows.push({
+          scenario: '12. server open-loop load',
+          subject: `${clients} clients × 1 push/s, no live stream open, ${noLive.seconds} s`,
+          baseline: true,
+          metric: 'push latency from its scheduled time',
+          unit: 'ms',
+          value: median(noLive.pushLatencies),
+          p99: p99(noLive.pushLatencies),
+          samples: noLive.pushLatencies.length,
+          status: 'ok',
+          note: `CPU server ${fmt(noLive.cpu.server)}%, load generator ${fmt(noLive.cpu.generator)}% of a core${noLive.missed ? `; ${noLive.missed} scheduled pushes never sent` : ''}`,
+        })
+        const bad = [one, noLive, ...steps].filter((r) => r.violations.length > 0)
+        const events = [noLive, ...steps].reduce((sum, r) => sum + r.events, 0)
         const checked = steps.reduce((sum, r) => sum + r.liveEventsChecked, 0)
         rows.push({
           scenario: '12. server open-loop load',

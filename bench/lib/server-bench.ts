@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { Agent, get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -150,6 +151,9 @@ export async function rawPostgres(total: number, batch = 500): Promise<number> {
   }
 }
 
+/** One socket per live stream, as many as asked. */
+const liveAgent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
+
 /**
  * Fills a space fast for scenario 10: `n` `note` events (one `NoteAdded` per note, the bench domain's shape)
  * pushed over HTTP in batches of `batch`, a few requests in flight. Returns the id of the last note.
@@ -206,7 +210,8 @@ export interface OpenLoopResult {
 }
 
 /**
- * Open-loop load for scenario 12: `clients` simulated clients in one space, each with its live (SSE) stream open,
+ * Open-loop load for scenario 12: `clients` simulated clients in one space, each with its live (SSE) stream open
+ * (unless `live` is false),
  * each pushing one event to its own stream every 1/`rate` s on a fixed schedule (phases spread evenly), one push
  * in flight per client as Cairn's engine does. Latency is measured from the scheduled time. `checked` of the
  * streams are parsed and must carry seq 1..head without gap or repeat; the others are drained. Then the whole
@@ -223,7 +228,8 @@ export async function openLoopLoad(
     grace = 5,
     warmup = 1,
     serverPid,
-  }: { checked?: number; grace?: number; warmup?: number; serverPid?: number } = {},
+    live = true,
+  }: { checked?: number; grace?: number; warmup?: number; serverPid?: number; live?: boolean } = {},
 ): Promise<OpenLoopResult> {
   const space = `open-${clients}x${String(rate).replace(/\W/g, '_')}-${Date.now()}`
   const base = `${url}/v1/spaces/${space}`
@@ -240,69 +246,74 @@ export async function openLoopLoad(
     if (firstErrors.length < 5) firstErrors.push(what)
   }
 
-  // Live streams first, all open (their `ready` seen) before the first push.
-  const abort = new AbortController()
+  // Live streams first, all open (their `ready` seen) before the first push. Read with node:http, whose
+  // 'data' events cost the load generator far less than fetch's web streams (it shares the cores).
+  let closing = false
   const lastSeen: number[] = Array.from({ length: clients }, () => 0)
   const streams = await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      const res = await fetch(`${base}/live?after=0`, {
-        signal: abort.signal,
-        headers: { accept: 'text/event-stream' },
-      })
-      if (res.status !== 200 || !res.body) throw new Error(`live stream ${c}: ${res.status} ${await res.text()}`)
-      const reader = res.body.getReader()
-      const decoder = new TextDecoder()
-      let text = ''
-      let ready: () => void = () => {}
-      const isReady = new Promise<void>((r) => (ready = r))
-      const parse = c < checked
-      const pump = (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read()
-            if (done) return
-            const chunk = decoder.decode(value, { stream: true })
-            if (!parse) {
-              // Drained: count messages cheaply, watch for `ready`.
-              for (let i = chunk.indexOf('event: events'); i >= 0; i = chunk.indexOf('event: events', i + 1))
-                liveMessages++
-              if (chunk.includes('event: ready')) ready()
-              continue
-            }
-            text += chunk
-            for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
-              const message = text.slice(0, end)
-              text = text.slice(end + 2)
-              const type = /^event: (.*)$/m.exec(message)?.[1]
-              const data = message
-                .split('\n')
-                .filter((l) => l.startsWith('data: '))
-                .map((l) => l.slice(6))
-                .join('\n')
-              if (type === 'ready') ready()
-              if (type !== 'events') continue
-              liveMessages++
-              for (const e of (JSON.parse(data) as { events: { seq: number }[] }).events) {
-                if (e.seq !== lastSeen[c]! + 1 && violations.length < 20)
-                  violations.push(`live stream ${c}: seq ${e.seq} after ${lastSeen[c]}`)
-                lastSeen[c] = e.seq
-                liveEventsChecked++
-              }
-            }
+    Array.from(
+      { length: live ? clients : 0 },
+      (_, c) =>
+        new Promise<{ close: () => void; closed: Promise<void> }>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`live stream ${c}: no ready within 10 s`)), 10_000)
+          const parse = c < checked
+          let text = ''
+          let closedResolve: () => void = () => {}
+          const closed = new Promise<void>((r) => (closedResolve = r))
+          const req = httpGet(`${base}/live?after=0`, { agent: liveAgent, headers: { accept: 'text/event-stream' } })
+          const ready = () => {
+            clearTimeout(timer)
+            resolve({ close: () => req.destroy(), closed })
           }
-        } catch (e) {
-          if (!abort.signal.aborted) fail(`live ${c}: ${(e as Error).message}`)
-        }
-      })()
-      await Promise.race([
-        isReady,
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error(`live stream ${c}: no ready within 10 s`)), 10_000),
-        ),
-      ])
-      // Wrapped: an async function returning the promise would wait for the stream to end.
-      return { pump }
-    }),
+          req.on('error', (e) => {
+            closedResolve()
+            if (closing) return
+            clearTimeout(timer)
+            reject(e)
+            fail(`live ${c}: ${e.message}`)
+          })
+          req.on('close', () => closedResolve())
+          req.on('response', (res) => {
+            if (res.statusCode !== 200) {
+              clearTimeout(timer)
+              reject(new Error(`live stream ${c}: ${res.statusCode}`))
+              res.resume()
+              return
+            }
+            res.setEncoding('utf8')
+            res.on('error', () => {})
+            res.on('data', (chunk: string) => {
+              if (!parse) {
+                // Drained: count messages cheaply, watch for `ready`.
+                for (let i = chunk.indexOf('event: events'); i >= 0; i = chunk.indexOf('event: events', i + 1))
+                  liveMessages++
+                if (chunk.includes('event: ready')) ready()
+                return
+              }
+              text += chunk
+              for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+                const message = text.slice(0, end)
+                text = text.slice(end + 2)
+                const type = /^event: (.*)$/m.exec(message)?.[1]
+                const data = message
+                  .split('\n')
+                  .filter((l) => l.startsWith('data: '))
+                  .map((l) => l.slice(6))
+                  .join('\n')
+                if (type === 'ready') ready()
+                if (type !== 'events') continue
+                liveMessages++
+                for (const e of (JSON.parse(data) as { events: { seq: number }[] }).events) {
+                  if (e.seq !== lastSeen[c]! + 1 && violations.length < 20)
+                    violations.push(`live stream ${c}: seq ${e.seq} after ${lastSeen[c]}`)
+                  lastSeen[c] = e.seq
+                  liveEventsChecked++
+                }
+              }
+            })
+          })
+        }),
+    ),
   )
 
   const period = 1000 / rate
@@ -372,11 +383,13 @@ export async function openLoopLoad(
   // The checked live streams must reach the head (bounded wait), then every stream is closed.
   const headNow = accepted.size
   const until = performance.now() + 10_000
-  while (lastSeen.slice(0, checked).some((s) => s < headNow) && performance.now() < until) await sleep(20)
-  for (let c = 0; c < Math.min(checked, clients); c++)
+  const watched = live ? Math.min(checked, clients) : 0
+  while (lastSeen.slice(0, watched).some((s) => s < headNow) && performance.now() < until) await sleep(20)
+  for (let c = 0; c < watched; c++)
     if (lastSeen[c]! < headNow) violations.push(`live stream ${c} stopped at seq ${lastSeen[c]} of ${headNow}`)
-  abort.abort()
-  await Promise.allSettled(streams.map((s) => s.pump))
+  closing = true
+  for (const s of streams) s.close()
+  await Promise.all(streams.map((s) => s.closed))
 
   const log = await checkLog(base, accepted)
   violations.push(...log.violations)
