@@ -902,7 +902,7 @@ async function main() {
           ratios: [{ to: '1 client (p99)', value: ratio(p99(r.pushLatencies), p99(one.pushLatencies)) }],
           ...(first ? { target: 'p99 ≤ 100 ms' } : {}),
           status: 'ok',
-          note: `${fmt(r.events / r.seconds)} events/s accepted, ${r.liveMessages.toLocaleString('en')} live messages received; CPU server ${fmt(r.cpu.server)}%, load generator ${fmt(r.cpu.generator)}% of a core${r.missed ? `, ${r.missed} scheduled pushes never sent (server behind)` : ''}${r.failedRequests ? `, ${r.failedRequests} failed: ${r.firstErrors[0]}` : ''}${first ? `; ${flags}; the load generator (Node fetch) shares the 2 cores with the server` : ''}`,
+          note: `${fmt(r.events / r.seconds)} events/s accepted, ${r.liveMessages.toLocaleString('en')} live messages received; CPU server ${fmt(r.cpu.server)}%, load generator ${fmt(r.cpu.generator)}% of a core${r.missed ? `, ${r.missed} scheduled pushes never sent (server behind)` : ''}${r.failedRequests ? `, ${r.failedRequests} failed: ${r.firstErrors[0]}` : ''}${first ? `; ${flags}; the load generator (Node: fetch for pushes, node:http for the streams) shares the 2 cores with the server` : ''}`,
         })
         for (const [i, r] of steps.entries()) rows.push(row(r, i === 0))
         rows.push({
