@@ -16,7 +16,7 @@ import { bundleSizes } from './lib/bundle'
 import { repoRoot, resultsDir } from './lib/paths'
 import { ensureGroup } from './lib/peers'
 import { type Environment, fmt, markdown, type Row, stdoutTable, svgChart } from './lib/report'
-import { loadTest, PG_URL, rawPostgres, rawSqlite, runIngest } from './lib/server-bench'
+import { fillSpace, openLoopLoad, PG_URL, rawPostgres, rawSqlite, runIngest } from './lib/server-bench'
 import { type ServerProcess, startServerProcess } from './lib/server-process'
 import { median, p99 } from './lib/stats'
 import { startPages } from './lib/vite-server'
@@ -44,9 +44,15 @@ const SIZES = QUICK
       propagationWarmup: 3,
       propagation: 20,
       ingest: 5000,
-      loadClients: 20,
-      loadSeconds: 3,
       backlog: 500,
+      firstSync: 3000,
+      rebasePending: 1000,
+      rebaseForeign: 10,
+      rebaseRounds: 1,
+      loadClients: 20,
+      loadSeconds: 2,
+      loadStepSeconds: 1,
+      loadMaxSteps: 2,
     }
   : {
       renderWarmup: 50,
@@ -58,9 +64,15 @@ const SIZES = QUICK
       propagationWarmup: 10,
       propagation: 200,
       ingest: 50_000,
-      loadClients: 200,
-      loadSeconds: 30,
       backlog: 10_000,
+      firstSync: 100_000,
+      rebasePending: 10_000,
+      rebaseForeign: 10,
+      rebaseRounds: 3,
+      loadClients: 200,
+      loadSeconds: 20,
+      loadStepSeconds: 10,
+      loadMaxSteps: 7,
     }
 
 const rows: Row[] = []
@@ -646,6 +658,118 @@ async function main() {
     300_000,
   )
 
+  // 10 ----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '10',
+    '10. first sync',
+    async () => {
+      const n = SIZES.firstSync
+      const space = `first-${Date.now()}`
+      const fill = await fillSpace(server!.url, space, n, 500)
+      console.log(`  filled the space with ${n.toLocaleString('en')} events (${fmt((n / fill.ms) * 1000)} events/s)`)
+      const context = await browser!.newContext()
+      const page = await newPage(context)
+      const r = await call(page, 'firstSync', { db: 'first-sync', url: server!.url, space, n, lastId: fill.lastId })
+      await load(page)
+      const raw = await call(page, 'rawFirstSync', { url: server!.url, space, limit: 500 })
+      await context.close()
+      const rate = (n / r.ms) * 1000
+      const rawRate = (raw.rows / raw.ms) * 1000
+      const complete = r.count === n && r.lastShown && r.firstRows > 0 && raw.rows === n
+      rows.push({
+        scenario: '10. first sync',
+        subject: `Cairn: empty database, worker serve with sync → ${n.toLocaleString('en')} events applied, read model queried`,
+        metric: 'events/s',
+        unit: '/s',
+        value: rate,
+        samples: n,
+        ratios: [{ to: 'bare pulls + raw puts', value: rate / rawRate }],
+        target: '≥ 0.5× baseline',
+        status: complete ? 'ok' : 'failed',
+        ...(complete
+          ? {
+              note: `${fmt(r.ms)} ms from worker modules evaluated to the last row queried (${fmt(r.fromNewWorkerMs)} ms from new Worker); pull pages of 500 (default); space filled by HTTP pushes of 500 at ${fmt((n / fill.ms) * 1000)} events/s`,
+            }
+          : {
+              error: `incomplete: ${r.count} rows of ${n}, last row shown ${r.lastShown}, baseline ${raw.rows} rows; lastError ${JSON.stringify(r.lastError)}`,
+            }),
+      })
+      rows.push({
+        scenario: '10. first sync',
+        subject: `bare fetch of /pull pages (limit 500) + raw IndexedDB put of each page's events, one transaction per page (worker)`,
+        baseline: true,
+        metric: 'events/s',
+        unit: '/s',
+        value: rawRate,
+        samples: raw.rows,
+        status: 'ok',
+        note: `${fmt(raw.ms)} ms, ${raw.pages} pages`,
+      })
+    },
+    600_000,
+  )
+
+  // 11 ----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '11',
+    '11. rebase cost',
+    async () => {
+      const context = await browser!.newContext()
+      const page = await newPage(context)
+      const params = { url: server!.url, foreign: SIZES.rebaseForeign, rounds: SIZES.rebaseRounds + 1 }
+      const busy = await call(page, 'rebase', {
+        ...params,
+        db: 'rebase-pending',
+        space: `rebase-${Date.now()}`,
+        pending: SIZES.rebasePending,
+      })
+      await load(page)
+      const idle = await call(page, 'rebase', {
+        ...params,
+        db: 'rebase-idle',
+        space: `rebase0-${Date.now()}`,
+        pending: 0,
+      })
+      await context.close()
+      // The first round warms up (JIT, first transaction on the stores): dropped from both.
+      const b = busy.apply.slice(1)
+      const i = idle.apply.slice(1)
+      const kept = busy.pendingAfter === SIZES.rebasePending && idle.pendingAfter === 0
+      rows.push({
+        scenario: '11. rebase cost',
+        subject: `Cairn: pull of ${SIZES.rebaseForeign} foreign events (other streams) with ${SIZES.rebasePending.toLocaleString('en')} local events pending`,
+        metric: 'pull response → applied (round done)',
+        unit: 'ms',
+        value: median(b),
+        p99: Math.max(...b),
+        samples: b.length,
+        ratios: [{ to: 'nothing pending', value: ratio(median(b), median(i)) }],
+        target: '≤ 10× nothing pending',
+        status: kept ? 'ok' : 'failed',
+        ...(kept
+          ? {
+              note: `whole syncNow round ${fmt(median(busy.round.slice(1)))} ms (its push is held: the transport fails it as offline); ${busy.pendingAfter.toLocaleString('en')} still pending after; p99 column = max`,
+            }
+          : {
+              error: `pending after the pulls: ${busy.pendingAfter} (expected ${SIZES.rebasePending}), idle ${idle.pendingAfter}`,
+            }),
+      })
+      rows.push({
+        scenario: '11. rebase cost',
+        subject: `the same pull of ${SIZES.rebaseForeign} foreign events with nothing pending`,
+        baseline: true,
+        metric: 'pull response → applied (round done)',
+        unit: 'ms',
+        value: median(i),
+        p99: Math.max(...i),
+        samples: i.length,
+        status: 'ok',
+        note: `whole syncNow round ${fmt(median(idle.round.slice(1)))} ms; p99 column = max`,
+      })
+    },
+    300_000,
+  )
+
   await browser.close().catch(() => {})
   browser = undefined
 
@@ -723,53 +847,126 @@ async function main() {
             : { status: 'failed' as const, error: 'raw PostgreSQL baseline failed' }),
         })
       }
+    },
+    420_000,
+  )
 
-      // Load: a baseline of one client, then many, against the real cairn-server process (SQLite).
-      const one = await loadTest(server!.url, 1, QUICK ? 1 : 3)
-      const many = await loadTest(server!.url, SIZES.loadClients, SIZES.loadSeconds)
-      const lat = many.pushLatencies
-      const okLoad = many.violations.length === 0 && many.failedRequests === 0 && many.events > 0
-      rows.push({
-        scenario: '7. server load',
-        subject: `${many.clients} concurrent clients pushing (5 events) and pulling for ${many.seconds} s`,
-        metric: 'push latency',
-        unit: 'ms',
-        value: median(lat),
-        p99: p99(lat),
-        samples: lat.length,
-        ratios: [{ to: '1 client', value: ratio(p99(lat), p99(one.pushLatencies)) }],
-        target: 'p99 ≤ 100 ms',
-        status: 'ok',
-        note: `${many.pulls} pulls, ${fmt(many.events / many.seconds)} events/s accepted; the load generator (Node fetch) shares the 2 cores with the server process`,
-      })
-      rows.push({
-        scenario: '7. server load',
-        subject: '1 client pushing and pulling (uncontended)',
-        baseline: true,
-        metric: 'push latency',
-        unit: 'ms',
-        value: median(one.pushLatencies),
-        p99: p99(one.pushLatencies),
-        samples: one.pushLatencies.length,
-        status: 'ok',
-      })
-      rows.push({
-        scenario: '7. server load',
-        subject: `log check: seq 1..N, every accepted id exactly once (${many.clients} clients)`,
-        metric: 'events in the log',
-        unit: '',
-        value: many.events,
-        status: okLoad ? 'ok' : 'failed',
-        ...(okLoad
-          ? { note: `seq 1..${many.head}, ${many.events} accepted ids each once, no gaps seen by any client` }
-          : {
-              error: [
-                ...many.violations.slice(0, 3),
-                `${many.failedRequests} failed requests`,
-                ...many.firstErrors.slice(0, 2),
-              ].join('; '),
-            }),
-      })
+  // 12 ----------------------------------------------------------------------------------------------------------
+  await scenario(
+    '12',
+    '12. server open-loop load',
+    async () => {
+      // A server of its own, limits raised: every simulated client comes from 127.0.0.1, which the default
+      // limits (32 live streams per address, 1,000 connections, a rate limit per address) would refuse.
+      const SERVER_FLAGS = ['--max-live-streams', '100000', '--max-connections', '10000']
+      const loadServer = await startServerProcess(SERVER_FLAGS)
+      const flags = `cairn-server --no-rate-limit ${SERVER_FLAGS.join(' ')} (SQLite)`
+      try {
+        const clients = SIZES.loadClients
+        const opts = { serverPid: loadServer.child.pid, warmup: QUICK ? 0.25 : 1 }
+        const one = await openLoopLoad(loadServer.url, 1, 10, QUICK ? 1 : 3, opts)
+        const steps: Awaited<ReturnType<typeof openLoopLoad>>[] = []
+        const holds = (r: (typeof steps)[number]) =>
+          r.failedRequests === 0 && r.missed === 0 && r.violations.length === 0 && p99(r.pushLatencies) <= 100
+        let rate = 1
+        let okRate: number | undefined
+        let badRate: number | undefined
+        for (let s = 0; s < SIZES.loadMaxSteps; s++) {
+          const r = await openLoopLoad(
+            loadServer.url,
+            clients,
+            rate,
+            s === 0 ? SIZES.loadSeconds : SIZES.loadStepSeconds,
+            opts,
+          )
+          steps.push(r)
+          console.log(
+            `  ${clients} × ${fmt(rate)}/s: p50 ${fmt(median(r.pushLatencies))} ms, p99 ${fmt(p99(r.pushLatencies))} ms, ${r.missed} missed, ${r.failedRequests} failed`,
+          )
+          if (holds(r)) okRate = Math.max(okRate ?? 0, rate)
+          else badRate = Math.min(badRate ?? Number.POSITIVE_INFINITY, rate)
+          // Doubled while it holds, halved while it does not, then bisected.
+          if (badRate === undefined) rate *= 2
+          else if (okRate === undefined) rate /= 2
+          else if (badRate / okRate <= 1.25) break
+          else rate = (okRate + badRate) / 2
+        }
+        const row = (r: (typeof steps)[number], first: boolean): Row => ({
+          scenario: '12. server open-loop load',
+          subject: `${r.clients} clients × ${fmt(r.rate)} push/s (${fmt(r.clients * r.rate)}/s total, 1 event each), live streams open, ${r.seconds} s (first ${opts.warmup} s not timed)`,
+          metric: 'push latency from its scheduled time',
+          unit: 'ms',
+          value: median(r.pushLatencies),
+          p99: p99(r.pushLatencies),
+          samples: r.pushLatencies.length,
+          ratios: [{ to: '1 client (p99)', value: ratio(p99(r.pushLatencies), p99(one.pushLatencies)) }],
+          ...(first ? { target: 'p99 ≤ 100 ms' } : {}),
+          status: 'ok',
+          note: `${fmt(r.events / r.seconds)} events/s accepted, ${r.liveMessages.toLocaleString('en')} live messages received; CPU server ${fmt(r.cpu.server)}%, load generator ${fmt(r.cpu.generator)}% of a core${r.missed ? `, ${r.missed} scheduled pushes never sent (server behind)` : ''}${r.failedRequests ? `, ${r.failedRequests} failed: ${r.firstErrors[0]}` : ''}${first ? `; ${flags}; the load generator (Node: fetch for pushes, node:http for the streams) shares the 2 cores with the server` : ''}`,
+        })
+        for (const [i, r] of steps.entries()) rows.push(row(r, i === 0))
+        rows.push({
+          scenario: '12. server open-loop load',
+          subject: `highest total push rate with p99 ≤ 100 ms (no misses, no failures), ${clients} clients, rate doubled or halved then bisected`,
+          metric: 'pushes/s',
+          unit: '/s',
+          ...(okRate !== undefined
+            ? { value: okRate * clients, status: 'ok' as const }
+            : { status: 'failed' as const, error: `no step held p99 ≤ 100 ms (from ${clients} × 1 push/s)` }),
+          note:
+            badRate !== undefined
+              ? `${fmt(badRate * clients)}/s did not hold`
+              : `every step up to ${fmt((rate * clients) / 2)}/s held (step budget reached)`,
+        })
+        rows.push({
+          scenario: '12. server open-loop load',
+          subject: '1 client × 10 push/s, live stream open (uncontended)',
+          baseline: true,
+          metric: 'push latency from its scheduled time',
+          unit: 'ms',
+          value: median(one.pushLatencies),
+          p99: p99(one.pushLatencies),
+          samples: one.pushLatencies.length,
+          status: 'ok',
+        })
+        // The same first step with no live stream open: what the fan-out to the streams costs.
+        const noLive = await openLoopLoad(loadServer.url, clients, 1, SIZES.loadStepSeconds, { ...opts, live: false })
+        rows.push({
+          scenario: '12. server open-loop load',
+          subject: `${clients} clients × 1 push/s, no live stream open, ${noLive.seconds} s`,
+          baseline: true,
+          metric: 'push latency from its scheduled time',
+          unit: 'ms',
+          value: median(noLive.pushLatencies),
+          p99: p99(noLive.pushLatencies),
+          samples: noLive.pushLatencies.length,
+          status: 'ok',
+          note: `CPU server ${fmt(noLive.cpu.server)}%, load generator ${fmt(noLive.cpu.generator)}% of a core${noLive.missed ? `; ${noLive.missed} scheduled pushes never sent` : ''}`,
+        })
+        const bad = [one, noLive, ...steps].filter((r) => r.violations.length > 0)
+        const events = [noLive, ...steps].reduce((sum, r) => sum + r.events, 0)
+        const checked = steps.reduce((sum, r) => sum + r.liveEventsChecked, 0)
+        rows.push({
+          scenario: '12. server open-loop load',
+          subject: `log check after each step: seq 1..N, every accepted id exactly once; 4 live streams per step parsed`,
+          metric: 'events in the logs',
+          unit: '',
+          value: events,
+          status: bad.length === 0 ? 'ok' : 'failed',
+          ...(bad.length === 0
+            ? {
+                note: `${steps.length} steps, every log gapless; ${checked.toLocaleString('en')} live events checked in order`,
+              }
+            : {
+                error: bad
+                  .flatMap((r) => r.violations)
+                  .slice(0, 4)
+                  .join('; '),
+              }),
+        })
+      } finally {
+        await loadServer.stop()
+      }
     },
     420_000,
   )

@@ -1,14 +1,17 @@
 /**
- * Scenario 7: the server. Ingest reuses packages/server/bench/ingest.ts (spawned with tsx, its JSON read back);
- * the baselines are the raw drivers inserting the same rows in transactions of 500; the load test drives a real
- * `cairn-server` process with many concurrent simulated clients and then checks the log.
+ * Scenario 7: the server's ingest reuses packages/server/bench/ingest.ts (spawned with tsx, its JSON read back);
+ * the baselines are the raw drivers inserting the same rows in transactions of 500. Scenario 10 fills a space
+ * over HTTP. Scenario 12 drives a real `cairn-server` process with an open-loop load of simulated clients
+ * holding live streams, then checks the log.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { Agent, get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import postgres from 'postgres'
+import { body as noteBody } from '../pages/domain'
 import { repoRoot } from './paths'
 
 export const PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
@@ -148,92 +151,280 @@ export async function rawPostgres(total: number, batch = 500): Promise<number> {
   }
 }
 
-export interface LoadResult {
-  clients: number
-  seconds: number
-  pushes: number
-  pulls: number
-  events: number
-  pushLatencies: number[]
-  failedRequests: number
-  firstErrors: string[]
-  /** Every check that failed (empty = nothing lost, nothing duplicated, seq 1..N). */
-  violations: string[]
-  head: number
+/** One socket per live stream, as many as asked. */
+const liveAgent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
+
+/**
+ * Fills a space fast for scenario 10: `n` `note` events (one `NoteAdded` per note, the bench domain's shape)
+ * pushed over HTTP in batches of `batch`, a few requests in flight. Returns the id of the last note.
+ */
+export async function fillSpace(
+  url: string,
+  space: string,
+  n: number,
+  batch = 500,
+): Promise<{ ms: number; lastId: string }> {
+  const base = `${url}/v1/spaces/${space}`
+  const bodies: string[] = []
+  for (let b = 0; b < n; b += batch) {
+    const events = []
+    for (let i = b; i < Math.min(n, b + batch); i++)
+      events.push({
+        id: `${space}-${i}`,
+        stream: `note:n${i}`,
+        version: 1,
+        type: 'NoteAdded',
+        data: { title: `note ${i}`, body: noteBody(i) },
+      })
+    bodies.push(JSON.stringify({ clientId: 'filler', events }))
+  }
+  const start = performance.now()
+  // Sequential: the log's order is the fill order (seq i+1 is note n<i>).
+  for (const body of bodies) {
+    const res = await fetch(`${base}/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const text = await res.text()
+    if (res.status !== 200) throw new Error(`fill push ${res.status}: ${text.slice(0, 200)}`)
+  }
+  return { ms: performance.now() - start, lastId: `n${n - 1}` }
 }
 
-/** Many simulated clients, each pushing small batches to its own stream and pulling from its cursor. */
-export async function loadTest(url: string, clients: number, seconds: number, batch = 5): Promise<LoadResult> {
-  const space = `load-${clients}-${Date.now()}`
+export interface OpenLoopResult {
+  clients: number
+  /** Pushes per second per client (scheduled). */
+  rate: number
+  seconds: number
+  /** Push latency from its scheduled time (so a server falling behind shows as latency, not fewer samples). */
+  pushLatencies: number[]
+  /** Scheduled pushes never sent: the client was still behind when the step's grace period ended. */
+  missed: number
+  failedRequests: number
+  firstErrors: string[]
+  /** CPU time over the push schedule, in % of one core: the server process and this (load generator) process. */
+  cpu: { server?: number; generator: number }
+  /** Live messages received over all streams, and events they carried on the checked streams. */
+  liveMessages: number
+  liveEventsChecked: number
+  violations: string[]
+  head: number
+  events: number
+}
+
+/**
+ * Open-loop load for scenario 12: `clients` simulated clients in one space, each with its live (SSE) stream open
+ * (unless `live` is false),
+ * each pushing one event to its own stream every 1/`rate` s on a fixed schedule (phases spread evenly), one push
+ * in flight per client as Cairn's engine does. Latency is measured from the scheduled time. `checked` of the
+ * streams are parsed and must carry seq 1..head without gap or repeat; the others are drained. Then the whole
+ * log is checked (seq 1..N, every accepted id exactly once). Bounded: the schedule ends after `seconds`, a
+ * client still behind `grace` s later stops (its unsent pushes are counted as missed).
+ */
+export async function openLoopLoad(
+  url: string,
+  clients: number,
+  rate: number,
+  seconds: number,
+  {
+    checked = 4,
+    grace = 5,
+    warmup = 1,
+    serverPid,
+    live = true,
+  }: { checked?: number; grace?: number; warmup?: number; serverPid?: number; live?: boolean } = {},
+): Promise<OpenLoopResult> {
+  const space = `open-${clients}x${String(rate).replace(/\W/g, '_')}-${Date.now()}`
   const base = `${url}/v1/spaces/${space}`
   const accepted = new Map<string, number>()
   const violations: string[] = []
   const firstErrors: string[] = []
   const pushLatencies: number[] = []
-  let pushes = 0
-  let pulls = 0
   let failedRequests = 0
+  let missed = 0
+  let liveMessages = 0
+  let liveEventsChecked = 0
   const fail = (what: string) => {
     failedRequests++
     if (firstErrors.length < 5) firstErrors.push(what)
   }
-  const deadline = performance.now() + seconds * 1000
+
+  // Live streams first, all open (their `ready` seen) before the first push. Read with node:http, whose
+  // 'data' events cost the load generator far less than fetch's web streams (it shares the cores).
+  let closing = false
+  const lastSeen: number[] = Array.from({ length: clients }, () => 0)
+  const streams = await Promise.all(
+    Array.from(
+      { length: live ? clients : 0 },
+      (_, c) =>
+        new Promise<{ close: () => void; closed: Promise<void> }>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`live stream ${c}: no ready within 10 s`)), 10_000)
+          const parse = c < checked
+          let text = ''
+          let closedResolve: () => void = () => {}
+          const closed = new Promise<void>((r) => (closedResolve = r))
+          const req = httpGet(`${base}/live?after=0`, { agent: liveAgent, headers: { accept: 'text/event-stream' } })
+          const ready = () => {
+            clearTimeout(timer)
+            resolve({ close: () => req.destroy(), closed })
+          }
+          req.on('error', (e) => {
+            closedResolve()
+            if (closing) return
+            clearTimeout(timer)
+            reject(e)
+            fail(`live ${c}: ${e.message}`)
+          })
+          req.on('close', () => closedResolve())
+          req.on('response', (res) => {
+            if (res.statusCode !== 200) {
+              clearTimeout(timer)
+              reject(new Error(`live stream ${c}: ${res.statusCode}`))
+              res.resume()
+              return
+            }
+            res.setEncoding('utf8')
+            res.on('error', () => {})
+            res.on('data', (chunk: string) => {
+              if (!parse) {
+                // Drained: count messages cheaply, watch for `ready`.
+                for (let i = chunk.indexOf('event: events'); i >= 0; i = chunk.indexOf('event: events', i + 1))
+                  liveMessages++
+                if (chunk.includes('event: ready')) ready()
+                return
+              }
+              text += chunk
+              for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+                const message = text.slice(0, end)
+                text = text.slice(end + 2)
+                const type = /^event: (.*)$/m.exec(message)?.[1]
+                const data = message
+                  .split('\n')
+                  .filter((l) => l.startsWith('data: '))
+                  .map((l) => l.slice(6))
+                  .join('\n')
+                if (type === 'ready') ready()
+                if (type !== 'events') continue
+                liveMessages++
+                for (const e of (JSON.parse(data) as { events: { seq: number }[] }).events) {
+                  if (e.seq !== lastSeen[c]! + 1 && violations.length < 20)
+                    violations.push(`live stream ${c}: seq ${e.seq} after ${lastSeen[c]}`)
+                  lastSeen[c] = e.seq
+                  liveEventsChecked++
+                }
+              }
+            })
+          })
+        }),
+    ),
+  )
+
+  const period = 1000 / rate
+  const t0 = performance.now() + 50
+  // Pushes scheduled in the first `warmup` s (connections being opened, JIT) are made and checked, not timed.
+  const timedFrom = t0 + warmup * 1000
+  const cpuBefore = { server: serverCpu(serverPid), generator: process.cpuUsage(), at: performance.now() }
+  const scheduleEnd = t0 + seconds * 1000
+  const stopAt = scheduleEnd + grace * 1000
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
-      let version = 0
-      let cursor = 0
-      while (performance.now() < deadline) {
-        const events = []
-        for (let k = 1; k <= batch; k++)
-          events.push({
-            id: `c${c}-${version + k}`,
-            stream: `note:c${c}`,
-            version: version + k,
-            type: 'NoteAdded',
-            data: { title: `client ${c} event ${version + k}`, body: 'x'.repeat(60) },
-          })
-        const t = performance.now()
+      const phase = (c / clients) * period
+      for (let k = 0; ; k++) {
+        const due = t0 + phase + k * period
+        if (due >= scheduleEnd) return
+        if (performance.now() >= stopAt) {
+          missed += Math.ceil((scheduleEnd - due) / period)
+          return
+        }
+        await sleep(due - performance.now())
+        const id = `c${c}-${k + 1}`
         try {
           const res = await fetch(`${base}/push`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-cairn-client-id': `c${c}` },
-            body: JSON.stringify({ clientId: `c${c}`, events }),
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              clientId: `c${c}`,
+              events: [
+                {
+                  id,
+                  stream: `note:c${c}`,
+                  version: k + 1,
+                  type: 'NoteAdded',
+                  data: { title: `client ${c} event ${k + 1}`, body: 'x'.repeat(60) },
+                },
+              ],
+            }),
           })
           const text = await res.text()
           if (res.status !== 200) {
             fail(`push ${res.status} ${text.slice(0, 120)}`)
-            continue
+            return // its stream's versions would no longer line up
           }
-          pushLatencies.push(performance.now() - t)
-          pushes++
-          version += batch
+          if (due >= timedFrom) pushLatencies.push(performance.now() - due)
           for (const a of (JSON.parse(text) as { accepted: { id: string; seq: number }[] }).accepted) {
             if (accepted.has(a.id)) violations.push(`id ${a.id} accepted twice`)
             accepted.set(a.id, a.seq)
           }
         } catch (e) {
           fail(`push: ${(e as Error).message}`)
-          continue
-        }
-        try {
-          const res = await fetch(`${base}/pull?after=${cursor}&limit=1000`)
-          if (res.status !== 200) {
-            fail(`pull ${res.status}`)
-            continue
-          }
-          const page = (await res.json()) as { events: { seq: number }[] }
-          pulls++
-          for (const e of page.events) {
-            if (e.seq !== cursor + 1) violations.push(`client ${c} pulled seq ${e.seq} after ${cursor}`)
-            cursor = e.seq
-          }
-        } catch (e) {
-          fail(`pull: ${(e as Error).message}`)
+          return
         }
       }
     }),
   )
-  // The whole log, checked: seq 1..N without gaps, every id once, exactly the accepted ids with their seqs.
+
+  const wall = (performance.now() - cpuBefore.at) / 1000
+  const used = process.cpuUsage(cpuBefore.generator)
+  const serverAfter = serverCpu(serverPid)
+  const cpu = {
+    generator: ((used.user + used.system) / 1e6 / wall) * 100,
+    ...(serverAfter !== undefined && cpuBefore.server !== undefined
+      ? { server: ((serverAfter - cpuBefore.server) / wall) * 100 }
+      : {}),
+  }
+  // The checked live streams must reach the head (bounded wait), then every stream is closed.
+  const headNow = accepted.size
+  const until = performance.now() + 10_000
+  const watched = live ? Math.min(checked, clients) : 0
+  while (lastSeen.slice(0, watched).some((s) => s < headNow) && performance.now() < until) await sleep(20)
+  for (let c = 0; c < watched; c++)
+    if (lastSeen[c]! < headNow) violations.push(`live stream ${c} stopped at seq ${lastSeen[c]} of ${headNow}`)
+  closing = true
+  for (const s of streams) s.close()
+  await Promise.all(streams.map((s) => s.closed))
+
+  const log = await checkLog(base, accepted)
+  violations.push(...log.violations)
+  return {
+    clients,
+    rate,
+    seconds,
+    pushLatencies,
+    missed,
+    failedRequests,
+    firstErrors,
+    cpu,
+    liveMessages,
+    liveEventsChecked,
+    violations,
+    head: log.head,
+    events: log.events,
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
+function serverCpu(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in clock ticks (100/s).
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/** The whole log of a space, checked: seq 1..N without gaps, every id once, exactly the accepted ids and seqs. */
+async function checkLog(base: string, accepted: Map<string, number>) {
+  const violations: string[] = []
   const seen = new Map<string, number>()
   let after = 0
   let head = 0
@@ -257,16 +448,5 @@ export async function loadTest(url: string, clients: number, seconds: number, ba
     }
   }
   if (head !== seen.size) violations.push(`head ${head} but ${seen.size} events`)
-  return {
-    clients,
-    seconds,
-    pushes,
-    pulls,
-    events: seen.size,
-    pushLatencies,
-    failedRequests,
-    firstErrors,
-    violations,
-    head,
-  }
+  return { violations, head, events: seen.size }
 }

@@ -1,4 +1,7 @@
-/** Starts the real `cairn-server` CLI (SQLite in a temp dir, free port, no rate limit) as a child process. */
+/**
+ * Starts the real `cairn-server` CLI (SQLite in a temp dir, free port, no rate limit) as a child process;
+ * `extraArgs` are appended (e.g. raised connection and live-stream limits for the load scenario).
+ */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,12 +15,12 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-export async function startServerProcess(): Promise<ServerProcess> {
+export async function startServerProcess(extraArgs: string[] = []): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-server-'))
   const child = spawn(
     join(repoRoot, 'node_modules', '.bin', 'cairn-server'),
     // the benchmark pages sync from their own origin: an open server grants none unless told to
-    ['--port', '0', '--db', join(dir, 'cairn.db'), '--no-rate-limit', '--cors-origin', '*'],
+    ['--port', '0', '--db', join(dir, 'cairn.db'), '--no-rate-limit', '--cors-origin', '*', ...extraArgs],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''

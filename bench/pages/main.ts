@@ -300,6 +300,91 @@ const bench = {
     return { n: p.n, ms: performance.now() - start }
   },
 
+  /**
+   * 10. First sync of a new device: an empty database, a worker `serve` with sync to a space of `n` events →
+   * nothing pending, the server's head reached and the last rows shown by queries. Timed from the worker's
+   * modules being evaluated (Vite's dev-time module loading is not what users pay) to the last query result.
+   */
+  async firstSync(p: { db: string; url: string; space: string; n: number; lastId: string }) {
+    const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space } })
+    const evaluatedAt = await cairn.evaluatedAt
+    const s = await cairn.waitStatus((x) => x.ready && x.pending === 0 && x.head >= p.n && x.position >= p.n, 600_000)
+    const last = (await cairn.client.query('notes.byId', p.lastId)) as { id: string } | undefined
+    const first = (await cairn.client.query('notes.first')) as unknown[]
+    const readyAt = abs()
+    const count = (await cairn.client.query('notes.count')) as number
+    await cairn.close()
+    return {
+      n: p.n,
+      ms: readyAt - evaluatedAt,
+      fromNewWorkerMs: readyAt - cairn.startedAt,
+      head: s.head,
+      position: s.position,
+      count,
+      lastShown: last?.id === p.lastId,
+      firstRows: first.length,
+      lastError: s.lastError,
+    }
+  },
+  /** 10. Baseline: bare paged pulls + raw IndexedDB puts of the same events, in a worker. */
+  async rawFirstSync(p: { url: string; space: string; limit: number }) {
+    const raw = startRaw()
+    const r = await raw.api.pullAndPut({ ...p, to: `raw-first-${uid()}` })
+    raw.worker.terminate()
+    return r
+  },
+
+  /**
+   * 11. Rebase cost: a client with `pending` local commands that never leave the device (the transport's
+   * pushes fail as offline ones do, no background loop), then `rounds` times: `foreign` events on other
+   * streams are pushed to the server by someone else and one `syncNow()` round pulls and applies them.
+   * Returns per round: pull response in the worker → round done at the page (apply), and the whole round.
+   */
+  async rebase(p: { db: string; url: string; space: string; pending: number; foreign: number; rounds: number }) {
+    const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space, heldPushes: true } })
+    await cairn.waitStatus((s) => s.ready)
+    await cairn.client.syncNow()
+    await inChunks(p.pending, 2000, (i) =>
+      cairn.client.execute('note.add', { id: `l${i}`, input: { title: `local ${i}`, body: body(i) } }),
+    )
+    if (p.pending > 0) await cairn.waitStatus((s) => s.pending >= p.pending)
+    const apply: number[] = []
+    const round: number[] = []
+    for (let r = 0; r < p.rounds; r++) {
+      const events = Array.from({ length: p.foreign }, (_, j) => ({
+        id: `${p.space}-f${r}-${j}`,
+        stream: `note:f${r}-${j}`,
+        version: 1,
+        type: 'NoteAdded',
+        data: { title: `foreign ${r}.${j}`, body: body(j) },
+      }))
+      const res = await fetch(`${p.url}/v1/spaces/${p.space}/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: 'foreign', events }),
+      })
+      if (res.status !== 200) throw new Error(`foreign push ${res.status}: ${await res.text()}`)
+      await res.arrayBuffer()
+      const pullsBefore = cairn.pulls.length
+      const start = abs()
+      // With pending events the round's push fails (held): the pull is applied all the same, then it throws.
+      await cairn.client.syncNow().catch((e: unknown) => {
+        if (p.pending === 0) throw e
+      })
+      const end = abs()
+      const pulled = cairn.pulls.slice(pullsBefore)
+      if (pulled.length === 0) throw new Error(`round ${r}: no pull brought the foreign events`)
+      const shown = (await cairn.client.query('notes.byId', `f${r}-${p.foreign - 1}`)) as { id: string } | undefined
+      if (!shown) throw new Error(`round ${r}: the last foreign note is not in the read model`)
+      apply.push(end - pulled[0]!.at)
+      round.push(end - start)
+    }
+    const pendingAfter = (await cairn.waitStatus(() => true)).pending
+    const count = (await cairn.client.query('notes.count')) as number
+    await cairn.close()
+    return { apply, round, pendingAfter, count }
+  },
+
   memory,
 }
 

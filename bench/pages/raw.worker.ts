@@ -85,6 +85,46 @@ const api = {
     db.close()
     return { rows: n, ms }
   },
+  /**
+   * First-sync floor: bare paged pulls (`fetch` of `/pull`, `limit` per page, one after another) and a raw put
+   * of each page's events into a fresh store with the log's shape, one transaction per page.
+   */
+  async pullAndPut(p: { url: string; space: string; to: string; limit: number }) {
+    const db = await open(p.to, (d) => {
+      const s = d.createObjectStore('events', { keyPath: 'lpos', autoIncrement: true })
+      s.createIndex('id', 'id', { unique: true })
+      s.createIndex('[stream+version]', ['stream', 'version'], { unique: true })
+      s.createIndex('gpos', 'gpos')
+    })
+    const base = `${p.url}/v1/spaces/${p.space}/pull`
+    const start = performance.now()
+    let after = 0
+    let head = 0
+    let n = 0
+    let pages = 0
+    for (;;) {
+      const res = await fetch(`${base}?after=${after}&limit=${p.limit}`, { cache: 'no-store' })
+      if (res.status !== 200) throw new Error(`pull ${res.status}: ${await res.text()}`)
+      const page = (await res.json()) as {
+        events: { seq: number; id: string; stream: string; version: number; type: string; data: unknown }[]
+        head: number
+      }
+      head = page.head
+      if (page.events.length === 0) break
+      pages++
+      const tx = db.transaction('events', 'readwrite', { durability: 'relaxed' })
+      const store = tx.objectStore('events')
+      for (const e of page.events)
+        store.put({ id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data, meta: {}, gpos: e.seq })
+      await done(tx)
+      n += page.events.length
+      after = page.events[page.events.length - 1]!.seq
+      if (after >= head) break
+    }
+    const ms = performance.now() - start
+    db.close()
+    return { rows: n, pages, head, ms }
+  },
   async serialPuts(n: number) {
     const start = performance.now()
     for (let i = 0; i < n; i++) {

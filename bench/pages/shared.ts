@@ -14,6 +14,8 @@ export interface StartedCairn {
   evaluatedAt: Promise<number>
   /** When `new Worker` was called (absolute ms). */
   startedAt: number
+  /** With `sync.heldPushes`: when each pull that brought events returned in the worker (absolute ms). */
+  pulls: { at: number; events: number }[]
   status: () => RuntimeStatus | undefined
   waitStatus: (pred: (s: RuntimeStatus) => boolean, timeoutMs?: number) => Promise<RuntimeStatus>
   close: () => Promise<void>
@@ -22,7 +24,7 @@ export interface StartedCairn {
 export function startCairn(options: {
   db: string
   variant?: 'v2'
-  sync?: { url: string; space: string }
+  sync?: { url: string; space: string; heldPushes?: boolean }
 }): StartedCairn {
   const startedAt = abs()
   const worker = new Worker(new URL('./cairn.worker.ts', import.meta.url), {
@@ -37,6 +39,11 @@ export function startCairn(options: {
       }
     }
     worker.addEventListener('message', on)
+  })
+  const pulls: { at: number; events: number }[] = []
+  worker.addEventListener('message', (e: MessageEvent) => {
+    if (e.data && typeof e.data.benchPulledAt === 'number')
+      pulls.push({ at: e.data.benchPulledAt, events: e.data.events })
   })
   const client = createClient<Notes>(worker)
   let current: RuntimeStatus | undefined
@@ -54,6 +61,7 @@ export function startCairn(options: {
     worker,
     evaluatedAt,
     startedAt,
+    pulls,
     status: () => current,
     waitStatus: (pred, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
