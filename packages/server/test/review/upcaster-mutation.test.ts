@@ -18,7 +18,7 @@ const CardRenamed = {
 }
 const domain = { aggregates: { card: { name: 'card', events: { CardRenamed } } }, projections: {}, reactors: {} }
 
-describe('review: an upcaster that mutates its input', () => {
+describe('review: hooks that mutate the event they are given', () => {
   it('stores what was sent', async () => {
     const sync = createSyncServer({ storage: createMemoryStorage(), rateLimit: false, domain: domain as never })
     const sent = { id: 'e1', stream: 'card:1', version: 1, type: 'CardRenamed', data: { title: 'x' }, meta: { schemaVersion: 1 } }
@@ -34,5 +34,27 @@ describe('review: an upcaster that mutates its input', () => {
     }
     const retry = await push()
     expect({ stored: pulled.events[0]?.data, retry: retry.status }).toEqual({ stored: sent.data, retry: 200 })
+  })
+
+  it('an authorizeEvent hook that normalizes the event it is shown does not change what is stored', async () => {
+    // the hook gets the very event object that is then stored (refusal.ts: `authorizeEvent({ ...request, event })`)
+    const sync = createSyncServer({
+      storage: createMemoryStorage(),
+      rateLimit: false,
+      authorizeEvent: ({ event }) => {
+        const data = event.data as { title?: string }
+        data.title = data.title?.trim() // "just checking", but in place
+        return data.title !== ''
+      },
+    })
+    const sent = { id: 'e1', stream: 'card:1', version: 1, type: 'CardAdded', data: { title: '  padded  ' } }
+    const res = await sync.fetch('http://cairn.test/v1/spaces/s/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'c', events: [sent] }),
+    })
+    expect(res.status).toBe(200)
+    const pulled = (await (await sync.fetch('http://cairn.test/v1/spaces/s/pull')).json()) as { events: { data: unknown }[] }
+    expect(pulled.events[0]?.data).toEqual(sent.data)
   })
 })
