@@ -46,7 +46,11 @@ describe('review: concurrent failed authentications', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode('another-secret-of-at-least-32-bytes!'))
-    const sync = createSyncServer({ storage: createMemoryStorage(), rateLimit: false, authorize: jwtAuthorizer({ secret }) })
+    const sync = createSyncServer({
+      storage: createMemoryStorage(),
+      rateLimit: false,
+      authorize: jwtAuthorizer({ secret }),
+    })
     const count = await statuses(sync, () => forged)
     expect(count[401] ?? 0, JSON.stringify(count)).toBeLessThanOrEqual(BURST)
   })

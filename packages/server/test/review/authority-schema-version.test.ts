@@ -2,10 +2,10 @@
 // CURRENT schema version, while every client reads it as version 1 (`record.meta?.schemaVersion ?? 1` in
 // core's toRecorded) and runs the upcasters on it. So a token holder can store data that passes the server's
 // schema but that every client's handlers see in a shape the schema refuses.
+
+import { upcast } from '@cairn/core/domain'
 import type { JsonObject, WireEvent } from '@cairn/core/protocol'
 import { describe, expect, it } from 'vitest'
-import { toRecorded } from '../../../core/src/runtime/recorded.js'
-import type { EventRecord } from '../../../core/src/store/records.js'
 import { createSyncServer } from '../../src/app.js'
 import { createMemoryStorage } from '../../src/storage/memory.js'
 
@@ -35,9 +35,11 @@ const push = async (meta: JsonObject | undefined) => {
   return { status: res.status, event }
 }
 
-/** What a client's handlers receive for the stored event (core's read path). */
-const clientView = (event: WireEvent) =>
-  toRecorded({ ...event, lpos: 1 } as unknown as EventRecord, domain.aggregates.card.events as never).data
+/** What a client's handlers receive for the stored event: core's read path, packages/core/src/runtime/recorded.ts:16-17. */
+const clientView = (event: WireEvent) => {
+  const from = (event.meta?.schemaVersion as number | undefined) ?? 1
+  return upcast(CardRenamed as never, event.data, from) ?? event.data
+}
 
 describe('review: meta.schemaVersion absent or null', () => {
   it.each([

@@ -40,8 +40,11 @@ describe('review: stream names the authority mishandles', () => {
     },
   )
 
-  it.each(['cardX', 'card'])('stream %s (no colon) is not accepted as a card event', async (stream) => {
-    const res = await pushOne(stream, 'CardAdded', { title: 'x' })
+  it.each([
+    ['cardX', 'CardAdded', { title: 'x' }],
+    ['boardX', 'ColumnAdded', { column: 'c' }],
+  ])('stream %s (no colon) is not accepted as an event of an aggregate', async (stream, type, data) => {
+    const res = await pushOne(stream, type, data)
     expect(res.status).toBe(422)
   })
 })

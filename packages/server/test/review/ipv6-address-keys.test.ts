@@ -32,7 +32,11 @@ describe('review: IPv6 addresses of one /64', () => {
   })
 
   it('anonymous requests from one /64 share one bucket', async () => {
-    const sync = createSyncServer({ storage: createMemoryStorage(), rateLimit: { ratePerSecond: 1, burst: 5 }, trustProxy: true })
+    const sync = createSyncServer({
+      storage: createMemoryStorage(),
+      rateLimit: { ratePerSecond: 1, burst: 5 },
+      trustProxy: true,
+    })
     const statuses: number[] = []
     for (let i = 1; i <= 50; i++) {
       const res = await sync.fetch('http://cairn.test/v1/spaces/s/pull', {
@@ -44,8 +48,18 @@ describe('review: IPv6 addresses of one /64', () => {
   })
 
   it('an IPv4 address and its IPv4-mapped IPv6 spelling share one bucket', async () => {
-    const sync = createSyncServer({ storage: createMemoryStorage(), rateLimit: { ratePerSecond: 1, burst: 5 }, trustProxy: true })
-    const spellings = ['203.0.113.7', '::ffff:203.0.113.7', '::FFFF:203.0.113.7', '::ffff:cb00:7107', '0:0:0:0:0:ffff:203.0.113.7']
+    const sync = createSyncServer({
+      storage: createMemoryStorage(),
+      rateLimit: { ratePerSecond: 1, burst: 5 },
+      trustProxy: true,
+    })
+    const spellings = [
+      '203.0.113.7',
+      '::ffff:203.0.113.7',
+      '::FFFF:203.0.113.7',
+      '::ffff:cb00:7107',
+      '0:0:0:0:0:ffff:203.0.113.7',
+    ]
     const statuses: number[] = []
     for (let round = 0; round < 4; round++)
       for (const address of spellings) {

@@ -11,12 +11,18 @@ const SECRET = 'a-test-secret-of-at-least-32-bytes!!'
 
 describe('review: JWT without exp', () => {
   it('a token without exp is refused', async () => {
-    const sync = createSyncServer({ storage: createMemoryStorage(), rateLimit: false, authorize: jwtAuthorizer({ secret: SECRET }) })
+    const sync = createSyncServer({
+      storage: createMemoryStorage(),
+      rateLimit: false,
+      authorize: jwtAuthorizer({ secret: SECRET }),
+    })
     const forever = await new SignJWT({ sub: 'ann', spaces: ['s'] })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuedAt()
       .sign(new TextEncoder().encode(SECRET))
-    const res = await sync.fetch('http://cairn.test/v1/spaces/s/pull', { headers: { Authorization: `Bearer ${forever}` } })
+    const res = await sync.fetch('http://cairn.test/v1/spaces/s/pull', {
+      headers: { Authorization: `Bearer ${forever}` },
+    })
     expect(res.status).toBe(401)
   })
 })

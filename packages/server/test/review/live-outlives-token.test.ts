@@ -33,7 +33,13 @@ describe('review: a live stream and its token', () => {
     expect(live.status).toBe(200)
     await new Promise((r) => setTimeout(r, 3500)) // eve's token has expired
     const writer = { Authorization: `Bearer ${await token('ann', 300)}` }
-    const event = { id: 'after-expiry', stream: 'card:1', version: 1, type: 'CardAdded', data: { secret: 'for ann only' } }
+    const event = {
+      id: 'after-expiry',
+      stream: 'card:1',
+      version: 1,
+      type: 'CardAdded',
+      data: { secret: 'for ann only' },
+    }
     expect((await post(`${server.url}/v1/spaces/s/push`, { clientId: 'c', events: [event] }, writer)).status).toBe(200)
     await waitFor(() => live.events().length > 0, 1000, 'delivery').catch(() => undefined)
     live.close()

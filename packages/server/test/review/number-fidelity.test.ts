@@ -17,16 +17,21 @@ const pushRaw = async (dataJson: string) => {
     headers: { 'content-type': 'application/json' },
     body: `{"clientId":"c","events":[{"id":"e1","stream":"x:1","version":1,"type":"T","data":${dataJson}}]}`,
   })
-  const pulled = (await (await sync.fetch('http://cairn.test/v1/spaces/s/pull')).text()).match(/"data":(\{[^}]*\})/)?.[1]
+  const pulled = (await (await sync.fetch('http://cairn.test/v1/spaces/s/pull')).text()).match(
+    /"data":(\{[^}]*\})/,
+  )?.[1]
   return { status: res.status, stored: pulled }
 }
 
 describe('review: JSON number fidelity', () => {
-  it.each([1e20, 2 ** 60, Number.MAX_VALUE, -(2 ** 53)])('%d round-trips exactly through JSON and is accepted', async (n) => {
-    expect(JSON.parse(JSON.stringify(n))).toBe(n)
-    const { status } = await pushRaw(JSON.stringify({ n }))
-    expect(status).toBe(200)
-  })
+  it.each([1e20, 2 ** 60, Number.MAX_VALUE, -(2 ** 53)])(
+    '%d round-trips exactly through JSON and is accepted',
+    async (n) => {
+      expect(JSON.parse(JSON.stringify(n))).toBe(n)
+      const { status } = await pushRaw(JSON.stringify({ n }))
+      expect(status).toBe(200)
+    },
+  )
 
   it('a decimal that cannot be stored as sent is refused, not rounded', async () => {
     const { status, stored } = await pushRaw('{"n":0.30000000000000000001}')

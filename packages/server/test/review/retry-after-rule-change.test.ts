@@ -17,7 +17,9 @@ describe('review: identical retry after the rules changed', () => {
     })
     const body = JSON.stringify({
       clientId: 'c',
-      events: [{ id: 'e1', stream: 'card:1', version: 1, type: 'CardAdded', data: { t: 1 }, meta: { commandId: 'cmd-1' } }],
+      events: [
+        { id: 'e1', stream: 'card:1', version: 1, type: 'CardAdded', data: { t: 1 }, meta: { commandId: 'cmd-1' } },
+      ],
     })
     const push = () =>
       sync.fetch('http://cairn.test/v1/spaces/s/push', {
@@ -29,6 +31,9 @@ describe('review: identical retry after the rules changed', () => {
     allowed = false // e.g. the principal's role was revoked while the first answer was lost
     const retry = await push()
     const answer = (await retry.json()) as Record<string, unknown>
-    expect({ status: retry.status, answer }).toMatchObject({ status: 200, answer: { accepted: [{ id: 'e1', seq: 1 }] } })
+    expect({ status: retry.status, answer }).toMatchObject({
+      status: 200,
+      answer: { accepted: [{ id: 'e1', seq: 1 }] },
+    })
   })
 })

@@ -26,12 +26,16 @@ const schemaThrowing = (thrown: () => unknown, async: boolean) => ({
   },
 })
 const domainWith = (schema: unknown) =>
-  ({ aggregates: { card: { name: 'card', events: { CardAdded: { version: 1, schema } } } }, projections: {}, reactors: {} }) as never
+  ({
+    aggregates: { card: { name: 'card', events: { CardAdded: { version: 1, schema } } } },
+    projections: {},
+    reactors: {},
+  }) as never
 
 const thrown = {
   'a string': () => 'boom',
   'a plain object': () => ({ message: 'boom' }),
-  'undefined': () => undefined,
+  undefined: () => undefined,
 }
 
 const cases: [string, StartServerOptions][] = []
@@ -46,12 +50,21 @@ for (const [what, make] of Object.entries(thrown)) {
 
 describe('review: hooks that throw', () => {
   it.each(cases)('%s: a JSON error answer, and the server keeps serving', async (_, options) => {
-    const server = await startServer({ port: 0, storage: createMemoryStorage(), rateLimit: false, onError: () => {}, ...options })
+    const server = await startServer({
+      port: 0,
+      storage: createMemoryStorage(),
+      rateLimit: false,
+      onError: () => {},
+      ...options,
+    })
     running.push(server)
     const res = await fetch(`${server.url}/v1/spaces/s/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: 'c', events: [{ id: 'e1', stream: 'card:1', version: 1, type: 'CardAdded', data: {} }] }),
+      body: JSON.stringify({
+        clientId: 'c',
+        events: [{ id: 'e1', stream: 'card:1', version: 1, type: 'CardAdded', data: {} }],
+      }),
     })
     const text = await res.text()
     let body: unknown
