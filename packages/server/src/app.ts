@@ -6,6 +6,7 @@ import { type AdmissionPolicy, type Admitted, admit } from './admission.js'
 import { isClientAbort, readUtf8, requireJson } from './body.js'
 import { domainValidator } from './domain-validator.js'
 import { errorResponse, SyncHttpError } from './errors.js'
+import { hostGuard } from './host-check.js'
 import { DEFAULT_LIVE, LiveChannels } from './live.js'
 import { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
 import { DEFAULT_PULL_CACHE, PullCache } from './pull-cache.js'
@@ -114,6 +115,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   // context because bodyLimit may replace the raw request
   const admitted = new WeakMap<Context, Admitted>()
   const app = new Hono()
+  if (options.allowedHosts !== undefined) app.use('*', hostGuard(options.allowedHosts))
   const origin = corsOrigins(options)
   if (origin !== undefined)
     app.use(
