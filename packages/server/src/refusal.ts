@@ -76,17 +76,23 @@ async function refusalOf(
   })
 }
 
-/** Every event of a batch the server refuses for good (validation first, then authorization), in batch order. */
+/**
+ * Every event of a batch the server refuses for good (validation first, then authorization), in batch order.
+ * Events whose index is in `stored` (already stored with identical content) are not judged again: they were
+ * accepted once, and refusing their retry would make a client roll back what every other client applied.
+ */
 export async function refusalsOf(
   events: readonly WireEvent[],
   request: Omit<EventAuthorizationRequest, 'event'>,
   validate: EventValidator | undefined,
   authorizeEvent: EventAuthorizer | undefined,
+  stored: ReadonlySet<number> = new Set(),
 ): Promise<RefusedEvent[]> {
   if (!validate && !authorizeEvent) return []
   const refused: RefusedEvent[] = []
   // one at a time: validators and hooks may be costly or hit a database; a batch is bounded anyway
   for (const [index, event] of events.entries()) {
+    if (stored.has(index)) continue
     const refusal = await refusalOf(event, index, request, validate, authorizeEvent)
     if (refusal) refused.push(refusal)
   }
