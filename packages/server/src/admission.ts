@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { Authorizer } from './auth.js'
+import type { Authorizer, AuthResult } from './auth.js'
 import { clientAddress } from './client-address.js'
 import { SyncHttpError } from './errors.js'
 import type { RateLimiter } from './rate-limit.js'
@@ -29,12 +29,25 @@ const tooMany = (message: string, retryAfterSeconds: number) =>
 
 async function authenticate(c: Context, space: string, policy: AdmissionPolicy, address: string) {
   if (!policy.authorize) return undefined
-  const result = await policy.authorize(c.req.raw, space)
+  // A failure token is taken BEFORE the (possibly slow, async) check and given back on success: peeking first
+  // and taking after a refusal let every guess sent while earlier ones were being checked pass the peek.
+  const taken = policy.authFailures?.take(address)
+  if (taken && !taken.ok) throw tooMany('too many failed authentications', taken.retryAfterSeconds)
+  let result: AuthResult
+  try {
+    result = await policy.authorize(c.req.raw, space)
+  } catch (error) {
+    // not the client's failure (a session store down): it does not count against the address
+    if (taken) policy.authFailures?.refund(address)
+    throw error
+  }
+  const succeeded = result === true || (typeof result === 'object' && result.ok)
+  if (succeeded && taken) policy.authFailures?.refund(address)
   if (result === true) return undefined
   if (typeof result === 'object' && result.ok) return result.principal
+  // a 401 may be a guess; a 403 has no principal to rate-limit: both count against the address (the token
+  // taken above stays taken)
   const status = result === false ? 403 : result.status
-  // a 401 may be a guess; a 403 has no principal to rate-limit: both count against the address
-  policy.authFailures?.take(address)
   const message = result === false ? undefined : result.message
   throw new SyncHttpError(
     status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN',
@@ -49,8 +62,6 @@ async function authenticate(c: Context, space: string, policy: AdmissionPolicy, 
  */
 export async function admit(c: Context, policy: AdmissionPolicy): Promise<Admitted> {
   const address = clientAddress(c, policy.trustProxy)
-  const blocked = policy.authFailures?.peek(address)
-  if (blocked && !blocked.ok) throw tooMany('too many failed authentications', blocked.retryAfterSeconds)
   const space = parseSpace(c.req.param('space') ?? '')
   const principal = await authenticate(c, space, policy, address)
   const limitKey = principal === undefined ? `address:${address}` : `principal:${principal}`
