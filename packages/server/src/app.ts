@@ -199,13 +199,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   })
 
   app.get('/v1/spaces/:space/live', async (c) => {
-    const { space, limitKey } = await admit(c, policy)
+    const { space, limitKey, expiresAt } = await admit(c, policy)
     const lastEventId = c.req.header('last-event-id')
     const after =
       lastEventId !== undefined && lastEventId !== ''
         ? parseCursor(lastEventId, 'Last-Event-ID')
         : parseCursor(c.req.query('after'), 'after')
-    return live.open(c, space, after, limitKey)
+    return live.open(c, space, after, limitKey, expiresAt)
   })
 
   if (options.staticDir !== undefined) mountStatic(app, options.staticDir)

@@ -87,6 +87,10 @@ export function jwtAuthorizer(options: JwtOptions): Authorizer {
     const spaces = spacesOf(payload[spacesClaim])
     if (!spaces.has('*') && !spaces.has(space))
       return { ok: false, status: 403, message: `token does not grant space ${space}` }
-    return { ok: true, principal }
+    // the stream may live as long as a new request with this token would still be accepted
+    const tolerance = options.clockToleranceSeconds ?? 30
+    return typeof payload.exp === 'number'
+      ? { ok: true, principal, expiresAt: (payload.exp + tolerance) * 1000 }
+      : { ok: true, principal }
   }
 }

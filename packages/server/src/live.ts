@@ -48,6 +48,7 @@ class LiveSession {
   #resolveDone!: () => void
   #unsubscribe: () => void = () => {}
   #timer: ReturnType<typeof setInterval> | undefined
+  #expiry: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     private readonly storage: SyncStorage,
@@ -56,6 +57,7 @@ class LiveSession {
     private readonly stream: SSEStreamingApi,
     private readonly options: LiveOptions,
     private readonly onClose: () => void,
+    private readonly expiresAt: number | undefined,
   ) {
     this.#lastSent = after
     this.#done = new Promise((resolve) => {
@@ -71,6 +73,17 @@ class LiveSession {
       this.stream.write(': keep-alive\n\n').catch(() => this.close())
     }, this.options.keepAliveMs)
     this.#timer.unref?.()
+    if (this.expiresAt !== undefined) {
+      // authorized once, at open: the stream ends when its credential does (the client reconnects with a
+      // fresh one). setTimeout holds at most ~24.8 days; a later expiry re-arms on the way.
+      const arm = () => {
+        const left = this.expiresAt! - Date.now()
+        if (left <= 0) return this.close()
+        this.#expiry = setTimeout(arm, Math.min(left, 2 ** 31 - 1))
+        this.#expiry.unref?.()
+      }
+      arm()
+    }
     try {
       const [head, backendId] = await Promise.all([this.storage.head(this.space), this.storage.backendId()])
       this.#knownHead = head
@@ -87,6 +100,7 @@ class LiveSession {
     this.#closed = true
     this.#unsubscribe()
     clearInterval(this.#timer)
+    clearTimeout(this.#expiry)
     this.onClose()
     this.#resolveDone()
   }
@@ -150,6 +164,11 @@ class LiveSession {
   /** Sends events as one message; returns the bytes of their JSON. */
   async #send(events: StoredWireEvent[]): Promise<number> {
     if (this.#closed) return 0
+    // a late timer must not let one more message through
+    if (this.expiresAt !== undefined && Date.now() >= this.expiresAt) {
+      this.close()
+      return 0
+    }
     const last = events[events.length - 1]!.seq
     this.#lastSent = last
     if (last > this.#knownHead) this.#knownHead = last
@@ -177,10 +196,11 @@ export class LiveChannels {
 
   /**
    * Answers `GET /v1/spaces/:space/live` with an SSE stream starting after `after`, counted against `principal`
-   * (the rate-limit key: an authenticated principal or an anonymous address).
+   * (the rate-limit key: an authenticated principal or an anonymous address). The stream ends at `expiresAt`
+   * (ms since the epoch), when the credential it was opened with expires.
    * @throws SyncHttpError 429 when `principal` already holds `maxStreamsPerPrincipal` streams.
    */
-  open(c: Context, space: string, after: number, principal: string): Response {
+  open(c: Context, space: string, after: number, principal: string, expiresAt?: number): Response {
     const held = this.#perPrincipal.get(principal) ?? 0
     if (held >= this.options.maxStreamsPerPrincipal)
       throw new SyncHttpError('RATE_LIMITED', `at most ${this.options.maxStreamsPerPrincipal} live streams at once`, {
@@ -190,10 +210,18 @@ export class LiveChannels {
     this.#perPrincipal.set(principal, held + 1)
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
-      const session: LiveSession = new LiveSession(this.storage, space, after, stream, this.options, () => {
-        this.#sessions.delete(session)
-        this.#release(principal)
-      })
+      const session: LiveSession = new LiveSession(
+        this.storage,
+        space,
+        after,
+        stream,
+        this.options,
+        () => {
+          this.#sessions.delete(session)
+          this.#release(principal)
+        },
+        expiresAt,
+      )
       this.#sessions.add(session)
       await session.run()
     })
