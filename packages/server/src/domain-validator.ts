@@ -25,7 +25,8 @@ export function domainValidator(domain: AnyDomain): EventValidator {
       )
     let data: Record<string, unknown> | undefined
     try {
-      data = upcast(definition, event.data, sent)
+      // upcasters may edit their input in place (harmless in the client, which upcasts a copy)
+      data = upcast(definition, structuredClone(event.data), sent)
     } catch (error) {
       return invalid(`upcasting '${event.type}' from version ${sent} failed: ${String(error)}`)
     }

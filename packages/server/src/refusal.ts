@@ -60,14 +60,16 @@ async function refusalOf(
   validate: EventValidator | undefined,
   authorizeEvent: EventAuthorizer | undefined,
 ): Promise<RefusedEvent | undefined> {
-  const outcome = validate ? await validate(event) : { ok: true as const }
+  // Hooks get copies: one that "only checks" but edits in place (an upcaster filling a default, a trim) must
+  // not change what is stored, which is exactly what was sent.
+  const outcome = validate ? await validate(structuredClone(event)) : { ok: true as const }
   if (!outcome.ok)
     return refusedEvent(event, outcome.code, outcome.message, {
       index,
       type: event.type,
       issues: toJsonValue(outcome.issues),
     })
-  const allowed = authorizeEvent ? await authorizeEvent({ ...request, event }) : true
+  const allowed = authorizeEvent ? await authorizeEvent({ ...request, event: structuredClone(event) }) : true
   if (allowed === true || (typeof allowed === 'object' && allowed.ok)) return undefined
   const message = typeof allowed === 'object' && !allowed.ok && allowed.message ? allowed.message : undefined
   return refusedEvent(event, 'FORBIDDEN', message ?? `not allowed to append '${event.type}' to ${event.stream}`, {
