@@ -5,7 +5,7 @@ import { cors } from 'hono/cors'
 import { type AdmissionPolicy, type Admitted, admit } from './admission.js'
 import { isClientAbort, readUtf8, requireJson } from './body.js'
 import { domainValidator } from './domain-validator.js'
-import { errorResponse, SyncHttpError } from './errors.js'
+import { asError, errorResponse, SyncHttpError } from './errors.js'
 import { hostGuard } from './host-check.js'
 import { DEFAULT_LIVE, LiveChannels } from './live.js'
 import { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
@@ -134,6 +134,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   // context because bodyLimit may replace the raw request
   const admitted = new WeakMap<Context, Admitted>()
   const app = new Hono()
+  // first, so it wraps every route: a non-Error thrown by a hook becomes an Error that onError answers as JSON
+  app.use('*', async (_c, next) => {
+    try {
+      await next()
+    } catch (thrown) {
+      throw asError(thrown)
+    }
+  })
   if (options.allowedHosts !== undefined) app.use('*', hostGuard(options.allowedHosts))
   const origin = corsOrigins(options)
   if (origin !== undefined)
