@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
 import { SyncHttpError } from './errors.js'
 import { serialized } from './serialized.js'
+import { payloadBytes } from './storage/plan.js'
 import type { LiveNotification, SyncStorage } from './storage/types.js'
 
 /** Settings of the live channel. */
@@ -155,19 +156,21 @@ class LiveSession {
     const { pageSize, maxPageBytes } = this.options
     for (;;) {
       const page = await this.storage.read(this.space, this.#lastSent, pageSize, maxPageBytes)
-      const bytes = page.length > 0 ? await this.#send(page) : 0
-      // a page cut by neither bound is the end of the log
+      if (page.length > 0) await this.#send(page)
+      // a page cut by neither bound is the end of the log; measured as storage measures its byte bound (UTF-8
+      // bytes of data and meta), not by the message's UTF-16 length, or a page of multi-byte text looks short
+      const bytes = page.reduce((sum, e) => sum + payloadBytes(e), 0)
       if ((page.length < pageSize && bytes < maxPageBytes) || this.#closed) return
     }
   }
 
-  /** Sends events as one message; returns the bytes of their JSON. */
-  async #send(events: StoredWireEvent[]): Promise<number> {
-    if (this.#closed) return 0
+  /** Sends events as one message. */
+  async #send(events: StoredWireEvent[]): Promise<void> {
+    if (this.#closed) return
     // a late timer must not let one more message through
     if (this.expiresAt !== undefined && Date.now() >= this.expiresAt) {
       this.close()
-      return 0
+      return
     }
     const last = events[events.length - 1]!.seq
     this.#lastSent = last
@@ -175,7 +178,6 @@ class LiveSession {
     const parts = events.map(serialized)
     const data = `{"events":[${parts.join(',')}],"head":${this.#knownHead}}`
     await this.stream.writeSSE({ event: 'events', id: String(last), data })
-    return data.length
   }
 }
 
