@@ -68,6 +68,7 @@ class LiveSession {
 
   /** Runs until the client goes away or {@link close} is called. */
   async run(): Promise<void> {
+    if (this.#closed) return
     this.stream.onAbort(() => this.close())
     this.#unsubscribe = this.storage.subscribe(this.space, (n) => this.#notify(n))
     this.#timer = setInterval(() => {
@@ -185,6 +186,9 @@ class LiveSession {
 export class LiveChannels {
   readonly #sessions = new Set<LiveSession>()
   readonly #perPrincipal = new Map<string, number>()
+  // set by closeAll: a live request still being admitted (an async authorizer) when shutdown began must not
+  // open a stream afterwards, which would hold the server open until the shutdown deadline
+  #closed = false
 
   constructor(
     private readonly storage: SyncStorage,
@@ -203,6 +207,10 @@ export class LiveChannels {
    * @throws SyncHttpError 429 when `principal` already holds `maxStreamsPerPrincipal` streams.
    */
   open(c: Context, space: string, after: number, principal: string, expiresAt?: number): Response {
+    if (this.#closed)
+      throw new SyncHttpError('STORAGE_UNAVAILABLE', 'the server is shutting down, retry later', {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      })
     const held = this.#perPrincipal.get(principal) ?? 0
     if (held >= this.options.maxStreamsPerPrincipal)
       throw new SyncHttpError('RATE_LIMITED', `at most ${this.options.maxStreamsPerPrincipal} live streams at once`, {
@@ -225,6 +233,8 @@ export class LiveChannels {
         expiresAt,
       )
       this.#sessions.add(session)
+      // closeAll ran between open() and this callback: end at once
+      if (this.#closed) session.close()
       await session.run()
     })
   }
@@ -235,8 +245,12 @@ export class LiveChannels {
     else this.#perPrincipal.set(principal, left)
   }
 
-  /** Ends every open stream (clients reconnect elsewhere and resume from their cursor). */
+  /**
+   * Ends every open stream (clients reconnect elsewhere and resume from their cursor); streams asked for
+   * afterwards are answered 503 with `Connection: close`.
+   */
   closeAll(): void {
+    this.#closed = true
     for (const session of [...this.#sessions]) session.close()
   }
 }
