@@ -69,7 +69,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): SyncSto
     async find(name, ids) {
       assertOpen()
       const byId = spaces.get(name)?.byId
-      const found = ids.map((i) => byId?.get(i)).filter((e): e is StoredWireEvent => e !== undefined)
+      const found = [...new Set(ids)].map((i) => byId?.get(i)).filter((e): e is StoredWireEvent => e !== undefined)
       return structuredClone(found)
     },
     async head(name) {
