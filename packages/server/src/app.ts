@@ -5,13 +5,15 @@ import { cors } from 'hono/cors'
 import { type AdmissionPolicy, type Admitted, admit } from './admission.js'
 import { isClientAbort, readUtf8, requireJson } from './body.js'
 import { domainValidator } from './domain-validator.js'
-import { errorResponse, SyncHttpError } from './errors.js'
+import { asError, errorResponse, SyncHttpError } from './errors.js'
+import { hostGuard } from './host-check.js'
 import { DEFAULT_LIVE, LiveChannels } from './live.js'
 import { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
 import { DEFAULT_PULL_CACHE, PullCache } from './pull-cache.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js'
 import { type EventValidator, refusalError, refusalsOf, refusedEvent } from './refusal.js'
 import { mountStatic } from './static.js'
+import { sameEvent } from './storage/plan.js'
 import { DEFAULT_LIMITS, parseCursor, parseJson, parseLimit, parsePushRequest, type SyncLimits } from './validate.js'
 
 export { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
@@ -110,10 +112,37 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     throw refusalError(refused, events.length, { details: { ids: result.ids }, head: result.head })
   }
 
+  /**
+   * Indexes of the batch's events already stored with identical content: identical retries (the first answer
+   * was lost), accepted with their original seq whatever the rules are now. A stored id with different content
+   * is left to the append, which refuses it as `ID_REUSED`.
+   */
+  const storedRetries = async (space: string, events: readonly WireEvent[]): Promise<Set<number>> => {
+    const retried = new Set<number>()
+    if (!storage.find) return retried
+    const found = await storageCall(() => storage.find!(space, [...new Set(events.map((e) => e.id))]))
+    if (found.length === 0) return retried
+    const byId = new Map(found.map((e) => [e.id, e]))
+    for (const [index, event] of events.entries()) {
+      const stored = byId.get(event.id)
+      if (stored && sameEvent(stored, event)) retried.add(index)
+    }
+    return retried
+  }
+
   // who each push is, from the admission middleware (before the body is read) to the handler; keyed by the
   // context because bodyLimit may replace the raw request
   const admitted = new WeakMap<Context, Admitted>()
   const app = new Hono()
+  // first, so it wraps every route: a non-Error thrown by a hook becomes an Error that onError answers as JSON
+  app.use('*', async (_c, next) => {
+    try {
+      await next()
+    } catch (thrown) {
+      throw asError(thrown)
+    }
+  })
+  if (options.allowedHosts !== undefined) app.use('*', hostGuard(options.allowedHosts))
   const origin = corsOrigins(options)
   if (origin !== undefined)
     app.use(
@@ -154,7 +183,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     async (c) => {
       const { space, principal } = admitted.get(c)!
       const push = parsePushRequest(parseJson(await readUtf8(c)), limits)
-      const refused = await refusalsOf(push.events, { principal, space }, validateEvent, authorizeEvent)
+      const retried = validateEvent || authorizeEvent ? await storedRetries(space, push.events) : undefined
+      const refused = await refusalsOf(push.events, { principal, space }, validateEvent, authorizeEvent, retried)
       if (refused.length > 0) throw refusalError(refused, push.events.length)
       return c.json(await append(space, push.clientId, push.events))
     },
@@ -177,13 +207,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   })
 
   app.get('/v1/spaces/:space/live', async (c) => {
-    const { space, limitKey } = await admit(c, policy)
+    const { space, limitKey, expiresAt } = await admit(c, policy)
     const lastEventId = c.req.header('last-event-id')
     const after =
       lastEventId !== undefined && lastEventId !== ''
         ? parseCursor(lastEventId, 'Last-Event-ID')
         : parseCursor(c.req.query('after'), 'after')
-    return live.open(c, space, after, limitKey)
+    return live.open(c, space, after, limitKey, expiresAt)
   })
 
   if (options.staticDir !== undefined) mountStatic(app, options.staticDir)

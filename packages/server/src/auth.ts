@@ -13,6 +13,11 @@ export type AuthResult =
        * `authorizeEvent` receives. Without one the request is treated as anonymous (keyed by address).
        */
       principal?: string
+      /**
+       * When the credential stops being valid, in ms since the epoch (a JWT's `exp`). A live stream opened with
+       * it is ended then: it was authorized once, at open, and must not outlive its credential.
+       */
+      expiresAt?: number
     }
   | { ok: false; status: 401 | 403; message?: string }
 

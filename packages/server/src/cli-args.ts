@@ -29,6 +29,9 @@ Access:
                             a JWT's sub is the principal, its "spaces" claim the spaces ("*" = all)
   --cors-origin <list>      web origins allowed to call the server, comma-separated, or "*"
                             (default: "*" with tokens/JWT, none for an open server)
+  --allowed-host <list>     host names an open server answers besides localhost and IP addresses,
+                            comma-separated (".example.com" includes subdomains, "*" any); guards
+                            against DNS rebinding
   --trust-proxy             take the client address from X-Forwarded-For (behind your load balancer)
   --domain <module>         be the authority of the spaces: load the app's domain module (JS, or
                             TS under a TypeScript loader; "pkg/path#exportName" picks an export)
@@ -60,6 +63,7 @@ export interface CliConfig {
   tokens: string | undefined
   jwt: JwtOptions | undefined
   corsOrigin: string | string[] | undefined
+  allowedHosts: string[] | undefined
   trustProxy: boolean
   domain: string | undefined
   staticDir: string | undefined
@@ -102,6 +106,7 @@ const STRING_FLAGS = [
   'jwt-issuer',
   'jwt-audience',
   'cors-origin',
+  'allowed-host',
   'domain',
   'max-connections',
   'max-live-streams',
@@ -180,6 +185,16 @@ function corsOf(value: string | undefined): string | string[] | undefined {
   return origins
 }
 
+function allowedHostsOf(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  const hosts = list(value)
+  for (const host of hosts)
+    if (host !== '*' && !/^\.?[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?\.?$/.test(host))
+      throw new CliError(`--allowed-host: "${host}" is not a host name like app.example.com`)
+  if (hosts.length === 0) throw new CliError('--allowed-host must list at least one host name')
+  return hosts
+}
+
 function tokensOf(tokens: string | undefined): string | undefined {
   if (tokens === undefined) return undefined
   try {
@@ -220,6 +235,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     tokens: tokensOf(str('tokens') ?? (env.CAIRN_TOKENS || undefined)),
     jwt: jwtOf(str, env),
     corsOrigin: corsOf(str('cors-origin')),
+    allowedHosts: allowedHostsOf(str('allowed-host')),
     trustProxy: values['trust-proxy'] === true,
     domain: str('domain'),
     staticDir: str('static'),

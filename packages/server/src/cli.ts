@@ -26,6 +26,7 @@ function optionsOf(config: CliConfig, loaded: LoadedDomain | undefined): StartSe
     ...(config.jwt === undefined ? {} : { jwt: config.jwt }),
     ...(config.corsOrigin === undefined ? {} : { corsOrigin: config.corsOrigin }),
     ...(config.staticDir === undefined ? {} : { staticDir: config.staticDir }),
+    ...(config.allowedHosts === undefined ? {} : { allowedHosts: config.allowedHosts }),
     ...(loaded === undefined ? {} : loaded),
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,
@@ -51,6 +52,9 @@ function warnIfOpen(config: CliConfig, running: RunningServer): void {
     const origins = config.corsOrigin === '*' ? 'ANY origin' : [config.corsOrigin].flat().join(', ')
     say(`web pages from ${origins} can read and write every space (--cors-origin)`)
   }
+  say(
+    `requests are answered only for Host localhost or an IP address${config.allowedHosts ? ` or ${config.allowedHosts.join(', ')}` : ''} (--allowed-host)`,
+  )
 }
 
 function stopOnSignals(running: RunningServer): void {

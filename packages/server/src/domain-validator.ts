@@ -1,4 +1,4 @@
-import { type AnyDomain, findEventDefinition, upcast, validateWireEvent } from '@cairn/core/domain'
+import { type AnyDomain, findEventDefinition, schemaVersionOf, upcast, validateWireEvent } from '@cairn/core/domain'
 import type { JsonObject, WireEvent } from '@cairn/core/protocol'
 import type { EventValidator, ValidationOutcome } from './refusal.js'
 
@@ -14,8 +14,10 @@ export function domainValidator(domain: AnyDomain): EventValidator {
   return async (event: WireEvent) => {
     const definition = findEventDefinition(domain, event.stream, event.type)
     if (!definition) return validateWireEvent(domain, event)
-    const sent = event.meta?.schemaVersion ?? definition.version
-    if (typeof sent !== 'number' || !Number.isInteger(sent) || sent < 1)
+    // The same rule as the clients' read path (absent or null = version 1): judging anything else would let
+    // data pass here that every client upcasts into a shape the schema refuses.
+    const sent = schemaVersionOf(event.meta)
+    if (!Number.isInteger(sent) || sent < 1)
       return invalid(`meta.schemaVersion of '${event.type}' must be a positive integer`)
     if (sent > definition.version)
       return invalid(
@@ -23,7 +25,8 @@ export function domainValidator(domain: AnyDomain): EventValidator {
       )
     let data: Record<string, unknown> | undefined
     try {
-      data = upcast(definition, event.data, sent)
+      // upcasters may edit their input in place (harmless in the client, which upcasts a copy)
+      data = upcast(definition, structuredClone(event.data), sent)
     } catch (error) {
       return invalid(`upcasting '${event.type}' from version ${sent} failed: ${String(error)}`)
     }

@@ -63,6 +63,22 @@ export class SyncHttpError extends Error {
   }
 }
 
+/**
+ * `thrown` as an Error. Hooks (schemas, `authorize`, `authorizeEvent`) may throw anything — a string, a plain
+ * object, `undefined` — and Hono's error handler only takes Errors: anything else would answer an empty 500 and
+ * never reach `onError`.
+ */
+export function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown
+  let text: string
+  try {
+    text = typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown))
+  } catch {
+    text = String(thrown)
+  }
+  return new Error(`non-Error thrown: ${text}`, { cause: thrown })
+}
+
 /** Shorthand for a 400 `BAD_REQUEST`. */
 export const badRequest = (message: string, details?: JsonValue): SyncHttpError =>
   new SyncHttpError('BAD_REQUEST', message, details === undefined ? {} : { details })

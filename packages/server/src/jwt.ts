@@ -25,7 +25,7 @@ export interface JwtOptions {
    * `*` grants all. A token without it grants no space.
    */
   spacesClaim?: string
-  /** Allowed clock skew in seconds for `exp`/`nbf` (default 30). */
+  /** Allowed clock skew in seconds for `exp`/`nbf` (default 30). Tokens must carry `exp`. */
   clockToleranceSeconds?: number
 }
 
@@ -58,7 +58,7 @@ function spacesOf(claim: unknown): Set<string> {
 }
 
 /**
- * An {@link Authorizer} for JWT bearer tokens: verifies signature, `exp`/`nbf`, and `iss`/`aud` when set; the
+ * An {@link Authorizer} for JWT bearer tokens: verifies signature, `exp` (required) and `nbf`, and `iss`/`aud` when set; the
  * principal comes from `sub` (or `principalClaim`), the granted spaces from `spaces` (or `spacesClaim`).
  * On the live channel the token may come as `?token=` (EventSource cannot send headers).
  */
@@ -76,6 +76,8 @@ export function jwtAuthorizer(options: JwtOptions): Authorizer {
         ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
         ...(options.audience === undefined ? {} : { audience: options.audience }),
         clockTolerance: options.clockToleranceSeconds ?? 30,
+        // jose checks exp only when present: a token without it would be a credential that never expires
+        requiredClaims: ['exp'],
       }))
     } catch (error) {
       const code = (error as { code?: unknown }).code
@@ -87,6 +89,10 @@ export function jwtAuthorizer(options: JwtOptions): Authorizer {
     const spaces = spacesOf(payload[spacesClaim])
     if (!spaces.has('*') && !spaces.has(space))
       return { ok: false, status: 403, message: `token does not grant space ${space}` }
-    return { ok: true, principal }
+    // the stream may live as long as a new request with this token would still be accepted
+    const tolerance = options.clockToleranceSeconds ?? 30
+    return typeof payload.exp === 'number'
+      ? { ok: true, principal, expiresAt: (payload.exp + tolerance) * 1000 }
+      : { ok: true, principal }
   }
 }

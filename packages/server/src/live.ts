@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
 import { SyncHttpError } from './errors.js'
 import { serialized } from './serialized.js'
+import { payloadBytes } from './storage/plan.js'
 import type { LiveNotification, SyncStorage } from './storage/types.js'
 
 /** Settings of the live channel. */
@@ -48,6 +49,7 @@ class LiveSession {
   #resolveDone!: () => void
   #unsubscribe: () => void = () => {}
   #timer: ReturnType<typeof setInterval> | undefined
+  #expiry: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     private readonly storage: SyncStorage,
@@ -56,6 +58,7 @@ class LiveSession {
     private readonly stream: SSEStreamingApi,
     private readonly options: LiveOptions,
     private readonly onClose: () => void,
+    private readonly expiresAt: number | undefined,
   ) {
     this.#lastSent = after
     this.#done = new Promise((resolve) => {
@@ -65,12 +68,24 @@ class LiveSession {
 
   /** Runs until the client goes away or {@link close} is called. */
   async run(): Promise<void> {
+    if (this.#closed) return
     this.stream.onAbort(() => this.close())
     this.#unsubscribe = this.storage.subscribe(this.space, (n) => this.#notify(n))
     this.#timer = setInterval(() => {
       this.stream.write(': keep-alive\n\n').catch(() => this.close())
     }, this.options.keepAliveMs)
     this.#timer.unref?.()
+    if (this.expiresAt !== undefined) {
+      // authorized once, at open: the stream ends when its credential does (the client reconnects with a
+      // fresh one). setTimeout holds at most ~24.8 days; a later expiry re-arms on the way.
+      const arm = () => {
+        const left = this.expiresAt! - Date.now()
+        if (left <= 0) return this.close()
+        this.#expiry = setTimeout(arm, Math.min(left, 2 ** 31 - 1))
+        this.#expiry.unref?.()
+      }
+      arm()
+    }
     try {
       const [head, backendId] = await Promise.all([this.storage.head(this.space), this.storage.backendId()])
       this.#knownHead = head
@@ -87,6 +102,7 @@ class LiveSession {
     this.#closed = true
     this.#unsubscribe()
     clearInterval(this.#timer)
+    clearTimeout(this.#expiry)
     this.onClose()
     this.#resolveDone()
   }
@@ -141,22 +157,28 @@ class LiveSession {
     const { pageSize, maxPageBytes } = this.options
     for (;;) {
       const page = await this.storage.read(this.space, this.#lastSent, pageSize, maxPageBytes)
-      const bytes = page.length > 0 ? await this.#send(page) : 0
-      // a page cut by neither bound is the end of the log
+      if (page.length > 0) await this.#send(page)
+      // a page cut by neither bound is the end of the log; measured as storage measures its byte bound (UTF-8
+      // bytes of data and meta), not by the message's UTF-16 length, or a page of multi-byte text looks short
+      const bytes = page.reduce((sum, e) => sum + payloadBytes(e), 0)
       if ((page.length < pageSize && bytes < maxPageBytes) || this.#closed) return
     }
   }
 
-  /** Sends events as one message; returns the bytes of their JSON. */
-  async #send(events: StoredWireEvent[]): Promise<number> {
-    if (this.#closed) return 0
+  /** Sends events as one message. */
+  async #send(events: StoredWireEvent[]): Promise<void> {
+    if (this.#closed) return
+    // a late timer must not let one more message through
+    if (this.expiresAt !== undefined && Date.now() >= this.expiresAt) {
+      this.close()
+      return
+    }
     const last = events[events.length - 1]!.seq
     this.#lastSent = last
     if (last > this.#knownHead) this.#knownHead = last
     const parts = events.map(serialized)
     const data = `{"events":[${parts.join(',')}],"head":${this.#knownHead}}`
     await this.stream.writeSSE({ event: 'events', id: String(last), data })
-    return data.length
   }
 }
 
@@ -164,6 +186,9 @@ class LiveSession {
 export class LiveChannels {
   readonly #sessions = new Set<LiveSession>()
   readonly #perPrincipal = new Map<string, number>()
+  // set by closeAll: a live request still being admitted (an async authorizer) when shutdown began must not
+  // open a stream afterwards, which would hold the server open until the shutdown deadline
+  #closed = false
 
   constructor(
     private readonly storage: SyncStorage,
@@ -177,10 +202,15 @@ export class LiveChannels {
 
   /**
    * Answers `GET /v1/spaces/:space/live` with an SSE stream starting after `after`, counted against `principal`
-   * (the rate-limit key: an authenticated principal or an anonymous address).
+   * (the rate-limit key: an authenticated principal or an anonymous address). The stream ends at `expiresAt`
+   * (ms since the epoch), when the credential it was opened with expires.
    * @throws SyncHttpError 429 when `principal` already holds `maxStreamsPerPrincipal` streams.
    */
-  open(c: Context, space: string, after: number, principal: string): Response {
+  open(c: Context, space: string, after: number, principal: string, expiresAt?: number): Response {
+    if (this.#closed)
+      throw new SyncHttpError('STORAGE_UNAVAILABLE', 'the server is shutting down, retry later', {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      })
     const held = this.#perPrincipal.get(principal) ?? 0
     if (held >= this.options.maxStreamsPerPrincipal)
       throw new SyncHttpError('RATE_LIMITED', `at most ${this.options.maxStreamsPerPrincipal} live streams at once`, {
@@ -190,11 +220,21 @@ export class LiveChannels {
     this.#perPrincipal.set(principal, held + 1)
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
-      const session: LiveSession = new LiveSession(this.storage, space, after, stream, this.options, () => {
-        this.#sessions.delete(session)
-        this.#release(principal)
-      })
+      const session: LiveSession = new LiveSession(
+        this.storage,
+        space,
+        after,
+        stream,
+        this.options,
+        () => {
+          this.#sessions.delete(session)
+          this.#release(principal)
+        },
+        expiresAt,
+      )
       this.#sessions.add(session)
+      // closeAll ran between open() and this callback: end at once
+      if (this.#closed) session.close()
       await session.run()
     })
   }
@@ -205,8 +245,12 @@ export class LiveChannels {
     else this.#perPrincipal.set(principal, left)
   }
 
-  /** Ends every open stream (clients reconnect elsewhere and resume from their cursor). */
+  /**
+   * Ends every open stream (clients reconnect elsewhere and resume from their cursor); streams asked for
+   * afterwards are answered 503 with `Connection: close`.
+   */
   closeAll(): void {
+    this.#closed = true
     for (const session of [...this.#sessions]) session.close()
   }
 }

@@ -57,6 +57,13 @@ export interface SyncServerOptions {
    */
   corsOrigin?: string | readonly string[]
   /**
+   * Answer only requests whose `Host` header is a loopback name (`localhost`, `*.localhost`), an IP address, or
+   * one of these names (`'.example.com'` also allows its subdomains, `'*'` allows any). Guards an open server
+   * against DNS rebinding. Default: no check here; `startServer` turns it on (with this list) for an open
+   * server. Pass `[]` when you serve an open `createSyncServer` yourself.
+   */
+  allowedHosts?: readonly string[]
+  /**
    * Behind a proxy you trust (load balancer, TLS terminator): take the client address from the last
    * `X-Forwarded-For` entry, for anonymous rate limits and failed-authentication limits. Default false.
    */

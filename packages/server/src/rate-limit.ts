@@ -58,6 +58,18 @@ export class RateLimiter {
     return { ok: true }
   }
 
+  /**
+   * Gives back a token taken with {@link take} (capped at the burst): for limits taken up front, before an
+   * outcome that turned out not to count is known. A forgotten bucket is left alone (it is full anyway).
+   */
+  refund(key: string): void {
+    const bucket = this.#buckets.get(hashKey(key))
+    if (!bucket) return
+    const now = this.#now()
+    bucket.tokens = Math.min(this.#options.burst, this.#level(bucket, now) + 1)
+    bucket.at = now
+  }
+
   /** Whether `key` has a token left, without taking it. */
   peek(key: string): RateDecision {
     const hashed = hashKey(key)

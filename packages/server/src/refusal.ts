@@ -60,14 +60,16 @@ async function refusalOf(
   validate: EventValidator | undefined,
   authorizeEvent: EventAuthorizer | undefined,
 ): Promise<RefusedEvent | undefined> {
-  const outcome = validate ? await validate(event) : { ok: true as const }
+  // Hooks get copies: one that "only checks" but edits in place (an upcaster filling a default, a trim) must
+  // not change what is stored, which is exactly what was sent.
+  const outcome = validate ? await validate(structuredClone(event)) : { ok: true as const }
   if (!outcome.ok)
     return refusedEvent(event, outcome.code, outcome.message, {
       index,
       type: event.type,
       issues: toJsonValue(outcome.issues),
     })
-  const allowed = authorizeEvent ? await authorizeEvent({ ...request, event }) : true
+  const allowed = authorizeEvent ? await authorizeEvent({ ...request, event: structuredClone(event) }) : true
   if (allowed === true || (typeof allowed === 'object' && allowed.ok)) return undefined
   const message = typeof allowed === 'object' && !allowed.ok && allowed.message ? allowed.message : undefined
   return refusedEvent(event, 'FORBIDDEN', message ?? `not allowed to append '${event.type}' to ${event.stream}`, {
@@ -76,17 +78,23 @@ async function refusalOf(
   })
 }
 
-/** Every event of a batch the server refuses for good (validation first, then authorization), in batch order. */
+/**
+ * Every event of a batch the server refuses for good (validation first, then authorization), in batch order.
+ * Events whose index is in `stored` (already stored with identical content) are not judged again: they were
+ * accepted once, and refusing their retry would make a client roll back what every other client applied.
+ */
 export async function refusalsOf(
   events: readonly WireEvent[],
   request: Omit<EventAuthorizationRequest, 'event'>,
   validate: EventValidator | undefined,
   authorizeEvent: EventAuthorizer | undefined,
+  stored: ReadonlySet<number> = new Set(),
 ): Promise<RefusedEvent[]> {
   if (!validate && !authorizeEvent) return []
   const refused: RefusedEvent[] = []
   // one at a time: validators and hooks may be costly or hit a database; a batch is bounded anyway
   for (const [index, event] of events.entries()) {
+    if (stored.has(index)) continue
     const refusal = await refusalOf(event, index, request, validate, authorizeEvent)
     if (refusal) refused.push(refusal)
   }

@@ -123,7 +123,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const storage = await openStorage(options)
   let sync: SyncServer
   try {
-    sync = createSyncServer({ ...serverOptions, storage, ...(authorize ? { authorize } : {}) })
+    // an open server has no credential a rebound DNS name could lack: it checks the Host header instead
+    const allowedHosts = options.allowedHosts ?? (authorize ? undefined : [])
+    sync = createSyncServer({
+      ...serverOptions,
+      storage,
+      ...(authorize ? { authorize } : {}),
+      ...(allowedHosts ? { allowedHosts } : {}),
+    })
   } catch (error) {
     if (options.closeStorage !== false) await storage.close()
     throw error

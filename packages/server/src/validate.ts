@@ -1,6 +1,6 @@
 import type { JsonObject, PushRequest, RefusedEvent, WireEvent } from '@cairn/core/protocol'
 import { badRequest, SyncHttpError } from './errors.js'
-import { findUnstorable } from './json-guard.js'
+import { findInexactNumber, findUnstorable } from './json-guard.js'
 import { type NamedEvent, refusedEvent } from './refusal.js'
 
 /** Size and shape limits of the server. Every field has a default, see {@link DEFAULT_LIMITS}. */
@@ -74,13 +74,18 @@ export function parseLimit(value: string | undefined, limits: SyncLimits): numbe
   return n
 }
 
-/** Parses a body as JSON, 400 on failure. */
+/** Parses a body as JSON, 400 on failure or on a number that would not be stored as sent. */
 export function parseJson(text: string): unknown {
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch {
     throw badRequest('body is not valid JSON')
   }
+  // numbers are judged on the text sent (the parsed double has lost it): refuse exactly those that would change
+  const inexact = findInexactNumber(text)
+  if (inexact) throw badRequest(inexact.message, { reason: inexact.reason, path: inexact.path })
+  return value
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -95,7 +100,7 @@ const text = (value: unknown, field: string, max: number): string => {
 
 const jsonObject = (value: unknown, field: string, limits: SyncLimits): JsonObject => {
   if (!isObject(value)) throw badRequest(`${field} must be a JSON object`)
-  const unstorable = findUnstorable(value as JsonObject, limits.maxJsonDepth, field)
+  const unstorable = findUnstorable(value as JsonObject, limits.maxJsonDepth, field, false)
   if (unstorable)
     throw badRequest(
       unstorable.reason === 'TOO_DEEP' ? `${field} is nested deeper than ${limits.maxJsonDepth}` : unstorable.message,

@@ -100,6 +100,15 @@ describe.each(adapters)('storage conformance: %s', (name, make) => {
     expect(await storage.append('s4', 'c1', [ev('c:1', 3), ev('c:1', 4)])).toMatchObject({ ok: true, head: 4 })
   })
 
+  it('finds stored events by id, in their space only', async () => {
+    const events = [ev('find:1', 1, { a: 1 }), ev('find:1', 2, { a: 2 })]
+    events[1]!.meta = { commandId: 'cmd' }
+    await storage.append('find', 'c1', events)
+    const found = await storage.find!('find', [events[1]!.id, 'never-stored', events[1]!.id])
+    expect(found).toEqual([{ ...events[1], seq: 2 }])
+    expect(await storage.find!('other-space', [events[0]!.id])).toEqual([])
+  })
+
   it('keeps spaces independent', async () => {
     await storage.append('iso-a', 'c', [ev('x:1', 1)])
     await storage.append('iso-b', 'c', [ev('x:1', 1), ev('x:1', 2)])

@@ -181,7 +181,7 @@ describe('connections and timeouts', () => {
   it('closes a connection whose headers do not arrive within headersTimeoutMs', async () => {
     const { url } = await start({ headersTimeoutMs: 300, requestTimeoutMs: 1000 })
     const half = await rawSocket(url)
-    half.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n') // never finishes its headers
+    half.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n') // never finishes its headers
     await within(half.closed, 4000, 'closing a half-sent request')
     expect(half.received()).toMatch(/^HTTP\/1\.1 408/)
   })
@@ -190,7 +190,7 @@ describe('connections and timeouts', () => {
     const { url } = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 })
     const slow = await rawSocket(url)
     slow.socket.write(
-      'POST /v1/spaces/s/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"cl',
+      'POST /v1/spaces/s/push HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"cl',
     )
     await within(slow.closed, 4000, 'closing a stalled upload')
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408/)

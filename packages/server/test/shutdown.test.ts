@@ -124,7 +124,7 @@ describe('aborted uploads', () => {
       socket.on('error', () => {})
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
       socket.write(
-        'POST /v1/spaces/s/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"clientId":"c","events":[',
+        'POST /v1/spaces/s/push HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"clientId":"c","events":[',
       )
       await new Promise((resolve) => setTimeout(resolve, 50))
       socket.destroy()

@@ -22,10 +22,35 @@ function toIssue(issue: StandardSchemaV1.Issue): ValidationIssue {
   return path && path.length > 0 ? { message: issue.message, path } : { message: issue.message }
 }
 
-/** Finds the definition of an event type of the aggregate that owns `stream` (`<aggregate>:<id>`). */
+/**
+ * The schema version an event's `data` is at, read from its meta. An absent or `null` `schemaVersion` means
+ * version 1: events written before the field existed are the first version. Every reader — the clients'
+ * upcasting, the server's validation — must use this one rule, or the server would judge data in a shape the
+ * clients never see. A value that is not a number comes back as `NaN` (no valid version): callers refuse it.
+ */
+export function schemaVersionOf(meta: { readonly schemaVersion?: unknown } | null | undefined): number {
+  const version = meta?.schemaVersion ?? 1
+  return typeof version === 'number' ? version : Number.NaN
+}
+
+/**
+ * Splits a stream name `<aggregate>:<id>` at its first colon; `undefined` when it has no colon or either part
+ * is empty. Pure, shared by whoever must agree on which aggregate owns a stream.
+ */
+export function parseStreamName(stream: string): { aggregate: string; id: string } | undefined {
+  const colon = stream.indexOf(':')
+  if (colon <= 0 || colon === stream.length - 1) return undefined
+  return { aggregate: stream.slice(0, colon), id: stream.slice(colon + 1) }
+}
+
+/**
+ * Finds the definition of an event type of the aggregate that owns `stream` (`<aggregate>:<id>`). Streams not
+ * of that form, and names that are only inherited members (`__proto__`, `toString`), find nothing.
+ */
 export function findEventDefinition(domain: AnyDomain, stream: string, type: string): EventDefinition | undefined {
-  const aggregateName = stream.slice(0, stream.indexOf(':'))
-  const aggregate = domain.aggregates[aggregateName]
+  const parsed = parseStreamName(stream)
+  if (!parsed || !Object.hasOwn(domain.aggregates, parsed.aggregate)) return undefined
+  const aggregate = domain.aggregates[parsed.aggregate]
   if (!aggregate || !Object.hasOwn(aggregate.events, type)) return undefined
   return aggregate.events[type]
 }
@@ -51,7 +76,7 @@ export async function validateWireEvent(
       message: `Unknown event type '${event.type}' for stream '${event.stream}'`,
     }
   }
-  const version = typeof event.meta?.schemaVersion === 'number' ? event.meta.schemaVersion : def.version
+  const version = schemaVersionOf(event.meta)
   if (!def.schema || version !== def.version) return { ok: true }
   const result = await runSchema(def.schema, event.data)
   if (result.ok) return { ok: true }

@@ -2,6 +2,7 @@ import { Dexie, type Table } from 'dexie'
 import { commandContext, normalizeDecision, type PendingEvent } from '../domain/aggregate'
 import { type CairnError, CommandRejected, HandlerError, StorageError, ValidationError } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
+import { schemaVersionOf } from '../domain/validation'
 import type { EventRecord, SnapshotRecord } from '../store/records'
 import type { RuntimeAggregate } from './loaded-domain'
 import { toRecorded } from './recorded'
@@ -58,7 +59,7 @@ export function evolve(aggregate: RuntimeAggregate, state: unknown, event: Recor
   // An event of a newer schema than this code knows (written by a newer app version): its data cannot be
   // trusted to have the shape this transition expects, so the state ignores it until the app is updated.
   const definition = Object.hasOwn(aggregate.events, event.type) ? aggregate.events[event.type] : undefined
-  if (definition && (event.meta?.schemaVersion ?? 1) > definition.version) return state
+  if (definition && schemaVersionOf(event.meta) > definition.version) return state
   try {
     return transition(state, event)
   } catch (cause) {

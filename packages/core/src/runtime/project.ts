@@ -1,6 +1,7 @@
 import type { Transaction } from 'dexie'
 import { CairnError, HandlerError } from '../domain/errors'
 import type { RecordedEvent } from '../domain/events'
+import { schemaVersionOf } from '../domain/validation'
 import type { EventRecord, MetaRecord, QuarantineRecord } from '../store/records'
 import { type LoadedDomain, parseStream, type RuntimeProjection } from './loaded-domain'
 import { applyEvent, applyEventGuarded, type WriteSink } from './projector'
@@ -40,7 +41,7 @@ export class Projecting {
     const aggregate = parseStream(record.stream).aggregate
     const definitions = this.loaded.aggregates.get(aggregate)?.events
     if (isUnknownEvent(record, definitions)) {
-      this.unknown.add(`${aggregate}.${record.type}@${record.meta?.schemaVersion ?? 1}`)
+      this.unknown.add(`${aggregate}.${record.type}@${schemaVersionOf(record.meta)}`)
       return undefined
     }
     const event = toRecorded(record, definitions)

@@ -1,5 +1,6 @@
 import type { EventDefinition, RecordedEvent } from '../domain/events'
 import { upcast } from '../domain/events'
+import { schemaVersionOf } from '../domain/validation'
 import type { EventRecord } from '../store/records'
 import { parseStream } from './loaded-domain'
 
@@ -13,7 +14,7 @@ export function toRecorded(record: EventRecord, events?: Readonly<Record<string,
   let meta = record.meta
   const definition = events && Object.hasOwn(events, record.type) ? events[record.type] : undefined
   if (definition) {
-    const from = record.meta?.schemaVersion ?? 1
+    const from = schemaVersionOf(record.meta)
     const current = upcast(definition, record.data, from)
     if (current && from !== definition.version) {
       data = current
@@ -38,5 +39,5 @@ export function isUnknownEvent(
   events: Readonly<Record<string, EventDefinition>> | undefined,
 ): boolean {
   const definition = events && Object.hasOwn(events, record.type) ? events[record.type] : undefined
-  return !definition || (record.meta?.schemaVersion ?? 1) > definition.version
+  return !definition || schemaVersionOf(record.meta) > definition.version
 }

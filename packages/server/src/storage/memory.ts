@@ -66,6 +66,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): SyncSto
       }
       return structuredClone(out)
     },
+    async find(name, ids) {
+      assertOpen()
+      const byId = spaces.get(name)?.byId
+      const found = [...new Set(ids)].map((i) => byId?.get(i)).filter((e): e is StoredWireEvent => e !== undefined)
+      return structuredClone(found)
+    },
     async head(name) {
       assertOpen()
       return spaces.get(name)?.log.length ?? 0

@@ -178,6 +178,13 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       )
       return rows.map(toEvent)
     },
+    async find(space, ids) {
+      const rows = await sql.unsafe<EventRow[]>(
+        `SELECT seq, id, stream, version, type, data, meta FROM ${s}.events WHERE space = $1 AND id = ANY($2::text[])`,
+        [space, [...new Set(ids)]],
+      )
+      return rows.map(toEvent)
+    },
     async head(space) {
       const [row] = await sql.unsafe<{ head: string }[]>(`SELECT head FROM ${s}.spaces WHERE space = $1`, [space])
       return row ? Number(row.head) : 0

@@ -130,6 +130,14 @@ export function createSqliteStorage(options: SqliteStorageOptions): SyncStorage 
       }
       return out
     },
+    async find(space, ids) {
+      const found: StoredWireEvent[] = []
+      for (const eventId of new Set(ids)) {
+        const row = selectById.get(space, eventId)
+        if (row) found.push(toEvent(row))
+      }
+      return found
+    },
     async head(space) {
       return selectHead.get(space)?.head ?? 0
     },

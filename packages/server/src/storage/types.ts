@@ -59,6 +59,12 @@ export interface SyncStorage {
    * always comes, however large).
    */
   read(space: string, after: number, limit: number, maxBytes?: number): Promise<StoredWireEvent[]>
+  /**
+   * The stored events of the space among `ids` (any order; unknown ids are left out). Lets the server accept an
+   * identical retry of a stored event without judging it again by rules that may have changed since. Optional:
+   * without it, a retry is validated and authorized again like a new event.
+   */
+  find?(space: string, ids: readonly string[]): Promise<StoredWireEvent[]>
   /** Highest seq of the space (0 when empty). */
   head(space: string): Promise<number>
   /** Random UUID fixed for the life of the storage. */
