@@ -54,7 +54,7 @@ function numberProblem(n: number, judgeIntegers: boolean): UnstorableReason | un
  *
  * On a parsed value the text a number was sent as is gone, so an integer beyond ±(2^53 − 1) is refused even
  * when it round-trips exactly (1e20). Pass `judgeIntegers: false` when the numbers were already judged on
- * their source text with {@link findInexactNumber}, which refuses exactly the numbers that would change.
+ * their source text with `findInexactNumber`, which refuses exactly the numbers that would change.
  */
 export function findUnstorable(
   value: JsonValue,
