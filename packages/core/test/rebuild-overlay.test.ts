@@ -236,3 +236,38 @@ it('a bulk write the store refuses (an invalid key) is retried event by event an
   await vi.waitFor(async () => expect(await client.query('pairs.count')).toBe(9))
   await client.close()
 })
+
+it('live queries over a table a catch-up wrote in bulk see the rows (an async projection)', async () => {
+  const tally = defineAggregate({
+    name: 'tally',
+    events: defineEvents({ Counted: event<{ n: number }>() }),
+    initialState: () => ({}),
+    evolve: { Counted: (s) => s },
+    commands: { count: (_s, input: { n: number }, ctx) => ctx.event('Counted', input) },
+  })
+  const tallies = defineProjection({
+    name: 'tallies',
+    version: 1,
+    mode: 'async',
+    from: [tally],
+    table: table<{ id: string; n: number }>({ key: 'id', indexes: ['n'] }),
+    on: {
+      Counted: async (tx, e) => {
+        await tx.put({ id: e.streamId, n: e.data.n })
+      },
+    },
+    queries: { big: (t) => t.where('n').above(10).count() },
+  })
+  const client = createLocalClient(defineDomain({ aggregates: { tally }, projections: { tallies } }), {
+    name: freshName('overlay-live'),
+  })
+  const seen: unknown[] = []
+  const stop = client.subscribe('tallies.big', undefined, (value) => seen.push(value))
+  await vi.waitFor(() => expect(seen).toEqual([0]))
+  await client.execute('tally.count', { id: 't1', input: { n: 11 } })
+  await vi.waitFor(() => expect(seen.at(-1)).toBe(1))
+  await client.execute('tally.count', { id: 't2', input: { n: 12 } })
+  await vi.waitFor(() => expect(seen.at(-1)).toBe(2))
+  stop()
+  await client.close()
+})

@@ -6,6 +6,7 @@ import type { IndexKey, ReadTable } from '../domain/read-table'
 import type { UndoRecord } from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
+import { idbOf, markChanged } from './raw'
 import { isConstraintError, toStorageError } from './storage-errors'
 
 /** Reads a row's primary key from the projection's key spec (`id` or `[a+b]`). */
@@ -126,7 +127,16 @@ export class RowOverlay {
     readonly table: Table,
     private readonly keySpec: string,
     private readonly writes: WriteSink,
+    /** Write through the raw IndexedDB transaction under this one (see `flush`); absent: Dexie's bulk calls. */
+    private readonly tx?: Transaction,
   ) {}
+
+  private marked = false
+
+  /** Rows waiting to be written. */
+  get size(): number {
+    return this.rows.size
+  }
 
   keySpecOf(): string {
     return this.keySpec
@@ -167,8 +177,21 @@ export class RowOverlay {
     }
     this.rows.clear()
     const table = this.table
-    if (deletes.length > 0) this.writes.track(() => table.bulkDelete(deletes).catch(unwrapBulk), table.name)
-    if (puts.length > 0) this.writes.track(() => table.bulkPut(puts).catch(unwrapBulk), table.name)
+    if (!this.tx) {
+      if (deletes.length > 0) this.writes.track(() => table.bulkDelete(deletes).catch(unwrapBulk), table.name)
+      if (puts.length > 0) this.writes.track(() => table.bulkPut(puts).catch(unwrapBulk), table.name)
+      return
+    }
+    // Straight to IndexedDB: Dexie's per-row middleware costs more than the put itself. Live queries over the
+    // table are told once (the whole table: a chunk's rows are spread over it anyway).
+    if (!this.marked) {
+      markChanged(this.tx.db, this.tx, [table.name])
+      this.marked = true
+    }
+    const store = idbOf(this.tx).objectStore(table.name)
+    if (deletes.length > 0)
+      this.writes.track(() => rawBulk(deletes, (key) => store.delete(key as IDBValidKey)), table.name)
+    if (puts.length > 0) this.writes.track(() => rawBulk(puts, (row) => store.put(row)), table.name)
   }
 
   /** The table for index reads: the overlay is flushed first, at every access, so reads see the pending writes. */
@@ -182,6 +205,29 @@ export class RowOverlay {
       },
     }) as unknown as ReadTable<unknown>
   }
+}
+
+/**
+ * Issues one request per item; settles when the last one has (requests run in order), or fails with the first
+ * error. A failed request is kept from aborting the transaction by itself: the caller decides (WriteSink).
+ */
+function rawBulk<T>(items: readonly T[], issue: (item: T) => IDBRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false
+    const onerror = (event: Event) => {
+      event.preventDefault()
+      event.stopPropagation()
+      if (failed) return
+      failed = true
+      reject((event.target as IDBRequest).error)
+    }
+    let last: IDBRequest | undefined
+    for (const item of items) {
+      last = issue(item)
+      last.onerror = onerror
+    }
+    if (last) last.onsuccess = () => (failed ? undefined : resolve())
+  })
 }
 
 /** A Dexie BulkError carries the failing rows' own errors: rethrow the first, so it classifies like one write's. */

@@ -23,6 +23,7 @@ export interface CatchUpOutcome {
 }
 
 const CHUNK = 2000
+const FLUSH_AT = Number.POSITIVE_INFINITY
 
 type Step = { moved: number } | { finished: true } | { applied: number; last: number; projecting: Projecting }
 
@@ -141,7 +142,7 @@ async function runChunk(
   // overlay holds only each row's last state, so it would miss a conflict between intermediate states (one
   // the event-by-event path quarantines).
   const bulk = !guarded && !(projection.table.indexes ?? []).some((index) => index.startsWith('&'))
-  const overlay = bulk ? new RowOverlay(tx.table(projection.tableName), projection.table.key, writes) : undefined
+  const overlay = bulk ? new RowOverlay(tx.table(projection.tableName), projection.table.key, writes, tx) : undefined
   const overlays = overlay ? new Map([[projection.tableName, overlay]]) : undefined
   for (const record of chunk) {
     if (!sources.has(parseStream(record.stream).aggregate)) continue
@@ -150,6 +151,7 @@ async function runChunk(
     // projection) keep theirs: this one continues after them.
     const pending = options.recordUndo === true && record.gpos === undefined
     const undoStart = pending ? await nextUndoNumber(undo, record.lpos as number) : 0
+    if (overlay && overlay.size >= FLUSH_AT) overlay.flush()
     await projecting.apply(
       [projection],
       record,
