@@ -1,7 +1,7 @@
 /**
  * A catch-up chunk's handlers write into an in-memory overlay of rows, written in bulk when the chunk ends
  * (runtime/rebuild.ts, RowOverlay). These tests pin what handlers must still see: their own writes, within a
- * chunk and across chunks (a chunk is 2,000 events), through `get`, `update`, `delete` and index reads via
+ * chunk, across the overlay's mid-chunk writes (every 500 rows) and across chunks (a chunk is 5,000 events), through `get`, `update`, `delete` and index reads via
  * `tx.table`; and the undo before-images of pending events, read from the overlay, still roll back right.
  * The oracle is the same projection built inline, event by event, without an overlay.
  */
@@ -115,11 +115,11 @@ function overlayDomain(version: number) {
   return defineDomain({ aggregates: { catalog }, projections: { items, groups } })
 }
 
-/** 2,600 events over 26 commands: adds, bumps (some of missing rows), removes and re-adds, index summaries. */
+/** 5,200 events over 52 commands: adds, bumps (some of missing rows), removes and re-adds, index summaries. */
 function script(): Op[][] {
   const commands: Op[][] = []
   let i = 0
-  for (let c = 0; c < 26; c++) {
+  for (let c = 0; c < 52; c++) {
     const ops: Op[] = []
     while (ops.length < 100) {
       const k = i++
@@ -144,7 +144,7 @@ it('a rebuild through the overlay yields what applying event by event yields', a
   for (const ops of script()) await v1.execute('catalog.run', { id: 'c1', input: { ops } })
   const items = await v1.query('items.all')
   const groups = await v1.query('groups.all')
-  expect(v1.runtime.status.get().position).toBe(2600)
+  expect(v1.runtime.status.get().position).toBe(5200)
   await v1.close()
 
   // Sanity of the oracle itself (built inline, one event at a time).

@@ -4,6 +4,7 @@ import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
 import { Projecting, withQuarantine } from './project'
 import { RowOverlay, WriteSink } from './projector'
+import { idbOf, request } from './raw'
 
 /** Progress of a projection rebuild or catch-up. */
 export interface RebuildProgress {
@@ -22,8 +23,16 @@ export interface CatchUpOutcome {
   unknown: string[]
 }
 
-const CHUNK = 2000
-const FLUSH_AT = Number.POSITIVE_INFINITY
+/**
+ * Events per chunk (one transaction each). Measured on bench scenario 5 (102k events): 2,000 → 5,000 cuts
+ * the per-transaction costs (commit, checkpoint) by more than half; 10,000 gained nothing more.
+ */
+const CHUNK = 5000
+/**
+ * Rows the overlay holds before it is written (mid-chunk): IndexedDB stores the first rows while the handlers
+ * apply the next events, instead of every row waiting for the end of the chunk.
+ */
+const FLUSH_AT = 500
 
 type Step = { moved: number } | { finished: true } | { applied: number; last: number; projecting: Projecting }
 
@@ -121,7 +130,7 @@ async function runChunk(
     // A pull moved it back, or another tab moved it on: continue from there.
     if (current.position !== position) return { moved: current.position }
   }
-  const chunk = await tx.table<EventRecord>('events').where('lpos').above(position).limit(CHUNK).toArray()
+  const chunk = await readChunk(tx, position)
   const checkpoint = (at: number, state: CheckpointRecord['state']): CheckpointRecord => ({
     projection: projection.name,
     table: projection.tableName,
@@ -170,4 +179,12 @@ async function runChunk(
 async function nextUndoNumber(undo: Table<UndoRecord>, lpos: number): Promise<number> {
   const last = await undo.where('[lpos+n]').between([lpos, Dexie.minKey], [lpos, Dexie.maxKey]).last()
   return last ? last.n + 1 : 0
+}
+
+/** The next chunk of the log after `position`: one `getAll` on the raw transaction (no Dexie per-row work). */
+function readChunk(tx: Transaction, position: number): Promise<EventRecord[]> {
+  const KeyRange =
+    (tx.db as unknown as { _deps?: { IDBKeyRange?: typeof IDBKeyRange } })._deps?.IDBKeyRange ?? IDBKeyRange
+  const events = idbOf(tx).objectStore('events')
+  return request(events.getAll(KeyRange.lowerBound(position, true), CHUNK)) as Promise<EventRecord[]>
 }
