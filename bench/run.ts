@@ -518,6 +518,13 @@ async function main() {
     '5',
     '5. projection rebuild',
     async () => {
+      if (!wanted('4')) {
+        // Run alone (`--only 5`): fill the log to what scenarios 2 and 4 leave in it.
+        await load(logPage)
+        const target = SIZES.large + SIZES.afterBoot
+        const f = await call(logPage, 'fill', { db: 'log', target, chunk: 5000 })
+        if (f.position < target) throw new Error(`fill reached ${f.position} of ${target}`)
+      }
       await load(logPage)
       const r = await call(logPage, 'rebuild', { db: 'log' })
       const rate = (r.total / r.ms) * 1000

@@ -4,7 +4,7 @@ import type { RecordedEvent } from '../domain/events'
 import { schemaVersionOf } from '../domain/validation'
 import type { EventRecord, MetaRecord, QuarantineRecord } from '../store/records'
 import { type LoadedDomain, parseStream, type RuntimeProjection } from './loaded-domain'
-import { applyEvent, applyEventGuarded, type WriteSink } from './projector'
+import { applyEvent, applyEventGuarded, type RowOverlay, type WriteSink } from './projector'
 import { isUnknownEvent, toRecorded } from './recorded'
 import { isConstraintError, toStorageError } from './storage-errors'
 
@@ -36,7 +36,12 @@ export class Projecting {
   async apply(
     projections: readonly RuntimeProjection[],
     record: EventRecord,
-    options: { recordUndo: boolean; undoStart?: number },
+    options: {
+      recordUndo: boolean
+      undoStart?: number
+      /** Unguarded catch-up: per table name, the chunk's row overlay handlers write into (see RowOverlay). */
+      overlays?: ReadonlyMap<string, RowOverlay>
+    },
   ): Promise<RecordedEvent | undefined> {
     const aggregate = parseStream(record.stream).aggregate
     const definitions = this.loaded.aggregates.get(aggregate)?.events
@@ -48,7 +53,12 @@ export class Projecting {
     if (projections.length === 0) return event
     const applyOptions = { recordUndo: options.recordUndo, writes: this.writes, undoStart: options.undoStart ?? 0 }
     if (!this.guarded) {
-      await applyEvent(this.tx, projections, event, applyOptions)
+      await applyEvent(
+        this.tx,
+        projections,
+        event,
+        options.overlays ? { ...applyOptions, overlays: options.overlays } : applyOptions,
+      )
       return event
     }
     for (const failure of await applyEventGuarded(this.tx, projections, event, applyOptions)) {

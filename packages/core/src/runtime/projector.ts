@@ -6,6 +6,7 @@ import type { IndexKey, ReadTable } from '../domain/read-table'
 import type { UndoRecord } from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
+import { idbOf, markChanged } from './raw'
 import { isConstraintError, toStorageError } from './storage-errors'
 
 /** Reads a row's primary key from the projection's key spec (`id` or `[a+b]`). */
@@ -63,11 +64,17 @@ export class UndoRecorder {
     private n: number,
   ) {}
 
-  async record(table: Table, key: IndexKey, before?: unknown): Promise<void> {
+  /** `read` reads the row's current state (the chunk's overlay during a catch-up); `table.get` by default. */
+  async record(
+    table: Table,
+    key: IndexKey,
+    before?: unknown,
+    read?: (key: IndexKey) => Promise<unknown>,
+  ): Promise<void> {
     const id = `${table.name}|${JSON.stringify(key)}`
     if (this.seen.has(id)) return
     this.seen.add(id)
-    const image = before === undefined ? await table.get(key) : before
+    const image = before === undefined ? await (read ? read(key) : table.get(key)) : before
     const entry = { lpos: this.lpos, n: this.n++, table: table.name, key, before: image }
     this.writes.track(() => this.undo.add(entry), 'undo')
   }
@@ -94,9 +101,146 @@ class SavePoint {
   }
 }
 
+/** A map key telling apart every IndexedDB key (`1` and `'1'`, a Date and its ISO string, …). */
+function keyId(key: IndexKey): string {
+  if (typeof key === 'string') return `s${key}`
+  if (typeof key === 'number') return `n${key}`
+  if (key instanceof Date) return `d${key.getTime()}`
+  if (Array.isArray(key)) return `a${JSON.stringify(key.map(keyId))}`
+  if (ArrayBuffer.isView(key)) return `b${new Uint8Array(key.buffer, key.byteOffset, key.byteLength).join(',')}`
+  if (key instanceof ArrayBuffer) return `b${new Uint8Array(key).join(',')}`
+  // Not a valid key: the bulk write fails on it (a DataError), like a put would.
+  return `x${String(key)}`
+}
+
+/**
+ * The rows one catch-up chunk wrote to one read-model table, kept in memory and written with one `bulkPut`
+ * and one `bulkDelete` when the chunk ends (or before a handler reads the table through an index: see
+ * `readable`). Reads see the overlay first, then the table. Rows are cloned on the way in and out, as
+ * IndexedDB would: a handler mutating a row after `put`, or a row it got, changes nothing stored.
+ */
+export class RowOverlay {
+  /** Pending state per key: the row, or `undefined` for a deleted one. Insertion order = write order. */
+  private readonly rows = new Map<string, { key: IndexKey; row: unknown }>()
+
+  constructor(
+    readonly table: Table,
+    private readonly keySpec: string,
+    private readonly writes: WriteSink,
+    /** Write through the raw IndexedDB transaction under this one (see `flush`); absent: Dexie's bulk calls. */
+    private readonly tx?: Transaction,
+  ) {}
+
+  private marked = false
+
+  /** Rows waiting to be written. */
+  get size(): number {
+    return this.rows.size
+  }
+
+  keySpecOf(): string {
+    return this.keySpec
+  }
+
+  async get(key: IndexKey): Promise<unknown> {
+    const entry = this.rows.get(keyId(key))
+    if (entry) return entry.row === undefined ? undefined : structuredClone(entry.row)
+    return this.table.get(key)
+  }
+
+  put(row: unknown): void {
+    const key = primaryKeyOf(this.keySpec, row)
+    const id = keyId(key)
+    // Re-inserted at the end, so that flushing keeps the order of the last writes.
+    this.rows.delete(id)
+    this.rows.set(id, { key, row: structuredClone(row) })
+  }
+
+  delete(key: IndexKey): void {
+    const id = keyId(key)
+    this.rows.delete(id)
+    this.rows.set(id, { key, row: undefined })
+  }
+
+  /**
+   * Issues the pending writes (deletes first: a key is either put or deleted, never both) and empties the
+   * overlay. Not awaited: requests in one transaction run in order, so any later read sees them; a failure
+   * surfaces through the sink (a bulk failure as its first row's error, so it is classified like a put's).
+   */
+  flush(): void {
+    if (this.rows.size === 0) return
+    const puts: unknown[] = []
+    const deletes: IndexKey[] = []
+    for (const { key, row } of this.rows.values()) {
+      if (row === undefined) deletes.push(key)
+      else puts.push(row)
+    }
+    this.rows.clear()
+    const table = this.table
+    if (!this.tx) {
+      if (deletes.length > 0) this.writes.track(() => table.bulkDelete(deletes).catch(unwrapBulk), table.name)
+      if (puts.length > 0) this.writes.track(() => table.bulkPut(puts).catch(unwrapBulk), table.name)
+      return
+    }
+    // Straight to IndexedDB: Dexie's per-row middleware costs more than the put itself. Live queries over the
+    // table are told once (the whole table: a chunk's rows are spread over it anyway).
+    if (!this.marked) {
+      markChanged(this.tx.db, this.tx, [table.name])
+      this.marked = true
+    }
+    const store = idbOf(this.tx).objectStore(table.name)
+    if (deletes.length > 0)
+      this.writes.track(() => rawBulk(deletes, (key) => store.delete(key as IDBValidKey)), table.name)
+    if (puts.length > 0) this.writes.track(() => rawBulk(puts, (row) => store.put(row)), table.name)
+  }
+
+  /** The table for index reads: the overlay is flushed first, at every access, so reads see the pending writes. */
+  readable(): ReadTable<unknown> {
+    const table = this.table
+    return new Proxy(table, {
+      get: (target, property) => {
+        this.flush()
+        const value = Reflect.get(target, property, target) as unknown
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+      },
+    }) as unknown as ReadTable<unknown>
+  }
+}
+
+/**
+ * Issues one request per item; settles when the last one has (requests run in order), or fails with the first
+ * error. A failed request is kept from aborting the transaction by itself: the caller decides (WriteSink).
+ */
+function rawBulk<T>(items: readonly T[], issue: (item: T) => IDBRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false
+    const onerror = (event: Event) => {
+      event.preventDefault()
+      event.stopPropagation()
+      if (failed) return
+      failed = true
+      reject((event.target as IDBRequest).error)
+    }
+    let last: IDBRequest | undefined
+    for (const item of items) {
+      last = issue(item)
+      last.onerror = onerror
+    }
+    if (last) last.onsuccess = () => (failed ? undefined : resolve())
+  })
+}
+
+/** A Dexie BulkError carries the failing rows' own errors: rethrow the first, so it classifies like one write's. */
+function unwrapBulk(error: unknown): never {
+  const failures = (error as { name?: unknown; failures?: unknown[] } | null)?.failures
+  if ((error as { name?: unknown } | null)?.name === 'BulkError' && failures && failures.length > 0) throw failures[0]
+  throw error
+}
+
 /**
  * The handler-facing table. Writes are pipelined (not awaited one by one: IndexedDB keeps their order, and
  * later reads in the same transaction see them); their failures surface when the caller awaits the sink.
+ * With an overlay (a catch-up chunk), writes go to it and reads see it first.
  */
 function projectionTx(
   table: Table,
@@ -104,7 +248,9 @@ function projectionTx(
   undo: UndoRecorder | undefined,
   writes: WriteSink,
   save?: SavePoint,
+  overlay?: RowOverlay,
 ): ProjectionTx<unknown> {
+  if (overlay) return overlayTx(overlay, undo)
   const before = async (key: IndexKey, row?: unknown) => {
     if (undo) await undo.record(table, key, row)
     if (save) await save.remember(table, key, row)
@@ -131,6 +277,34 @@ function projectionTx(
   }
 }
 
+/** {@link projectionTx} over a chunk's overlay: before-images (for undo) are read from the overlay, then the table. */
+function overlayTx(overlay: RowOverlay, undo: UndoRecorder | undefined): ProjectionTx<unknown> {
+  const read = (key: IndexKey) => overlay.get(key)
+  const table = overlay.table
+  return {
+    get: read,
+    put: async (row) => {
+      if (undo) await undo.record(table, primaryKeyOf(overlay.keySpecOf(), row), undefined, read)
+      overlay.put(row)
+    },
+    update: async (key, changes) => {
+      const row = await overlay.get(key)
+      if (row === undefined) return false
+      if (undo) await undo.record(table, key, row)
+      const next = typeof changes === 'function' ? changes(row) : { ...(row as object), ...(changes as object) }
+      overlay.put(next)
+      return true
+    },
+    delete: async (key) => {
+      if (undo) await undo.record(table, key, undefined, read)
+      overlay.delete(key)
+    },
+    get table() {
+      return overlay.readable()
+    },
+  }
+}
+
 /** Options of {@link applyEvent} and {@link applyEventGuarded}. */
 export interface ApplyOptions {
   /** Record before-images in the undo log (the event is pending: a rebase may roll it back). */
@@ -138,6 +312,8 @@ export interface ApplyOptions {
   writes: WriteSink
   /** First free undo sequence number at the event's position (see UndoRecorder). */
   undoStart?: number
+  /** Per read-model table name, the overlay a catch-up chunk writes into (see RowOverlay); absent: the table. */
+  overlays?: ReadonlyMap<string, RowOverlay>
 }
 
 /**
@@ -160,7 +336,8 @@ export async function applyEvent(
       undo = new UndoRecorder(tx.table('undo'), event.position, options.writes, options.undoStart ?? 0)
     }
     try {
-      await handler(projectionTx(tx.table(p.tableName), p.table.key, undo, options.writes), event)
+      const overlay = options.overlays?.get(p.tableName)
+      await handler(projectionTx(tx.table(p.tableName), p.table.key, undo, options.writes, undefined, overlay), event)
     } catch (cause) {
       throw new HandlerError(`projection '${p.name}' handling ${event.type}`, cause)
     }
