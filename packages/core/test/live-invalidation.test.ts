@@ -36,7 +36,7 @@ describe('live queries over the log and the journal', () => {
     await expect.poll(() => a.runtime.status.get().pending).toBe(3)
 
     // Another runtime on the same database sees the commands of the first (cross-context invalidation).
-    const b = createLocalClient(failureDomain(), { name })
+    const b = createLocalClient(failureDomain(), { name, sync: { transport: neverTransport(), autoStart: false } })
     await expect.poll(() => b.runtime.status.get().pending).toBe(3)
     await a.execute('counter.inc', { id: 'k', input: { by: 4 } })
     await expect.poll(() => b.runtime.status.get().pending).toBe(4)

@@ -295,9 +295,9 @@ export class Executor {
     }
     const outcome = await this.decideAndAppend(job, stream, overlay, batch)
     const empty = 'result' in outcome && outcome.result.events.length === 0
-    // A command that appended nothing because of pending events (its stream's head is not confirmed yet) is
-    // not final: if those events are rejected or rebased, it must be decided again. It stays pending.
-    const after = empty ? pendingHeadOf(stream, overlay, batch) : undefined
+    // With sync, a command that appended nothing because of pending events (its stream's head is not confirmed
+    // yet) is not final: if those events are rejected or rebased, it must be decided again. It stays pending.
+    const after = empty && this.env.recordUndo ? pendingHeadOf(stream, overlay, batch) : undefined
     // A command with an id is remembered whatever was decided, so a retry returns that outcome (reactors rely
     // on it: their command ids are derived from the causing event).
     if (after !== undefined || (request.commandId !== undefined && ('error' in outcome || empty)))

@@ -136,7 +136,11 @@ export class Runtime {
       this.committed(position, results),
     )
     this.status.update({ ready: true, position: this.processing.position, unknownEventTypes: booted.unknownTypes })
-    this.releases.push(watchJournal(this.db, this.status))
+    this.releases.push(watchJournal(this.db, this.status, { countPending: this.options.sync !== undefined }))
+    if (!this.options.sync) {
+      const pending = await this.db.table<CommandRecord>('commands').where('status').equals('pending').count()
+      this.status.update({ pending })
+    }
     watchDatabase(this.db, {
       isClosed: () => this.closed,
       now: this.env.now,
@@ -235,7 +239,11 @@ export class Runtime {
     )
   }
 
-  private committed(position: number, _results: CommandResult[]): void {
+  private committed(position: number, results: CommandResult[]): void {
+    if (!this.options.sync) {
+      const appended = results.filter((r) => r.events.length > 0 && !r.duplicate).length
+      if (appended > 0) this.status.update({ pending: this.status.get().pending + appended })
+    }
     if (position === 0) return
     this.status.update({ position })
     this.sync?.poke()

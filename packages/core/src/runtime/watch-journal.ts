@@ -6,13 +6,17 @@ const SHOWN_QUARANTINE = 50
 
 /**
  * The status fields that come from the shared database, kept current in every tab by live queries: the
- * pending command count and the quarantined events. The runtime is their only writer.
+ * quarantined events, and with sync the pending command count (without sync nothing is ever confirmed, so the
+ * runtime counts its own commands instead of re-counting the journal after every commit). The runtime is their
+ * only writer.
  */
-export function watchJournal(db: Dexie, status: StatusHub<RuntimeStatus>): () => void {
-  const pending = liveQuery(() => db.table<CommandRecord>('commands').where('status').equals('pending').count())
+export function watchJournal(
+  db: Dexie,
+  status: StatusHub<RuntimeStatus>,
+  options: { countPending: boolean },
+): () => void {
   const quarantine = liveQuery(() => db.table<QuarantineRecord>('quarantine').toArray())
   const subscriptions = [
-    pending.subscribe({ next: (count: number) => status.update({ pending: count }) }),
     quarantine.subscribe({
       next: (rows: QuarantineRecord[]) =>
         status.update({
@@ -23,6 +27,11 @@ export function watchJournal(db: Dexie, status: StatusHub<RuntimeStatus>): () =>
         }),
     }),
   ]
+  if (options.countPending) {
+    // With sync, commands become confirmed or rejected in whichever tab syncs: count the shared journal.
+    const pending = liveQuery(() => db.table<CommandRecord>('commands').where('status').equals('pending').count())
+    subscriptions.push(pending.subscribe({ next: (count: number) => status.update({ pending: count }) }))
+  }
   return () => {
     for (const s of subscriptions) s.unsubscribe()
   }

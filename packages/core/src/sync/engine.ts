@@ -90,6 +90,7 @@ export class SyncEngine {
   private closeLive: (() => void) | undefined
   private channel: BroadcastChannel | undefined
   private readonly subscriptions: { unsubscribe(): void }[] = []
+  private unsubscribeStatus: (() => void) | undefined
   private onlineListeners: (() => void) | undefined
 
   constructor(
@@ -190,8 +191,8 @@ export class SyncEngine {
   }
 
   /**
-   * The pause switch and the journal are shared by every tab: a command run in another tab wakes the syncing
-   * one (the pending count in the status is the runtime's; this only listens).
+   * The pause switch is shared by every tab (it lives in `meta`); commands run in any tab wake the syncing one
+   * through the runtime's pending count.
    */
   private watchShared(): void {
     const db = this.host.db
@@ -206,12 +207,13 @@ export class SyncEngine {
           this.wake.notify()
         },
       }),
-      liveQuery(() => db.table('commands').where('status').equals('pending').count()).subscribe({
-        next: (pending: number) => {
-          if (pending > 0) this.wake.notify()
-        },
-      }),
     )
+    // The runtime keeps the pending count (over the shared journal): more pending work wakes the loop.
+    let pending = this.status.get().pending
+    this.unsubscribeStatus = this.status.subscribe((status) => {
+      if (status.pending > pending) this.wake.notify()
+      pending = status.pending
+    })
   }
 
   /** This tab was elected to sync: runs the loop until closed. */
@@ -496,6 +498,7 @@ export class SyncEngine {
     this.stopLive()
     this.wake.notify()
     for (const s of this.subscriptions) s.unsubscribe()
+    this.unsubscribeStatus?.()
     this.channel?.close()
     this.onlineListeners?.()
   }
