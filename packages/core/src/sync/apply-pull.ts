@@ -224,9 +224,11 @@ async function applyRemote(
   ownIds: ReadonlySet<string>,
 ): Promise<Map<string, RecordedEvent[]>> {
   const changed = new Map<string, RecordedEvent[]>()
-  for (const e of rest) {
-    const record = { ...toRecord(e), lpos: p.next++ }
-    p.writes.track(() => p.events.add(record), 'events')
+  const records = rest.map((e) => ({ ...toRecord(e), lpos: p.next++ }))
+  // One bulk write for the log (projections never read it during a pull); then each event is projected.
+  if (records.length > 0) p.writes.track(() => p.events.bulkAdd(records), 'events')
+  for (const [i, e] of rest.entries()) {
+    const record = records[i] as EventRecord
     const recorded = await p.projecting.apply(inlineOf(p.deps.loaded, record.stream), record, { recordUndo: false })
     if (ownIds.has(e.id)) p.confirmed.add(e.id)
     else if (recorded) {
@@ -234,7 +236,7 @@ async function applyRemote(
       if (list) list.push(recorded)
       else changed.set(e.stream, [recorded])
     } else if (!changed.has(e.stream)) changed.set(e.stream, [])
-    p.outcome.lastPosition = record.lpos
+    p.outcome.lastPosition = record.lpos as number
   }
   p.outcome.applied = rest.length
   return changed

@@ -399,16 +399,22 @@ export class SyncEngine {
       const collected: StoredWireEvent[] = []
       let cursor = this.cursor
       let page: PullResponse
+      // Several pages per transaction: with pending events, the whole gap (one rollback instead of one per
+      // page); without, enough to spread the cost of a commit (a first sync is mostly commits otherwise).
+      const gather = (await this.hasPending()) ? 20_000 : 5_000
+      let progressed: boolean
       do {
         this.spend('pull')
+        const before = cursor
         page = await this.transport.pull(cursor, limit)
         await this.checkBackend(page.backendId)
         collected.push(...page.events)
         const last = page.events[page.events.length - 1]
-        if (last) cursor = last.seq
-        // With pending events, gather the whole gap first: one rollback instead of one per page. A page may be
-        // short of `limit` because the server cut it at its byte budget: more follows while we are below head.
-      } while (morePages(page, cursor) && (await this.hasPending()) && collected.length < 20_000)
+        if (last) cursor = Math.max(cursor, last.seq)
+        progressed = cursor > before
+        // A page may be short of `limit` because the server cut it at its byte budget: more follows while we
+        // are below the head. A page that does not move the cursor ends the gathering (apply what we have).
+      } while (progressed && morePages(page, cursor) && collected.length < gather)
       this.share({ head: page.head })
       if (collected.length === 0) {
         if (cursor !== this.cursor) this.cursor = cursor
