@@ -1,4 +1,5 @@
 import type { SerializedCairnError } from '../domain/errors'
+import type { QuarantineRecord } from '../store/records'
 import type { RebuildProgress } from './rebuild'
 
 /** What the runtime reports about itself; pushed to every listener on change. */
@@ -50,20 +51,8 @@ export interface RuntimeStatus {
   errors: RuntimeErrorReport[]
 }
 
-/** An event one projection could not apply. */
-export interface QuarantinedEvent {
-  projection: string
-  eventId: string
-  stream: string
-  type: string
-  /** Local log position of the event. */
-  position: number
-  /** The error's code (`HANDLER_FAILED`, `CONSTRAINT`, `NOT_CLONEABLE`, ...). */
-  code: string
-  message: string
-  /** When it was quarantined (ms since epoch). */
-  at: number
-}
+/** An event one projection could not apply: a row of the durable `quarantine` table, as every tab sees it. */
+export type QuarantinedEvent = QuarantineRecord
 
 /** A failure the runtime reported instead of throwing (boot and background work never throw). */
 export interface RuntimeErrorReport {

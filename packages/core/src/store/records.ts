@@ -93,10 +93,11 @@ export interface QuarantineRecord {
   eventId: string
   stream: string
   type: string
-  /** Local position of the event when it was quarantined. */
+  /** Local log position of the event when it was quarantined. */
   position: number
+  /** The error's code (`HANDLER_FAILED`, `CONSTRAINT`, `NOT_CLONEABLE`, ...). */
   code: string
   message: string
-  /** When (ms since epoch). */
+  /** When it was quarantined (ms since epoch). */
   at: number
 }

@@ -4,15 +4,7 @@ import type { RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
 import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
 import { WriteSink } from '../runtime/projector'
-import type { QuarantinedEvent } from '../runtime/status'
-import {
-  type CommandRecord,
-  type EventRecord,
-  HIGH_WATER,
-  type MetaRecord,
-  type QuarantineRecord,
-  type UndoRecord,
-} from '../store/records'
+import { type CommandRecord, type EventRecord, HIGH_WATER, type MetaRecord, type UndoRecord } from '../store/records'
 
 import { inlineOf, type PendingState, type PullDeps, type PullOutcome, type PullTx, type Refusal } from './pull-state'
 import { reapplyPending } from './rebase'
@@ -114,15 +106,10 @@ export async function applyPull(
       await p.projecting.saveUnknown()
       writes.throwIfFailed()
       p.outcome.unknownTypes = [...new Set([...p.projecting.unknown].map(unknownTypeOf))]
-      p.outcome.quarantined = p.projecting.quarantined.map(toQuarantined)
+      p.outcome.quarantined = p.projecting.quarantined.map((row) => ({ ...row }))
       return p.outcome
     }),
   )
-}
-
-/** The quarantine row as the status shows it. */
-export function toQuarantined(row: QuarantineRecord): QuarantinedEvent {
-  return { ...row }
 }
 
 /** Reads the pending commands and events, and which pulled events are new. */
