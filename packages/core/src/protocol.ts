@@ -107,3 +107,60 @@ export interface ErrorBody {
   head?: number
   refused?: RefusedEvent[]
 }
+
+/** Most spaces one multi-space request (`POST /v1/pull`, `POST /v1/live`) may name. */
+export const MAX_SPACES_PER_REQUEST = 100
+
+/** One space of a multi-space request: where the client's cursor is, and the space's own token if it has one. */
+export interface SpaceCursor {
+  space: string
+  /** The client's cursor in the space (highest seq it holds); 0 for none. */
+  after: number
+  /**
+   * The bearer token for this space, when spaces have tokens of their own. Without it the request's
+   * `Authorization` header is used. Authorization is checked per space.
+   */
+  token?: string
+}
+
+/** Body of `POST /v1/pull`: several spaces' tails in one request. */
+export interface MultiPullRequest {
+  spaces: SpaceCursor[]
+  /** Events per space at most (the server caps it); the whole answer is also bounded in bytes. */
+  limit?: number
+}
+
+/** One space's part of a multi-space pull: its page, or why it was refused (nothing else of it is sent). */
+export type SpacePullResult =
+  | ({ space: string } & PullResponse)
+  | { space: string; status: number; error: ErrorBody }
+
+/**
+ * Answer to `POST /v1/pull`: one result per requested space, in the order asked. A space whose page was cut
+ * by the answer's byte budget comes back short (or empty) with its `head`: the client asks again.
+ */
+export interface MultiPullResponse {
+  results: SpacePullResult[]
+}
+
+/** Body of `POST /v1/live`: one Server-Sent Events stream of pokes for many spaces. */
+export interface MultiLiveRequest {
+  spaces: SpaceCursor[]
+}
+
+/**
+ * First message of a multi-space live stream (`event: ready`): each admitted space's head and the server's
+ * identity, and the spaces refused (they get no pokes). Then `event: poke` messages `{ space, head }` follow,
+ * one per commit (coalesced), for every admitted space: pull stays the truth.
+ */
+export interface MultiLiveReady {
+  heads: Record<string, number>
+  backendId: string
+  refused: { space: string; status: number; error: ErrorBody }[]
+}
+
+/** A poke of a multi-space live stream (`event: poke`): `space` has events up to `head`. */
+export interface LivePoke {
+  space: string
+  head: number
+}

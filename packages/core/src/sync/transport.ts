@@ -124,3 +124,90 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
           },
   }
 }
+
+/** One space's answer within a multi-space pull: its page, or the error that space alone got. */
+export type SpacePage = { space: string; page: PullResponse } | { space: string; error: SyncError }
+
+/** Callbacks of a multi-space live channel. */
+export interface SpacesLiveHandlers {
+  /** `space` has events up to `head` on the server (a poke: pull stays the truth). */
+  onPoke(space: string, head: number): void
+  /** The channel opened or broke. */
+  onConnected(connected: boolean): void
+  /** The server refused to carry pokes for `space` (not authorized...); the others are carried. */
+  onRefused?(space: string, error: SyncError): void
+}
+
+/** Where a multi-space request starts in one space. */
+export interface SpaceFrom {
+  space: string
+  after: number
+}
+
+/**
+ * How the sync engine reaches a server for many spaces at once: push per space, one pull request for several
+ * spaces' tails, one live channel carrying pokes for all. {@link spacesTransport} builds one from single-space
+ * transports (one request per space); `httpSpacesTransport` speaks `@cairn/server`'s multi-space routes.
+ */
+export interface SpacesTransport {
+  push(space: string, request: PushRequest): Promise<PushResponse>
+  /** One result per space asked, in that order. A failure of the whole request throws. */
+  pull(from: readonly SpaceFrom[], limit: number): Promise<SpacePage[]>
+  /** Opens one live channel for all `from` spaces; returns the function that closes it. Optional. */
+  live?: ((from: readonly SpaceFrom[], handlers: SpacesLiveHandlers) => () => void) | undefined
+}
+
+/**
+ * A {@link SpacesTransport} over one single-space transport per space (`transportOf(space)`; undefined: the
+ * space cannot be synced, its pulls fail with `NO_TRANSPORT`). Pulls ask each space in turn; live opens one
+ * channel per space.
+ */
+export function spacesTransport(transportOf: (space: string) => SyncTransport | undefined): SpacesTransport {
+  const cache = new Map<string, SyncTransport | undefined>()
+  const of = (space: string) => {
+    if (!cache.has(space)) cache.set(space, transportOf(space))
+    return cache.get(space)
+  }
+  const missing = (space: string) =>
+    new SyncError('NO_TRANSPORT', `no transport for space '${space}': this client cannot sync it`, { space })
+  return {
+    push: (space, request) => {
+      const t = of(space)
+      return t ? t.push(request) : Promise.reject(missing(space))
+    },
+    pull: async (from, limit) => {
+      const pages: SpacePage[] = []
+      for (const { space, after } of from) {
+        const t = of(space)
+        if (!t) {
+          pages.push({ space, error: missing(space) })
+          continue
+        }
+        try {
+          pages.push({ space, page: await t.pull(after, limit) })
+        } catch (error) {
+          // One space's refusal is its own; the request as a whole failing (network) fails the pull.
+          if (error instanceof SyncHttpError) pages.push({ space, error })
+          else throw error
+        }
+      }
+      return pages
+    },
+    live: (from, handlers) => {
+      const closers: (() => void)[] = []
+      for (const { space, after } of from) {
+        const live = of(space)?.live
+        if (!live) continue
+        closers.push(
+          live(after, {
+            onEvents: (head) => handlers.onPoke(space, head),
+            onConnected: (connected) => handlers.onConnected(connected),
+          }),
+        )
+      }
+      return () => {
+        for (const close of closers) close()
+      }
+    },
+  }
+}
