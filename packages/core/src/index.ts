@@ -12,13 +12,21 @@ export * from './domain'
 export type { ExpectedVersion } from './runtime/executor'
 export type { LiveListener, LiveResult } from './runtime/live-queries'
 export { Runtime, type RuntimeOptions } from './runtime/runtime'
+export { DEFAULT_SPACE } from './runtime/space-choice'
+export type { SpaceStatus } from './runtime/status'
 export { initialStatus } from './runtime/status'
-export { ServerResetError, type SyncOptions } from './sync/engine'
+export { type JoinSpaceOptions, ServerResetError, type SyncOptions } from './sync/engine'
+export type { LeaveSpaceOptions, LeaveSpaceResult } from './sync/leave-space'
 export {
   type HttpTransportOptions,
   httpTransport,
   type LiveHandlers,
+  type SpaceFrom,
+  type SpacePage,
+  type SpacesLiveHandlers,
+  type SpacesTransport,
   SyncHttpError,
   SyncNetworkError,
   type SyncTransport,
+  spacesTransport,
 } from './sync/transport'

@@ -13,7 +13,8 @@ import type { LogSnapshot } from './runtime/log'
 import { type LogExport, Runtime, type RuntimeOptions } from './runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from './runtime/status'
 import { toStorageError } from './runtime/storage-errors'
-import type { ReuploadResult } from './sync/engine'
+import type { JoinSpaceOptions, ReuploadResult } from './sync/engine'
+import type { LeaveSpaceOptions, LeaveSpaceResult } from './sync/leave-space'
 
 export type { RuntimeOptions } from './runtime/runtime'
 
@@ -33,6 +34,8 @@ export interface WorkerApi {
   /** Re-reads whether storage is persisted (the page asked the browser). */
   checkPersistence(): Promise<void>
   syncNow(): Promise<Envelope<void>>
+  joinSpace(space: string, options: JoinSpaceOptions): Promise<Envelope<void>>
+  leaveSpace(space: string, options: LeaveSpaceOptions): Promise<Envelope<LeaveSpaceResult>>
   dismissRejected(commandId: string): Promise<Envelope<void>>
   exportLog(): Promise<Envelope<LogExport>>
   reuploadToServer(): Promise<Envelope<ReuploadResult>>
@@ -97,6 +100,8 @@ export function workerApi(runtime: Runtime): WorkerApi {
     pokeSync: () => runtime.pokeSync(),
     checkPersistence: () => runtime.checkPersistence(),
     syncNow: () => envelope(() => runtime.syncNow()),
+    joinSpace: (space, options) => envelope(() => runtime.joinSpace(space, options)),
+    leaveSpace: (space, options) => envelope(() => runtime.leaveSpace(space, options)),
     dismissRejected: (commandId) => envelope(() => runtime.dismissRejected(commandId)),
     exportLog: () => envelope(() => runtime.exportLog()),
     reuploadToServer: () => envelope(() => runtime.reuploadToServer()),

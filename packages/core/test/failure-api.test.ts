@@ -211,7 +211,12 @@ describe('issue 11 — promises of the API', () => {
     expect(server.log.at(-1)?.meta?.commandId).toBe(mine.commandId)
     expect(server.log.at(-1)?.version).toBe(count + 1)
     expect(await confirmedIds(a)).toEqual(server.log.map((e) => e.id))
-    expect(await a.query('counts.byId', 'long')).toEqual({ id: 'long', n: count + 1000, applied: count + 1 })
+    expect(await a.query('counts.byId', 'long')).toEqual({
+      id: 'long',
+      n: count + 1000,
+      applied: count + 1,
+      space: 'default',
+    })
     await vi.waitFor(() => expect(a.runtime.status.get().pending).toBe(0))
     await a.close()
   }, 120_000)
@@ -252,13 +257,13 @@ describe('issue 11 — promises of the API', () => {
     const error = await c.execute('user.register', { id: 'u2', input: { handle: 'ann' } }).catch((e) => e)
     expect(error).toMatchObject({ name: 'StorageError', code: 'CONSTRAINT' })
     expect(decideCalls.register - before).toBe(1) // decided once: not retried
-    expect(await c.query('handles.all')).toEqual([{ id: 'u1', handle: 'ann' }])
+    expect(await c.query('handles.all')).toEqual([{ id: 'u1', handle: 'ann', space: 'default' }])
     expect((await localLog(c)).map((e) => e.stream)).toEqual(['user:u1'])
     // Other commands still work.
     await c.execute('user.register', { id: 'u2', input: { handle: 'bob' } })
     expect(await c.query('handles.all')).toEqual([
-      { id: 'u1', handle: 'ann' },
-      { id: 'u2', handle: 'bob' },
+      { id: 'u1', handle: 'ann', space: 'default' },
+      { id: 'u2', handle: 'bob', space: 'default' },
     ])
     await c.close()
   })

@@ -28,13 +28,13 @@ describe('issue 11 — silent divergence', () => {
     await other.syncNow()
     expect(server.log).toHaveLength(2)
     expect(await confirmedIds(a)).toEqual(server.log.map((e) => e.id))
-    expect(await a.query('counts.byId', 'x')).toEqual({ id: 'x', n: 2, applied: 2 })
-    expect(await other.query('counts.byId', 'x')).toEqual({ id: 'x', n: 2, applied: 2 })
+    expect(await a.query('counts.byId', 'x')).toEqual({ id: 'x', n: 2, applied: 2, space: 'default' })
+    expect(await other.query('counts.byId', 'x')).toEqual({ id: 'x', n: 2, applied: 2, space: 'default' })
     // A rebuild from the log gives the same rows.
     const aName = a.runtime.database.name
     await a.close()
     const rebuilt = createLocalClient(failureDomain({ counts: { version: 2 } }), { name: aName })
-    expect(await rebuilt.query('counts.byId', 'x')).toEqual({ id: 'x', n: 2, applied: 2 })
+    expect(await rebuilt.query('counts.byId', 'x')).toEqual({ id: 'x', n: 2, applied: 2, space: 'default' })
     await rebuilt.close()
     await other.close()
   })
@@ -84,8 +84,8 @@ describe('issue 11 — silent divergence', () => {
       held.release(1) // tab 2 resumes its rebuild: the projection is already current
       await tab2.runtime.ready
       await tab2.whenProcessed(r.events[0]?.position ?? 0)
-      expect(await tab2.query('counts.byId', 'x')).toEqual({ id: 'x', n: 4, applied: 4 })
-      expect(await tab1.query('counts.byId', 'x')).toEqual({ id: 'x', n: 4, applied: 4 })
+      expect(await tab2.query('counts.byId', 'x')).toEqual({ id: 'x', n: 4, applied: 4, space: 'default' })
+      expect(await tab1.query('counts.byId', 'x')).toEqual({ id: 'x', n: 4, applied: 4, space: 'default' })
       await tab1.close()
       await tab2.close()
     } finally {
@@ -101,26 +101,36 @@ describe('issue 11 — silent divergence', () => {
     await newer.execute('user.register', { id: 'u1', input: { handle: 'ann' } })
     await newer.syncNow()
     await old.syncNow()
-    expect(await old.query('profiles.byId', 'u1')).toEqual({ id: 'u1', handle: 'ann', name: 'ann' })
+    expect(await old.query('profiles.byId', 'u1')).toEqual({ id: 'u1', handle: 'ann', name: 'ann', space: 'default' })
     await newer.execute('user.rename', { id: 'u1', input: { first: 'Ann', last: 'Lee' } }) // Renamed v2
     await newer.syncNow()
     await old.syncNow()
     // Kept, synced and reported — but not applied by handlers that cannot read it.
     expect(await confirmedIds(old)).toEqual(server.log.map((e) => e.id))
     expect(old.runtime.status.get().unknownEventTypes).toEqual(['user.Renamed'])
-    expect(await old.query('profiles.byId', 'u1')).toEqual({ id: 'u1', handle: 'ann', name: 'ann' })
+    expect(await old.query('profiles.byId', 'u1')).toEqual({ id: 'u1', handle: 'ann', name: 'ann', space: 'default' })
     await old.close()
     // The app is updated: the projection version did not change, yet its rows now equal a rebuild.
     const upgraded = syncClient(profilesNew, server, { name })
     await upgraded.runtime.ready
-    expect(await upgraded.query('profiles.byId', 'u1')).toEqual({ id: 'u1', handle: 'ann', name: 'Ann Lee' })
+    expect(await upgraded.query('profiles.byId', 'u1')).toEqual({
+      id: 'u1',
+      handle: 'ann',
+      name: 'Ann Lee',
+      space: 'default',
+    })
     expect(upgraded.runtime.status.get().unknownEventTypes).toEqual([])
-    expect(await newer.query('profiles.byId', 'u1')).toEqual({ id: 'u1', handle: 'ann', name: 'Ann Lee' })
+    expect(await newer.query('profiles.byId', 'u1')).toEqual({
+      id: 'u1',
+      handle: 'ann',
+      name: 'Ann Lee',
+      space: 'default',
+    })
     await upgraded.close()
     await newer.close()
   })
 
-  it('case 9: a database that synced one space and is opened with another reports SPACE_MISMATCH and stops', async () => {
+  it('case 9: a database that synced one space and is opened with another joins that one too: the spaces never mix', async () => {
     const team1 = new MemorySyncServer()
     const team2 = new MemorySyncServer()
     const domain = failureDomain()
@@ -137,16 +147,26 @@ describe('issue 11 — silent divergence', () => {
     await b.syncNow()
     expect(team2.head).toBe(3)
 
+    // This client can only reach team-2: team-1 stays joined (its pending work kept) and reports why it cannot sync.
     const reopened = syncClient(domain, team2, { name, sync: { space: 'team-2' } })
-    await reopened.syncNow().catch(() => {})
-    expect(reopened.runtime.status.get().lastError?.code).toBe('SPACE_MISMATCH')
-    // Nothing pushed to team-2, nothing pulled from it; local data kept.
+    const error = await reopened.syncNow().catch((e) => e)
+    expect(error.code).toBe('NO_TRANSPORT')
+    const status = reopened.runtime.status.get()
+    expect(Object.keys(status.spaces).sort()).toEqual(['team-1', 'team-2'])
+    expect(status.spaces['team-1']?.lastError?.code).toBe('NO_TRANSPORT')
+    expect(status.spaces['team-1']?.pending).toBe(1)
+    expect(status.spaces['team-2']?.lastError).toBeNull()
+    // Nothing of team-1 pushed to team-2; team-2 pulled; every event keeps its space.
     expect(team2.head).toBe(3)
-    expect((await localLog(reopened)).map((e) => (e.data as { text: string }).text)).toEqual(['mine', 'later, offline'])
-    expect(await reopened.query('notes.texts')).toEqual(['later, offline', 'mine'])
-    await reopened.syncNow().catch(() => {})
-    expect(team2.head).toBe(3)
-    expect(reopened.runtime.status.get().lastError?.code).toBe('SPACE_MISMATCH')
+    const log = await localLog(reopened)
+    expect(log.map((e) => `${(e as { space?: string }).space}:${(e.data as { text: string }).text}`).sort()).toEqual([
+      'team-1:later, offline',
+      'team-1:mine',
+      'team-2:one',
+      'team-2:three',
+      'team-2:two',
+    ])
+    expect(await reopened.query('notes.texts')).toEqual(['later, offline', 'mine', 'one', 'three', 'two'])
     await reopened.close()
     await b.close()
   })

@@ -93,7 +93,7 @@ describe('issue 11 — wedges and bricked start-ups', () => {
           message: expect.any(String),
         }),
       ])
-      expect(await client.query('handles.all')).toEqual([{ id: 'u1', handle: 'ann' }])
+      expect(await client.query('handles.all')).toEqual([{ id: 'u1', handle: 'ann', space: 'default' }])
     }
     // Later syncs keep working, for everyone.
     await b.execute('user.register', { id: 'u3', input: { handle: 'bob' } })
@@ -101,8 +101,8 @@ describe('issue 11 — wedges and bricked start-ups', () => {
     for (const client of [a, c]) {
       await client.syncNow()
       expect(await client.query('handles.all')).toEqual([
-        { id: 'u1', handle: 'ann' },
-        { id: 'u3', handle: 'bob' },
+        { id: 'u1', handle: 'ann', space: 'default' },
+        { id: 'u3', handle: 'bob', space: 'default' },
       ])
       expect(client.runtime.status.get().lastError?.code).not.toBe('NETWORK')
     }

@@ -44,7 +44,7 @@ describe('README quick start', () => {
     await cairn.execute('todo.add', { id: 't1', input: { title: 'Write docs' } })
     const seen: unknown[] = []
     const stop = cairn.subscribe('todos.open', undefined, (rows) => seen.push(rows))
-    expect(await cairn.query('todos.open')).toEqual([{ id: 't1', title: 'Write docs', done: 0 }])
+    expect(await cairn.query('todos.open')).toEqual([{ id: 't1', title: 'Write docs', done: 0, space: 'default' }])
     const error = await cairn.execute('todo.add', { id: 't1', input: { title: 'again' } }).catch((e) => e)
     expect(isCairnError(error, 'CommandRejected') && error.code).toBe('AlreadyExists')
     await cairn.execute('todo.finish', { id: 't1', input: {} })

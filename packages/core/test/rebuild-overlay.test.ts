@@ -186,7 +186,11 @@ it('undo images recorded during a rebuild come from the chunk overlay: a rebase 
   const undo = (await a2.runtime.database.table('undo').toArray()) as { table: string; key: unknown; before: unknown }[]
   const images = undo.filter((u) => u.table.includes('counts'))
   expect(images.map((u) => u.before)).toEqual(
-    expect.arrayContaining([{ id: 'x', n: 2, applied: 2 }, { id: 'x', n: 4, applied: 3 }, undefined]),
+    expect.arrayContaining([
+      { id: 'x', n: 2, applied: 2, space: 'default' },
+      { id: 'x', n: 4, applied: 3, space: 'default' },
+      undefined,
+    ]),
   )
 
   await b.syncNow()

@@ -37,7 +37,11 @@ describe('client sync against an in-memory server', () => {
     expect(server.head).toBe(6)
     await b.syncNow()
     expect(await board(b)).toBe(await board(a))
-    const log = await a.runtime.database.table('events').orderBy('gpos').toArray()
+    const log = await a.runtime.database
+      .table('events')
+      .where('[space+gpos]')
+      .between(['default', 0], ['default', Infinity])
+      .toArray()
     expect(log.map((e) => e.id)).toEqual(server.log.map((e) => e.id))
     expect(await a.runtime.database.table('undo').count()).toBe(0)
     let status = a.runtime.status.get()
@@ -103,7 +107,13 @@ describe('client sync against an in-memory server', () => {
     expect((await a.query('cards.byId', 'c2'))?.title).toBe('Two (renamed)')
     expect(server.log.filter((e) => e.type === 'CardMoved').map((e) => e.version)).toEqual([7, 8])
     for (const c of [a, b]) {
-      const ids = (await c.runtime.database.table('events').orderBy('gpos').toArray()).map((e) => e.id)
+      const ids = (
+        await c.runtime.database
+          .table('events')
+          .where('[space+gpos]')
+          .between(['default', 0], ['default', Infinity])
+          .toArray()
+      ).map((e) => e.id)
       expect(ids).toEqual(server.log.map((e) => e.id))
     }
     await a.close()

@@ -84,7 +84,7 @@ describe('upcasters run on every read path; stored events are never rewritten', 
     const name = freshName('v2')
     const current = createLocalClient(v2(), { name, sync: { transport: server.transport(), autoStart: false } })
     await current.syncNow()
-    expect(await current.query('things.byId', 't')).toEqual({ id: 't', title: 'hello', lang: 'en' })
+    expect(await current.query('things.byId', 't')).toEqual({ id: 't', title: 'hello', lang: 'en', space: 'default' })
     // aggregate load: the command sees the upcast state
     await current.execute('thing.shout', { id: 't', input: {} })
     expect((await current.query('things.byId', 't'))?.title).toBe('HELLO')
@@ -94,7 +94,7 @@ describe('upcasters run on every read path; stored events are never rewritten', 
     await current.close()
     // rebuild path: a new projection version replays the log through the upcaster
     const rebuilt = createLocalClient(v2(2), { name })
-    expect(await rebuilt.query('things.byId', 't')).toEqual({ id: 't', title: 'HELLO', lang: 'en' })
+    expect(await rebuilt.query('things.byId', 't')).toEqual({ id: 't', title: 'HELLO', lang: 'en', space: 'default' })
     await rebuilt.close()
     await old.close()
   })

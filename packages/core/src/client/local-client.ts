@@ -3,7 +3,7 @@ import { type CairnError, reviveError } from '../domain/errors'
 import type { LogSnapshot } from '../runtime/log'
 import { Runtime, type RuntimeOptions } from '../runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
-import type { CairnClient } from './types'
+import type { CairnClient, JoinSpaceOptions, LeaveSpaceOptions } from './types'
 
 /** An in-process client, plus access to its runtime (for tests and Node). */
 export interface LocalClient<D extends AnyDomain> extends CairnClient<D> {
@@ -42,6 +42,8 @@ export function localClientFor<D extends AnyDomain>(runtime: Runtime): LocalClie
     pauseSync: () => runtime.pauseSync(),
     resumeSync: () => runtime.resumeSync(),
     syncNow: () => runtime.syncNow(),
+    joinSpace: (space: string, options?: JoinSpaceOptions) => runtime.joinSpace(space, options),
+    leaveSpace: (space: string, options?: LeaveSpaceOptions) => runtime.leaveSpace(space, options),
     onRejected: (listener: (r: RejectedCommand) => void) => runtime.onRejected(listener),
     dismissRejected: (commandId: string) => runtime.dismissRejected(commandId),
     exportLog: () => runtime.exportLog(),

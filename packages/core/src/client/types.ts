@@ -13,7 +13,8 @@ import type { FindOptions } from '../runtime/find'
 import type { LogSnapshot } from '../runtime/log'
 import type { LogExport } from '../runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
-import type { ReuploadResult } from '../sync/engine'
+import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
+import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 
 export type { CommandRequest, CommandResult, ExpectedVersion } from '../runtime/executor'
 export type { FieldCondition, FindOptions } from '../runtime/find'
@@ -21,7 +22,8 @@ export type { LogEntry, LogSnapshot } from '../runtime/log'
 export type { RebuildProgress } from '../runtime/rebuild'
 export type { LogExport } from '../runtime/runtime'
 export type { QuarantinedEvent, RejectedCommand, RuntimeErrorReport, RuntimeStatus } from '../runtime/status'
-export type { ReuploadResult, SyncOptions } from '../sync/engine'
+export type { JoinSpaceOptions, ReuploadResult, SyncOptions } from '../sync/engine'
+export type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 
 /** The argument list of a query: none when the query takes no argument. */
 export type QueryArgs<D, P extends QueryPath<D>> =
@@ -83,6 +85,17 @@ export interface CairnClient<D extends AnyDomain> {
   resumeSync(): Promise<void>
   /** Runs one sync round now in this client's runtime; rejects when the server cannot be reached. */
   syncNow(): Promise<void>
+  /**
+   * Joins a space (kept across reloads, shared by tabs): sync pulls it and carries its pokes. `token` is the
+   * space's own bearer token, if it has one. Its sync state shows in `status.spaces[space]`.
+   */
+  joinSpace(space: string, options?: JoinSpaceOptions): Promise<void>
+  /**
+   * Leaves a space: its events, commands and every read-model row derived from them are removed. Rejects with
+   * a SyncError `UNSYNCED_WORK` (nothing removed; `status.spaces[space].pending` tells how much) unless
+   * `discardPending`.
+   */
+  leaveSpace(space: string, options?: LeaveSpaceOptions): Promise<LeaveSpaceResult>
   /** Listens for commands that sync rejected (another device's change made them impossible). */
   onRejected(listener: (rejected: RejectedCommand) => void): () => void
   /** Removes a rejected command from `status.rejected`; throws a ValidationError for a command that is not rejected. */

@@ -6,7 +6,7 @@ import type { LogSnapshot } from '../runtime/log'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 import type { WorkerApi } from '../worker'
 import type { Envelope } from './envelope'
-import type { CairnClient } from './types'
+import type { CairnClient, JoinSpaceOptions, LeaveSpaceOptions } from './types'
 
 function unwrap<T>(e: Envelope<T>): T {
   if (e.ok) return e.value
@@ -132,6 +132,8 @@ export function createClient<D extends AnyDomain>(
     pauseSync: () => api.pauseSync(),
     resumeSync: () => api.resumeSync(),
     syncNow: () => call(() => api.syncNow()),
+    joinSpace: (space: string, options?: JoinSpaceOptions) => call(() => api.joinSpace(space, options ?? {})),
+    leaveSpace: (space: string, options?: LeaveSpaceOptions) => call(() => api.leaveSpace(space, options ?? {})),
     dismissRejected: (commandId: string) => call(() => api.dismissRejected(commandId)),
     exportLog: () => call(() => api.exportLog()),
     reuploadToServer: () => call(() => api.reuploadToServer()),

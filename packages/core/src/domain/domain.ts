@@ -11,7 +11,28 @@ export interface Domain<
   readonly projections: P
   /** Reactors and process managers, run in the worker after commit. */
   readonly reactors: Readonly<Record<string, Reactor>>
+  /**
+   * The space a command on a *new* stream goes to when the command does not name one (see {@link SpaceOf}).
+   * A stream that exists keeps its space: a stream never moves.
+   */
+  readonly spaceOf?: SpaceOf | undefined
 }
+
+/** What {@link SpaceOf} is told about a command. */
+export interface SpaceOfCommand {
+  /** `aggregate.command`, e.g. `'card.add'`. */
+  path: string
+  aggregate: string
+  /** The aggregate id. */
+  id: string
+  input: unknown
+}
+
+/**
+ * Derives the space of a command on a new stream from the command (e.g. `input.board`); `undefined` falls back
+ * to the default (the one joined space). Pure: it runs in the worker and, for validation, on the server.
+ */
+export type SpaceOf = (command: SpaceOfCommand) => string | undefined
 
 /** Any domain, for code that does not care about its types. */
 export type AnyDomain = Domain<Record<string, AnyAggregate>, Record<string, AnyProjection>>
@@ -23,7 +44,13 @@ export type AnyDomain = Domain<Record<string, AnyAggregate>, Record<string, AnyP
 export function defineDomain<
   const A extends Record<string, AnyAggregate>,
   const P extends Record<string, AnyProjection> = Record<never, never>,
->(domain: { aggregates: A; projections?: P; reactors?: Readonly<Record<string, Reactor>> }): Domain<A, P> {
+>(domain: {
+  aggregates: A
+  projections?: P
+  reactors?: Readonly<Record<string, Reactor>>
+  /** The space of a command on a new stream that does not name one (default: the single joined space). */
+  spaceOf?: SpaceOf
+}): Domain<A, P> {
   for (const [key, agg] of Object.entries(domain.aggregates)) {
     if (key !== agg.name) throw new TypeError(`aggregate '${agg.name}' is registered under the key '${key}'`)
   }
@@ -40,7 +67,9 @@ export function defineDomain<
   for (const [key, r] of Object.entries(reactors)) {
     if (key !== r.name) throw new TypeError(`reactor '${r.name}' is registered under the key '${key}'`)
   }
-  return { aggregates: domain.aggregates, projections, reactors }
+  return domain.spaceOf
+    ? { aggregates: domain.aggregates, projections, reactors, spaceOf: domain.spaceOf }
+    : { aggregates: domain.aggregates, projections, reactors }
 }
 
 type AggregatesOf<D> = D extends Domain<infer A, Record<string, AnyProjection>> ? A : never

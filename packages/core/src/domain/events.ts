@@ -104,6 +104,8 @@ export interface EventMeta {
 export interface RecordedEvent<Type extends string = string, Data = unknown> {
   /** Globally unique id (UUIDv7), chosen by the client. */
   id: string
+  /** The space (shared log) of the event's stream: fixed by the stream's first event. */
+  space: string
   /** Stream name, `<aggregate>:<id>`. */
   stream: string
   /** The aggregate id part of the stream name. */

@@ -68,6 +68,12 @@ export interface ProjectionOptions<Name extends string, Row, Sources extends rea
    * `async`: the projection catches up right after each commit.
    */
   mode?: 'inline' | 'async'
+  /**
+   * `space` (default): each row is written by events of one space (rows carry it as `space`), so leaving a space
+   * deletes its rows. `all`: rows combine events of several spaces (totals across boards...); leaving a space
+   * rebuilds this read model from the remaining log.
+   */
+  scope?: 'space' | 'all'
 }
 
 /** A projection definition. */
@@ -85,6 +91,7 @@ export interface Projection<
   >
   readonly queries: Q
   readonly mode: 'inline' | 'async'
+  readonly scope: 'space' | 'all'
 }
 
 /** Any projection, whatever its types; what domains accept. */
@@ -96,6 +103,7 @@ export interface AnyProjection {
   readonly on: object
   readonly queries: Record<string, unknown>
   readonly mode: 'inline' | 'async'
+  readonly scope?: 'space' | 'all' | undefined
 }
 
 /**
@@ -121,5 +129,6 @@ export function defineProjection<
     on: options.on as Projection<Name, Row, Q>['on'],
     queries: (options.queries ?? {}) as Q,
     mode: options.mode ?? 'inline',
+    scope: options.scope ?? 'space',
   }
 }

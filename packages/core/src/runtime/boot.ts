@@ -1,5 +1,6 @@
 import type { Dexie } from 'dexie'
 import { uuidv7 } from '../domain/ids'
+import { migrateSpaces } from '../store/migrate-spaces'
 import { type IndexedDbDeps, openStore } from '../store/open'
 import type { CheckpointRecord, CommandRecord, MetaRecord } from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
@@ -17,6 +18,8 @@ export interface BootOptions extends IndexedDbDeps {
   onProgress: (progress: RebuildProgress | null) => void
   /** Where failures that must not stop the start are reported. */
   report: (error: RuntimeErrorReport) => void
+  /** The space of events written before databases knew spaces (the configured sync space, or `default`). */
+  legacySpace: string
 }
 
 /** An open, caught-up database. */
@@ -44,6 +47,7 @@ export async function boot(loaded: LoadedDomain, options: BootOptions): Promise<
     await meta.put({ key: 'clientId', value: id })
     return id
   })
+  await migrateSpaces(db, options.legacySpace, options.now)
   const unknownTypes = await planRebuilds(db, loaded, options.recordUndo)
   for (const p of loaded.projections) {
     try {

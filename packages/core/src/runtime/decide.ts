@@ -37,6 +37,7 @@ export function decide(
 export function eventRecords(
   pending: PendingEvent[],
   aggregate: RuntimeAggregate,
+  space: string,
   stream: string,
   version: number,
   meta: EventMeta,
@@ -44,6 +45,7 @@ export function eventRecords(
 ): EventRecord[] {
   return pending.map((p, i) => ({
     id: newId(),
+    space,
     stream,
     version: version + i + 1,
     type: p.type,

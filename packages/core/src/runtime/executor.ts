@@ -6,6 +6,7 @@ import {
   ConcurrencyError,
   HandlerError,
   reviveError,
+  type ValidationError,
 } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
 import {
@@ -21,6 +22,7 @@ import { Projecting } from './project'
 import { inlineProjectionsFor, WriteSink } from './projector'
 import { idbOf, request as idbRequest, lastIn, lastKeyOf, markChanged } from './raw'
 import { toRecorded } from './recorded'
+import { chooseSpace, type SpaceChoice } from './space-choice'
 import type { CachedState, StateCache } from './state-cache'
 import { isConstraintError, toStorageError } from './storage-errors'
 
@@ -32,6 +34,16 @@ export interface CommandRequest<I = unknown> {
   /** Aggregate id: the command runs on stream `<aggregate>:<id>`. */
   id: string
   input: I
+  /**
+   * The space of the stream, for a new stream (default: the domain's `spaceOf`, else the single joined
+   * space). An existing stream keeps its space; naming another is a `ValidationError`.
+   */
+  space?: string
+  /**
+   * The space of a new stream when neither `space` nor the domain's `spaceOf` decides it (reactors pass the
+   * causing event's space). Never overrides an existing stream's space.
+   */
+  defaultSpace?: string
   expectedVersion?: ExpectedVersion
   /** Idempotency key; a command id seen before returns the first result and appends nothing. */
   commandId?: string
@@ -58,6 +70,8 @@ export interface RuntimeEnv {
   now: () => number
   newId: () => string
   recordUndo: boolean
+  /** Which spaces a command may write to. */
+  spaces: SpaceChoice
 }
 
 interface Job {
@@ -82,6 +96,8 @@ interface BatchContext {
   previous: Map<string, CommandRecord>
   nextPosition: number
   writes: Map<Job, WriteSink>
+  /** The space of each stream this batch appended to (a new stream's first command chose it). */
+  spaces: Map<string, string>
   /** Something was written (events, or only journal rows of failed or empty commands). */
   wrote: boolean
 }
@@ -248,6 +264,7 @@ export class Executor {
       // Positions are never reused: events removed from the tail (a refused command) leave their mark.
       nextPosition: Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0) + 1,
       writes: new Map(),
+      spaces: new Map(),
       wrote: false,
     }
   }
@@ -293,7 +310,9 @@ export class Executor {
         return { result: { commandId: previous.id, stream: previous.stream, ...previous.result, duplicate: true } }
       }
     }
-    const outcome = await this.decideAndAppend(job, stream, overlay, batch)
+    const space = this.spaceOf(job, stream, batch)
+    const outcome =
+      typeof space === 'string' ? await this.decideAndAppend(job, space, stream, overlay, batch) : { error: space }
     const empty = 'result' in outcome && outcome.result.events.length === 0
     // With sync, a command that appended nothing because of pending events (its stream's head is not confirmed
     // yet) is not final: if those events are rejected or rebased, it must be decided again. It stays pending.
@@ -301,8 +320,19 @@ export class Executor {
     // A command with an id is remembered whatever was decided, so a retry returns that outcome (reactors rely
     // on it: their command ids are derived from the causing event).
     if (after !== undefined || (request.commandId !== undefined && ('error' in outcome || empty)))
-      this.journalOutcome(job, stream, outcome, batch, after)
+      this.journalOutcome(job, typeof space === 'string' ? space : (request.space ?? ''), stream, outcome, batch, after)
     return outcome
+  }
+
+  /** The command's space: its stream's (in the log, or appended earlier in this batch), or chosen for a new one. */
+  private spaceOf(job: Job, stream: string, batch: BatchContext): string | ValidationError {
+    const { path, aggregate, input, request } = job
+    const existing = batch.heads.get(stream)?.space ?? batch.spaces.get(stream)
+    return chooseSpace(
+      { path, aggregate: aggregate.name, id: request.id, input, space: request.space, fallback: request.defaultSpace },
+      existing,
+      this.env.spaces,
+    )
   }
 
   /**
@@ -311,6 +341,7 @@ export class Executor {
    */
   private journalOutcome(
     job: Job,
+    space: string,
     stream: string,
     outcome: Outcome,
     batch: BatchContext,
@@ -323,6 +354,7 @@ export class Executor {
     const base = {
       id: job.commandId,
       path: job.path,
+      space,
       stream,
       input: job.input,
       expectedVersion: job.request.expectedVersion,
@@ -356,6 +388,7 @@ export class Executor {
 
   private async decideAndAppend(
     job: Job,
+    space: string,
     stream: string,
     overlay: Map<string, CachedState>,
     batch: BatchContext,
@@ -402,7 +435,7 @@ export class Executor {
     batch.writes.set(job, writes)
     batch.wrote = true
     const events = idbOf(batch.tx).objectStore('events')
-    for (const record of eventRecords(pending, aggregate, stream, current.version, meta, this.env.newId)) {
+    for (const record of eventRecords(pending, aggregate, space, stream, current.version, meta, this.env.newId)) {
       record.lpos = batch.nextPosition++
       writes.track(() => idbRequest(events.add(record)), 'events')
       const event = toRecorded(record)
@@ -440,6 +473,7 @@ export class Executor {
           journal.add({
             id: job.commandId,
             path: job.path,
+            space,
             stream,
             input: job.input,
             expectedVersion: request.expectedVersion,
@@ -461,6 +495,7 @@ export class Executor {
       throw new AbortBatch(job, toStorageError(error))
     }
     overlay.set(stream, { state, version, headId })
+    batch.spaces.set(stream, space)
     return { result }
   }
 }

@@ -31,6 +31,8 @@ export interface RuntimeProjection {
   on: Record<string, ((tx: ProjectionTx<unknown>, event: RecordedEvent) => void | Promise<void>) | undefined>
   queries: Record<string, (table: ReadTable<unknown>, arg: unknown) => Promise<unknown>>
   mode: 'inline' | 'async'
+  /** `space`: rows belong to one space each; `all`: rows combine spaces (see `defineProjection`). */
+  scope?: 'space' | 'all' | undefined
   /** Name of the Dexie table. */
   tableName: string
 }

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../domain/events'
 import type { ProjectionTx } from '../domain/projection'
 import type { IndexKey, ReadTable } from '../domain/read-table'
 import type { UndoRecord } from '../store/records'
+import { ROW_SPACE } from '../store/schema'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
 import { idbOf, markChanged } from './raw'
@@ -245,12 +246,13 @@ function unwrapBulk(error: unknown): never {
 function projectionTx(
   table: Table,
   keySpec: string,
+  space: string,
   undo: UndoRecorder | undefined,
   writes: WriteSink,
   save?: SavePoint,
   overlay?: RowOverlay,
 ): ProjectionTx<unknown> {
-  if (overlay) return overlayTx(overlay, undo)
+  if (overlay) return overlayTx(overlay, space, undo)
   const before = async (key: IndexKey, row?: unknown) => {
     if (undo) await undo.record(table, key, row)
     if (save) await save.remember(table, key, row)
@@ -259,14 +261,14 @@ function projectionTx(
     get: (key) => table.get(key),
     put: async (row) => {
       await before(primaryKeyOf(keySpec, row))
-      writes.track(() => table.put(row), table.name)
+      writes.track(() => table.put(inSpace(row, space)), table.name)
     },
     update: async (key, changes) => {
       const row = await table.get(key)
       if (row === undefined) return false
       await before(key, row)
       const next = typeof changes === 'function' ? changes(row) : { ...(row as object), ...(changes as object) }
-      writes.track(() => table.put(next), table.name)
+      writes.track(() => table.put(inSpace(next, space)), table.name)
       return true
     },
     delete: async (key) => {
@@ -277,22 +279,27 @@ function projectionTx(
   }
 }
 
+/** The row as stored: with the space of the event that wrote it (`ROW_SPACE`), so queries can filter by space. */
+function inSpace(row: unknown, space: string): unknown {
+  return { ...(row as object), [ROW_SPACE]: space }
+}
+
 /** {@link projectionTx} over a chunk's overlay: before-images (for undo) are read from the overlay, then the table. */
-function overlayTx(overlay: RowOverlay, undo: UndoRecorder | undefined): ProjectionTx<unknown> {
+function overlayTx(overlay: RowOverlay, space: string, undo: UndoRecorder | undefined): ProjectionTx<unknown> {
   const read = (key: IndexKey) => overlay.get(key)
   const table = overlay.table
   return {
     get: read,
     put: async (row) => {
       if (undo) await undo.record(table, primaryKeyOf(overlay.keySpecOf(), row), undefined, read)
-      overlay.put(row)
+      overlay.put(inSpace(row, space))
     },
     update: async (key, changes) => {
       const row = await overlay.get(key)
       if (row === undefined) return false
       if (undo) await undo.record(table, key, row)
       const next = typeof changes === 'function' ? changes(row) : { ...(row as object), ...(changes as object) }
-      overlay.put(next)
+      overlay.put(inSpace(next, space))
       return true
     },
     delete: async (key) => {
@@ -337,7 +344,10 @@ export async function applyEvent(
     }
     try {
       const overlay = options.overlays?.get(p.tableName)
-      await handler(projectionTx(tx.table(p.tableName), p.table.key, undo, options.writes, undefined, overlay), event)
+      await handler(
+        projectionTx(tx.table(p.tableName), p.table.key, event.space, undo, options.writes, undefined, overlay),
+        event,
+      )
     } catch (cause) {
       throw new HandlerError(`projection '${p.name}' handling ${event.type}`, cause)
     }
@@ -376,7 +386,7 @@ export async function applyEventGuarded(
     const save = new SavePoint()
     let error: CairnError | undefined
     try {
-      await handler(projectionTx(table, p.table.key, undo, writes, save), event)
+      await handler(projectionTx(table, p.table.key, event.space, undo, writes, save), event)
     } catch (cause) {
       error = new HandlerError(`projection '${p.name}' handling ${event.type}`, cause)
     }

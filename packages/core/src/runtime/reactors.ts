@@ -2,7 +2,7 @@ import type { Dexie } from 'dexie'
 import { HandlerError } from '../domain/errors'
 import type { RecordedEvent } from '../domain/events'
 import type { IssuedCommand, Reactor, ReactorContext } from '../domain/reactor'
-import type { CheckpointRecord, EventRecord } from '../store/records'
+import type { CheckpointRecord, EventRecord, SpaceRecord } from '../store/records'
 import { backoffDelay } from '../sync/signal'
 import type { CommandRequest, CommandResult } from './executor'
 import { type LoadedDomain, parseStream } from './loaded-domain'
@@ -79,25 +79,35 @@ export class ReactorRunner {
   }
 
   private async catchUp(reactor: Reactor): Promise<void> {
+    if (!reactor.confirmed) return this.follow(reactor, logOrder(this.host.db, reactor))
+    // Server seqs are per space: a confirmed reactor follows each space's confirmed log on its own checkpoint.
+    const spaces = await this.host.db.table<SpaceRecord>('spaces').toArray()
+    for (const { space } of spaces) {
+      if (this.host.isClosed()) return
+      await this.follow(reactor, spaceOrder(this.host.db, reactor, space, spaces.length === 1))
+    }
+  }
+
+  /** Handles the events of one ordering after its checkpoint, saving the checkpoint after each. */
+  private async follow(reactor: Reactor, order: Ordering): Promise<void> {
     const { db } = this.host
-    const key = `reactor:${reactor.name}`
-    const index = reactor.confirmed ? 'gpos' : 'lpos'
+    const key = order.key
     const checkpoints = db.table<CheckpointRecord>('checkpoints')
-    const events = db.table<EventRecord>('events')
     let checkpoint = await checkpoints.get(key)
     if (!checkpoint) {
-      const last = reactor.startAt === 'end' ? ((await events.orderBy(index).lastKey()) as number | undefined) : 0
-      checkpoint = { projection: key, table: key, position: last ?? 0, state: 'ready' }
+      const legacy = order.legacyKey ? await checkpoints.get(order.legacyKey) : undefined
+      const last = legacy?.position ?? (reactor.startAt === 'end' ? await order.last() : 0)
+      checkpoint = { projection: key, table: key, position: last, state: 'ready' }
       await checkpoints.put(checkpoint)
     }
     let position = checkpoint.position
     this.report(reactor.name, { position })
     for (;;) {
-      const batch = await events.where(index).above(position).limit(BATCH).toArray()
+      const batch = await order.after(position)
       if (batch.length === 0) return
       for (const record of batch) {
         if (this.host.isClosed()) return
-        const next = (reactor.confirmed ? record.gpos : record.lpos) as number
+        const next = order.positionOf(record)
         const handled = await this.handle(reactor, record)
         if (handled === 'stop') return
         position = next
@@ -152,6 +162,8 @@ export class ReactorRunner {
       execute: (path, request) =>
         this.host.execute(path, {
           ...request,
+          // A new stream goes to the causing event's space unless the command or the domain says otherwise.
+          defaultSpace: event.space,
           commandId: `${reactor.name}:${event.id}:${n++}`,
           causationId: event.id,
           correlationId: event.meta.correlationId ?? event.meta.commandId,
@@ -174,5 +186,40 @@ export class ReactorRunner {
       await ctx.execute(command.path, { id: command.id, input: command.input })
     }
     await processes.put({ key, state: step.state })
+  }
+}
+
+/** One order a reactor follows: where its checkpoint is kept, and how to read events after it. */
+interface Ordering {
+  key: string
+  /** The checkpoint of a database from before per-space checkpoints, adopted once. */
+  legacyKey?: string | undefined
+  after(position: number): Promise<EventRecord[]>
+  positionOf(record: EventRecord): number
+  /** Position of the last event (for `startAt: 'end'`). */
+  last(): Promise<number>
+}
+
+/** Local log order (every event, pending ones too). */
+function logOrder(db: Dexie, reactor: Reactor): Ordering {
+  const events = db.table<EventRecord>('events')
+  return {
+    key: `reactor:${reactor.name}`,
+    after: (position) => events.where('lpos').above(position).limit(BATCH).toArray(),
+    positionOf: (record) => record.lpos as number,
+    last: async () => ((await events.orderBy('lpos').lastKey()) as number | undefined) ?? 0,
+  }
+}
+
+/** One space's confirmed events, in server order. */
+function spaceOrder(db: Dexie, reactor: Reactor, space: string, onlySpace: boolean): Ordering {
+  const events = db.table<EventRecord>('events')
+  const range = (from: number) => events.where('[space+gpos]').between([space, from], [space, Infinity], false, true)
+  return {
+    key: `reactor:${reactor.name}@${space}`,
+    legacyKey: onlySpace ? `reactor:${reactor.name}` : undefined,
+    after: (position) => range(position).limit(BATCH).toArray(),
+    positionOf: (record) => record.gpos as number,
+    last: async () => (await range(0).last())?.gpos ?? 0,
   }
 }

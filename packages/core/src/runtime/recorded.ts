@@ -23,6 +23,7 @@ export function toRecorded(record: EventRecord, events?: Readonly<Record<string,
   }
   return {
     id: record.id,
+    space: record.space,
     stream: record.stream,
     streamId: parseStream(record.stream).id,
     version: record.version,

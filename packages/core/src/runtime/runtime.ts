@@ -6,7 +6,8 @@ import { runSchema } from '../domain/validation'
 import type { IndexedDbDeps } from '../store/open'
 import type { CommandRecord, EventRecord } from '../store/records'
 import type { PullOutcome } from '../sync/apply-pull'
-import { type ReuploadResult, SyncEngine, type SyncOptions } from '../sync/engine'
+import { type JoinSpaceOptions, type ReuploadResult, SyncEngine, type SyncOptions } from '../sync/engine'
+import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 import { RejectionWatcher } from '../sync/rejections'
 import { boot } from './boot'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
@@ -18,6 +19,7 @@ import { type LogSnapshot, readLog } from './log'
 import { Processing } from './processing'
 import { ReactorRunner } from './reactors'
 import type { RebuildProgress } from './rebuild'
+import { DEFAULT_SPACE } from './space-choice'
 import { StateCache } from './state-cache'
 import { initialStatus, type RejectedCommand, type RuntimeErrorReport, type RuntimeStatus, StatusHub } from './status'
 import { toStorageError } from './storage-errors'
@@ -78,6 +80,9 @@ export class Runtime {
   private reactors: ReactorRunner | undefined
   private readonly releases: (() => void)[] = []
   private rejections: RejectionWatcher | undefined
+  private joinedSpaces: ReadonlySet<string> = new Set()
+  /** A lost database being re-created: sync calls wait for it (the spaces to pull are joined again first). */
+  private recovery: Promise<void> = Promise.resolve()
 
   constructor(
     domain: AnyDomain,
@@ -91,6 +96,10 @@ export class Runtime {
       now: options.now ?? Date.now,
       newId: options.newId ?? (() => uuidv7()),
       recordUndo: options.recordUndo ?? options.sync !== undefined,
+      spaces: {
+        joined: () => (this.options.sync ? this.joinedSpaces : undefined),
+        spaceOf: domain.spaceOf,
+      },
     }
     this.processing = new Processing({
       db: () => this.db,
@@ -127,6 +136,7 @@ export class Runtime {
         if (progress) this.options.onProgress?.(progress)
       },
       report: (error) => this.report(error),
+      legacySpace: this.options.sync?.space ?? DEFAULT_SPACE,
     })
     this.db = booted.db
     this.env.clientId = booted.clientId
@@ -145,7 +155,9 @@ export class Runtime {
       isClosed: () => this.closed,
       now: this.env.now,
       report: (error) => this.report(error),
-      onLost: () => void this.recoverLostDatabase(),
+      onLost: () => {
+        this.recovery = this.recoverLostDatabase()
+      },
     })
     void this.checkPersistence()
     this.startReactors()
@@ -174,7 +186,11 @@ export class Runtime {
         newId: this.env.newId,
         now: this.env.now,
         status: this.status,
+        recordUndo: this.env.recordUndo,
         onApplied: (outcome) => this.afterPull(outcome),
+        onSpaces: (joined) => {
+          this.joinedSpaces = joined
+        },
       },
       options,
     )
@@ -405,6 +421,30 @@ export class Runtime {
     return this.sync.reupload()
   }
 
+  /**
+   * Joins a space: kept across reloads and shared by every tab; the syncing tab pulls it and its live pokes.
+   * A space name is 1–64 letters, digits, `_` or `-`.
+   */
+  async joinSpace(space: string, options: JoinSpaceOptions = {}): Promise<void> {
+    await this.ready
+    if (!this.sync) throw new SyncError('NO_SYNC', 'joinSpace: this runtime has no sync configured')
+    await this.sync.join(space, options)
+  }
+
+  /**
+   * Leaves a space: its events, commands and every read-model row derived from them are removed (read models
+   * equal a rebuild from the remaining log); rejoining pulls it again. Rejects with a SyncError `UNSYNCED_WORK`
+   * (and removes nothing) when some of its commands are not synced yet, unless `discardPending`.
+   */
+  async leaveSpace(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
+    await this.ready
+    if (!this.sync) throw new SyncError('NO_SYNC', 'leaveSpace: this runtime has no sync configured')
+    const result = await this.sync.leave(space, options)
+    // Cached states of its streams are tied to heads that no longer exist; dropping them all is simplest.
+    this.cache.clear()
+    return result
+  }
+
   /** Pauses sync for every tab of this database (the "work offline" switch); persisted. */
   async pauseSync(): Promise<void> {
     await this.ready
@@ -427,6 +467,7 @@ export class Runtime {
   async syncNow(): Promise<void> {
     await this.ready
     if (!this.sync) throw new SyncError('NO_SYNC', 'syncNow: this runtime has no sync configured')
+    await this.recovery
     await this.sync.syncOnce()
   }
 

@@ -26,8 +26,10 @@ export interface RuntimeStatus {
   syncing: boolean
   /** When the last successful pull finished (ms since epoch). */
   lastSyncedAt: number | null
-  /** The server's head (`seq` of its last event) as last seen. */
+  /** The server's head (`seq` of its last event) as last seen, summed over the joined spaces. */
   head: number
+  /** Each joined space: its sync state (cursor, server head, unsynced commands, last error). */
+  spaces: Record<string, SpaceStatus>
   /** The last sync failure; null once a sync succeeds. Offline is not an error. */
   lastError: SerializedCairnError | null
   /** Commands the server's history made impossible, newest first, until dismissed. */
@@ -49,6 +51,22 @@ export interface RuntimeStatus {
   storagePersisted: boolean | null
   /** Failures outside commands and sync, e.g. a projection catch-up that storage refused; newest last, at most 20. */
   errors: RuntimeErrorReport[]
+}
+
+/** The sync state of one joined space. */
+export interface SpaceStatus {
+  /** Highest server `seq` of the space held locally. */
+  cursor: number
+  /** The space's head on the server, as last seen. */
+  head: number
+  /** This space's commands not yet confirmed by the server (what leaving it now would discard). */
+  pending: number
+  /** When this space last synced without error (ms since epoch). */
+  lastSyncedAt: number | null
+  /** This space's last sync failure (a refusal, a reset...); null once it syncs again. */
+  lastError: SerializedCairnError | null
+  /** True when the space's sync stopped for good (its server was reset): see `reuploadToServer`. */
+  stopped: boolean
 }
 
 /** An event one projection could not apply: a row of the durable `quarantine` table, as every tab sees it. */
@@ -86,7 +104,10 @@ export interface RejectedCommand {
 }
 
 /** The sync part of the status, as the syncing tab shares it with the others. */
-export type SharedSyncStatus = Pick<RuntimeStatus, 'connected' | 'syncing' | 'lastSyncedAt' | 'head' | 'lastError'>
+export type SharedSyncStatus = Pick<
+  RuntimeStatus,
+  'connected' | 'syncing' | 'lastSyncedAt' | 'head' | 'lastError' | 'spaces'
+>
 
 /** The status before anything is known. */
 export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeStatus {
@@ -103,6 +124,7 @@ export function initialStatus(online: boolean, syncEnabled: boolean): RuntimeSta
     syncing: false,
     lastSyncedAt: null,
     head: 0,
+    spaces: {},
     lastError: null,
     rejected: [],
     unknownEventTypes: [],

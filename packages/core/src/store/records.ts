@@ -5,6 +5,8 @@ export interface EventRecord {
   /** Local log position, auto-incremented: the order in which this database applied events. */
   lpos?: number
   id: string
+  /** The space (shared log) the event belongs to: its stream's space, fixed by the stream's first event. */
+  space: string
   stream: string
   version: number
   type: string
@@ -26,6 +28,8 @@ export type CommandStatus = 'pending' | 'confirmed' | 'rejected' | 'dismissed' |
 export interface CommandRecord {
   id: string
   path: string
+  /** The space of the command's stream. */
+  space: string
   stream: string
   input: unknown
   expectedVersion?: number | string | undefined
@@ -100,4 +104,20 @@ export interface QuarantineRecord {
   message: string
   /** When it was quarantined (ms since epoch). */
   at: number
+}
+
+/**
+ * A row of the `spaces` table: a space this database has joined (sync pulls and pushes it), shared by every
+ * tab and kept across reloads. Leaving a space deletes its row, its events and what was derived from them.
+ */
+export interface SpaceRecord {
+  space: string
+  /** Highest server `seq` of the space this database holds. */
+  cursor: number
+  /** Identity of the server's storage, as first seen; another one means the server was reset. */
+  backendId?: string | undefined
+  /** The space's bearer token, when the app gave one to `joinSpace` (else `getToken(space)` or the sync token). */
+  token?: string | undefined
+  /** When the space was joined (ms since epoch). */
+  joinedAt: number
 }

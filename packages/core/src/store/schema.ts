@@ -3,8 +3,8 @@ import type { AnyProjection } from '../domain/projection'
 
 /** Tables every Cairn database has, in Dexie's schema syntax. */
 export const SYSTEM_TABLES = {
-  events: '++lpos, &id, &[stream+version], gpos',
-  commands: 'id, status',
+  events: '++lpos, &id, &[stream+version], space, [space+gpos]',
+  commands: 'id, status, space',
   undo: '[lpos+n], lpos',
   checkpoints: 'projection',
   snapshots: 'stream',
@@ -12,6 +12,7 @@ export const SYSTEM_TABLES = {
   reactions: '[reactor+event]',
   processes: 'key',
   quarantine: '[projection+eventId], projection',
+  spaces: 'space',
 } as const
 
 /** Small stable string hash (FNV-1a, 32 bit, base 36). */
@@ -24,9 +25,17 @@ export function hash(text: string): string {
   return (h >>> 0).toString(36)
 }
 
-/** The Dexie schema string of a projection's table: key first, then indexes. */
+/**
+ * Field of every read-model row naming the space of the event that wrote it (set by the runtime on each
+ * write). Every read-model table has an index on it: queries filter by space with `where('space')`.
+ */
+export const ROW_SPACE = 'space'
+
+/** The Dexie schema string of a projection's table: key first, then indexes (`space` always among them). */
 export function readModelSchema(p: AnyProjection): string {
-  return [p.table.key, ...(p.table.indexes ?? [])].join(', ')
+  const indexes = p.table.indexes ?? []
+  const withSpace = indexes.some((i) => i.replace(/^[&*]/, '') === ROW_SPACE) ? indexes : [...indexes, ROW_SPACE]
+  return [p.table.key, ...withSpace].join(', ')
 }
 
 /**

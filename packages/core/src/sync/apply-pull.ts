@@ -4,7 +4,14 @@ import type { RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
 import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
 import { WriteSink } from '../runtime/projector'
-import { type CommandRecord, type EventRecord, HIGH_WATER, type MetaRecord, type UndoRecord } from '../store/records'
+import {
+  type CommandRecord,
+  type EventRecord,
+  HIGH_WATER,
+  type MetaRecord,
+  type SpaceRecord,
+  type UndoRecord,
+} from '../store/records'
 
 import { inlineOf, type PendingState, type PullDeps, type PullOutcome, type PullTx, type Refusal } from './pull-state'
 import { reapplyPending } from './rebase'
@@ -12,9 +19,21 @@ import { rollBack } from './rollback'
 
 export type { PullDeps, PullOutcome, Refusal } from './pull-state'
 
-function toRecord(e: StoredWireEvent): EventRecord {
+/** Events pulled from one space, and the space's cursor once they are applied. */
+export interface SpaceBatch {
+  space: string
+  /** In the space's server order. */
+  events: StoredWireEvent[]
+  cursor: number
+}
+
+/** A pulled event, with the space it was pulled from. */
+type Pulled = StoredWireEvent & { space: string }
+
+function toRecord(e: Pulled): EventRecord {
   return {
     id: e.id,
+    space: e.space,
     stream: e.stream,
     version: e.version,
     type: e.type,
@@ -37,8 +56,7 @@ function toRecord(e: StoredWireEvent): EventRecord {
  */
 export async function applyPull(
   deps: PullDeps,
-  pulled: StoredWireEvent[],
-  cursor: number | undefined,
+  batches: readonly SpaceBatch[],
   acceptedIds: ReadonlySet<string> = new Set(),
   refusals: ReadonlyMap<string, Refusal> = new Map(),
 ): Promise<PullOutcome> {
@@ -51,6 +69,7 @@ export async function applyPull(
     'meta',
     'snapshots',
     'quarantine',
+    'spaces',
     ...loaded.projections.map((p) => p.tableName),
   ]
   return withQuarantine((guarded) =>
@@ -77,6 +96,10 @@ export async function applyPull(
         firstFree: 0,
         confirmed: new Set(),
       }
+      // A space left while its pull was under way: nothing of it may come back.
+      const rows = await tx.table<SpaceRecord>('spaces').bulkGet(batches.map((b) => b.space))
+      const joined = batches.filter((_, i) => rows[i] !== undefined)
+      const pulled: Pulled[] = joined.flatMap((b) => b.events.map((e) => ({ ...e, space: b.space })))
       const state = await readPending(p, pulled)
       // A pulled event with the id of one of ours but other content: the server holds someone else's event
       // under that id, so ours can never be accepted (ID_REUSED). Its command is refused like any refusal.
@@ -102,7 +125,12 @@ export async function applyPull(
       // Rolled-back events left the log; their positions (and the ones given out here) are never reused.
       if (p.next > p.firstFree || state.stillPending.length > 0)
         writes.track(() => tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: p.next - 1 }), 'meta')
-      if (cursor !== undefined) await tx.table('meta').put({ key: 'cursor', value: cursor })
+      for (const [i, b] of batches.entries()) {
+        const row = rows[i]
+        if (row && row.cursor !== b.cursor)
+          writes.track(() => tx.table<SpaceRecord>('spaces').put({ ...row, cursor: b.cursor }), 'spaces')
+      }
+      await tx.table('meta').get('cursor')
       await p.projecting.saveUnknown()
       writes.throwIfFailed()
       p.outcome.unknownTypes = [...new Set([...p.projecting.unknown].map(unknownTypeOf))]
@@ -113,7 +141,7 @@ export async function applyPull(
 }
 
 /** Reads the pending commands and events, and which pulled events are new. */
-async function readPending(p: PullTx, pulled: StoredWireEvent[]): Promise<PendingState> {
+async function readPending(p: PullTx, pulled: Pulled[]): Promise<PendingState> {
   const { events, commands } = p
   const pendingCommands = await commands.where('status').equals('pending').toArray()
   const pendingIds = pendingCommands.flatMap((c) => c.eventIds)
@@ -167,38 +195,57 @@ function sameEvent(local: EventRecord, pulled: StoredWireEvent): boolean {
   )
 }
 
-/** Step 1: the pulled events that are our own pending prefix are confirmed in place. Returns the rest. */
-function confirmOwnPrefix(p: PullTx, state: PendingState): StoredWireEvent[] {
+/**
+ * Step 1: in each space, the pulled events that are exactly our own pending prefix there are confirmed in place.
+ * Returns the rest. In-place confirmation is only sound when every confirmed event precedes every event that
+ * stays pending (the rollback undoes from the first still-pending position on); otherwise nothing is.
+ */
+function confirmOwnPrefix(p: PullTx, state: PendingState): Pulled[] {
   const { fresh, pending } = state
-  let prefix = 0
+  const pendingBySpace = groupBy(pending, (e) => e.space)
   const rows: EventRecord[] = []
-  while (
-    prefix < fresh.length &&
-    prefix < pending.length &&
-    fresh[prefix]?.id === pending[prefix]?.id &&
-    !state.reused.has(pending[prefix]?.id as string)
-  ) {
-    rows.push({ ...(pending[prefix] as EventRecord), gpos: (fresh[prefix] as StoredWireEvent).seq })
-    p.confirmed.add((fresh[prefix] as StoredWireEvent).id)
-    prefix++
+  for (const [space, theirs] of groupBy(fresh, (e) => e.space)) {
+    const ours = pendingBySpace.get(space) ?? []
+    for (let k = 0; k < theirs.length && k < ours.length; k++) {
+      const own = ours[k] as EventRecord
+      const pulled = theirs[k] as Pulled
+      if (pulled.id !== own.id || state.reused.has(own.id)) break
+      rows.push({ ...own, gpos: pulled.seq })
+    }
   }
-  if (rows.length > 0) {
-    // Pending events sit at the tail of the log, so the confirmed ones span one range of positions.
-    const from = rows[0]?.lpos as number
-    const to = rows[rows.length - 1]?.lpos as number
-    p.writes.track(() => p.events.bulkPut(rows), 'events')
-    p.writes.track(
-      () =>
-        p.tx
-          .table<UndoRecord>('undo')
-          .where('[lpos+n]')
-          .between([from, Dexie.minKey], [to, Dexie.maxKey], true, true)
-          .delete(),
-      'undo',
-    )
+  const ids = new Set(rows.map((r) => r.id))
+  const still = pending.filter((e) => !ids.has(e.id))
+  const lastConfirmed = Math.max(0, ...rows.map((r) => r.lpos as number))
+  if (rows.length === 0 || (still.length > 0 && (still[0]?.lpos as number) < lastConfirmed)) {
+    state.stillPending = pending
+    return fresh
   }
-  state.stillPending = pending.slice(prefix)
-  return fresh.slice(prefix)
+  for (const id of ids) p.confirmed.add(id)
+  // Pending events sit at the tail of the log, so the confirmed ones span one range of positions.
+  const from = Math.min(...rows.map((r) => r.lpos as number))
+  p.writes.track(() => p.events.bulkPut(rows), 'events')
+  p.writes.track(
+    () =>
+      p.tx
+        .table<UndoRecord>('undo')
+        .where('[lpos+n]')
+        .between([from, Dexie.minKey], [lastConfirmed, Dexie.maxKey], true, true)
+        .delete(),
+    'undo',
+  )
+  state.stillPending = still
+  return fresh.filter((e) => !ids.has(e.id))
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group) group.push(item)
+    else groups.set(k, [item])
+  }
+  return groups
 }
 
 /**
@@ -207,7 +254,7 @@ function confirmOwnPrefix(p: PullTx, state: PendingState): StoredWireEvent[] {
  */
 async function applyRemote(
   p: PullTx,
-  rest: StoredWireEvent[],
+  rest: Pulled[],
   ownIds: ReadonlySet<string>,
 ): Promise<Map<string, RecordedEvent[]>> {
   const changed = new Map<string, RecordedEvent[]>()

@@ -1,35 +1,49 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError, SyncError } from '../domain/errors'
-import type { PullResponse, StoredWireEvent, WireEvent } from '../protocol'
+import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
+import type { StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
-import type { RuntimeStatus, SharedSyncStatus, StatusHub } from '../runtime/status'
-import type { CommandRecord, EventRecord, MetaRecord } from '../store/records'
-import { applyPull, type PullOutcome, type Refusal } from './apply-pull'
+import { isSpaceName } from '../runtime/space-choice'
+import type { RuntimeStatus, SharedSyncStatus, SpaceStatus, StatusHub } from '../runtime/status'
+import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
+import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
+import { type LeaveSpaceOptions, type LeaveSpaceResult, removeSpace } from './leave-space'
 import { Outbox } from './outbox'
-import { ServerResetError, syncErrorOf } from './sync-errors'
-
-export { ServerResetError, syncErrorOf } from './sync-errors'
-
 import { refusalsOf } from './refusals'
 import { backoffDelay, Signal } from './signal'
-import { httpTransport, SyncHttpError, type SyncTransport } from './transport'
+import { ServerResetError, syncErrorOf } from './sync-errors'
+import { httpTransport, type SpacesTransport, SyncHttpError, type SyncTransport, spacesTransport } from './transport'
+
+export { ServerResetError, syncErrorOf } from './sync-errors'
 
 /** Sync configuration of `serve(domain, { sync })`. */
 export interface SyncOptions {
   /** Server base URL, e.g. `location.origin` when `cairn-server --static` serves the app. */
   url?: string
-  /** The space (shared log) to sync with. */
+  /**
+   * A space to join at start (kept joined across reloads, like `joinSpace`). More spaces: `spaces`, or
+   * `joinSpace()` at run time. A database holds every space it joined, until it leaves them.
+   */
   space?: string
-  /** A fixed bearer token. */
+  /** Spaces to join at start (besides `space`). */
+  spaces?: readonly string[]
+  /** A fixed bearer token (for every space without a token of its own). */
   token?: string
-  /** Or a function giving a token for each request. */
-  getToken?: () => string | undefined | Promise<string | undefined>
-  /** A custom transport (tests, other servers); replaces url/token (name its `space` too, default `default`). */
+  /**
+   * Or a function giving a token for a space, asked for each request (a space joined with a token of its own
+   * uses that one).
+   */
+  getToken?: (space: string) => string | undefined | Promise<string | undefined>
+  /**
+   * A custom single-space transport (tests, other servers); replaces url/token. It syncs `space` (default
+   * `default`) only.
+   */
   transport?: SyncTransport
+  /** A custom multi-space transport (tests, other servers); replaces url/token/transport. */
+  spacesTransport?: SpacesTransport
   /** Events per push (whole commands only). Default 500. */
   pushBatch?: number
-  /** Events per pull page. Default 500. */
+  /** Events per pull page, per space. Default 500. */
   pullLimit?: number
   /** Elect one syncing tab with the Web Locks API. Default true where `navigator.locks` exists. */
   leaderElection?: boolean
@@ -41,6 +55,12 @@ export interface SyncOptions {
   heartbeatMs?: number
 }
 
+/** Options of `joinSpace`. */
+export interface JoinSpaceOptions {
+  /** The space's own bearer token (kept in the database, shared by tabs); else `getToken(space)` or the sync token. */
+  token?: string
+}
+
 /** What the engine is given by the runtime that owns it. */
 export interface SyncHost {
   db: Dexie
@@ -50,11 +70,15 @@ export interface SyncHost {
   newId: () => string
   now: () => number
   status: StatusHub<RuntimeStatus>
+  /** Undo is recorded for pending events (a rebuild on leave records it again). */
+  recordUndo: boolean
   /**
    * The owner's listener for applied pulls and refusals (cache, live queries, async projections). The engine
    * only notifies; it never reaches into the runtime.
    */
   onApplied(outcome: PullOutcome): void
+  /** The joined spaces changed (the runtime's command path checks them). */
+  onSpaces(joined: ReadonlySet<string>): void
 }
 
 /** What `reuploadToServer` did. */
@@ -65,29 +89,42 @@ export interface ReuploadResult {
   backendId: string
 }
 
-const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError'] as const
+const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError', 'spaces'] as const
+
+/** One joined space, as the syncing engine tracks it. */
+interface SpaceSync {
+  space: string
+  cursor: number
+  backendId: string | undefined
+  token: string | undefined
+  /** Why this space's sync stopped for good (a server reset), until re-upload. */
+  stopped: Error | undefined
+  head: number
+  lastSyncedAt: number | null
+  lastError: SerializedCairnError | null
+}
 
 /**
- * The syncing tab's worker: pushes pending events in local order, pulls from the server cursor, applies pulls
- * (rebasing pending commands), listens on the live channel, backs off on failures. One tab syncs (Web Locks);
- * the others follow through the shared database and a BroadcastChannel for status.
+ * The syncing tab's worker: for every joined space, pushes pending events in local order and pulls from the
+ * space's cursor (all spaces in one request), applies pulls (rebasing pending commands), listens on one live
+ * channel for all spaces, backs off on failures. A reset or refusal in one space never stops the others.
+ * One tab syncs (Web Locks); the others follow through the shared database and a BroadcastChannel for status.
  */
 export class SyncEngine {
-  private readonly transport: SyncTransport
+  private readonly transport: SpacesTransport
   private readonly wake = new Signal()
   private readonly accepted = new Set<string>()
-  private cursor = 0
-  private backendId: string | undefined
-  private readonly outbox: Outbox
+  private readonly spaces = new Map<string, SpaceSync>()
+  /** Every space joined and not left through this engine: what a lost database joins again. */
+  private readonly remembered = new Map<string, Pick<SpaceSync, 'backendId' | 'token'>>()
   /** Requests made in this round, per direction: a push loop can never starve the pull. */
   private readonly requests = { push: 0, pull: 0 }
-  private readonly space: string
   private closed = false
   private leader = false
   private running = false
   private paused = false
-  private stopped: Error | undefined
   private closeLive: (() => void) | undefined
+  private liveSpaces = ''
   private channel: BroadcastChannel | undefined
   private readonly subscriptions: { unsubscribe(): void }[] = []
   private unsubscribeStatus: (() => void) | undefined
@@ -97,57 +134,61 @@ export class SyncEngine {
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
-    this.outbox = new Outbox(host.db, this.accepted, options.pushBatch ?? 500)
-    this.space = options.space ?? 'default'
-    if (options.transport) this.transport = options.transport
-    else {
-      if (!options.url || !options.space) throw new TypeError('sync needs { url, space } or a transport')
-      this.transport = httpTransport({
-        url: options.url,
-        space: options.space,
-        token: options.token,
-        getToken: options.getToken,
-        clientId: host.clientId,
-      })
+    const single = options.transport
+    if (options.spacesTransport) this.transport = options.spacesTransport
+    else if (single) {
+      const only = options.space ?? 'default'
+      this.transport = spacesTransport((space) => (space === only ? single : undefined))
+    } else {
+      if (!options.url) throw new TypeError('sync needs { url } or a transport')
+      const url = options.url
+      this.transport = spacesTransport((space) =>
+        httpTransport({ url, space, getToken: () => this.tokenOf(space), clientId: host.clientId }),
+      )
     }
+    for (const space of this.initialSpaces())
+      if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
   }
 
   private get status() {
     return this.host.status
   }
 
+  private initialSpaces(): string[] {
+    const list = [...(this.options.space === undefined ? [] : [this.options.space]), ...(this.options.spaces ?? [])]
+    if (list.length === 0 && this.options.transport) list.push('default')
+    return [...new Set(list)]
+  }
+
+  private async tokenOf(space: string): Promise<string | undefined> {
+    const own = this.spaces.get(space)?.token
+    if (own !== undefined) return own
+    if (this.options.getToken) return this.options.getToken(space)
+    return this.options.token
+  }
+
+  /** The joined spaces (as this tab last read them). */
+  joined(): ReadonlySet<string> {
+    return new Set(this.spaces.keys())
+  }
+
   /**
-   * Loads the cursor, checks the database belongs to this space, starts watching the pause switch. The owner
-   * then calls `lead()` in the tab elected to sync (or `autoStart: false` leaves the rounds to `syncOnce()`).
+   * Joins the configured spaces, loads every joined space's cursor, starts watching the pause switch and the
+   * spaces table. The owner then calls `lead()` in the tab elected to sync (or `autoStart: false` leaves the
+   * rounds to `syncOnce()`).
    */
   async start(): Promise<void> {
-    const meta = this.host.db.table<MetaRecord>('meta')
-    const [backend, paused, space] = await Promise.all([
-      meta.get('backendId'),
-      meta.get('syncPaused'),
-      meta.get('space'),
-    ])
-    await this.loadCursor()
-    this.backendId = backend?.value as string | undefined
+    const db = this.host.db
+    const paused = await db.table<MetaRecord>('meta').get('syncPaused')
+    await db.transaction('rw', ['spaces'], async (tx) => {
+      const table = tx.table<SpaceRecord>('spaces')
+      for (const space of this.initialSpaces())
+        if (!(await table.get(space))) await table.put({ space, cursor: 0, joinedAt: this.host.now() })
+    })
+    await this.loadSpaces()
+    await this.countPending()
     this.paused = paused?.value === true
     this.status.update({ paused: this.paused })
-    const synced = space?.value as string | undefined
-    if (synced === undefined) {
-      // A database from before spaces were recorded cannot say which space its cursor belongs to: pull this
-      // space from the start (events already held are skipped by id).
-      const legacy = this.cursor > 0 || this.backendId !== undefined
-      await meta.bulkPut([{ key: 'space', value: this.space }, ...(legacy ? [{ key: 'cursor', value: 0 }] : [])])
-      if (legacy) this.cursor = 0
-    } else if (synced !== this.space) {
-      // The cursor and the log belong to another space: pushing or pulling here would mix two logs.
-      this.stopped = new SyncError(
-        'SPACE_MISMATCH',
-        `This database syncs space '${synced}', not '${this.space}': sync stopped, local data kept. ` +
-          'Use one database name per space.',
-        { synced, configured: this.space },
-      )
-      this.share({ lastError: syncErrorOf(this.stopped) })
-    }
     this.watchShared()
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(`cairn-sync-status:${this.host.dbName}`)
@@ -171,28 +212,104 @@ export class SyncEngine {
     return this.options.autoStart !== false && !this.closed
   }
 
-  /** The local database was lost and re-created empty: pull everything again. */
-  async forgetCursor(): Promise<void> {
-    this.cursor = 0
-    this.accepted.clear()
-    await this.host.db
-      .table<MetaRecord>('meta')
-      .bulkPut([
-        { key: 'space', value: this.space },
-        ...(this.backendId === undefined ? [] : [{ key: 'backendId', value: this.backendId }]),
-      ])
+  /** Reads the spaces table: the database is the truth (another tab may have joined, left or synced). */
+  private async loadSpaces(): Promise<void> {
+    this.adopt(await this.host.db.table<SpaceRecord>('spaces').toArray())
+  }
+
+  /** Makes the in-memory spaces match the table's rows (cursors and tokens from the rows). */
+  private adopt(rows: SpaceRecord[]): void {
+    const seen = new Set<string>()
+    let changed = false
+    for (const row of rows) {
+      seen.add(row.space)
+      this.remembered.set(row.space, { backendId: row.backendId, token: row.token })
+      const known = this.spaces.get(row.space)
+      if (known) {
+        known.cursor = row.cursor
+        known.token = row.token
+        if (known.backendId === undefined) known.backendId = row.backendId
+        continue
+      }
+      changed = true
+      this.spaces.set(row.space, {
+        space: row.space,
+        cursor: row.cursor,
+        backendId: row.backendId,
+        token: row.token,
+        stopped: undefined,
+        head: 0,
+        lastSyncedAt: null,
+        lastError: null,
+      })
+    }
+    for (const space of [...this.spaces.keys()])
+      if (!seen.has(space)) {
+        this.spaces.delete(space)
+        changed = true
+      }
+    if (!changed) return
+    this.host.onSpaces(this.joined())
+    this.publishSpaces()
     this.wake.notify()
   }
 
-  /** The cursor as the database holds it: a tab that becomes leader continues from where the last one got. */
-  private async loadCursor(): Promise<void> {
-    const row = await this.host.db.table<MetaRecord>('meta').get('cursor')
-    this.cursor = (row?.value as number | undefined) ?? 0
+  /** Joins a space (kept across reloads, shared by tabs): the syncing tab pulls it. */
+  async join(space: string, options: JoinSpaceOptions = {}): Promise<void> {
+    if (!isSpaceName(space))
+      throw new SyncError('INVALID_SPACE', `joinSpace: invalid space name '${String(space)}'`, { space })
+    const table = this.host.db.table<SpaceRecord>('spaces')
+    await this.host.db.transaction('rw', table, async () => {
+      const row = await table.get(space)
+      const token = options.token ?? row?.token
+      await table.put({
+        ...(row ?? { space, cursor: 0, joinedAt: this.host.now() }),
+        ...(token === undefined ? {} : { token }),
+      })
+    })
+    await this.loadSpaces()
   }
 
   /**
-   * The pause switch is shared by every tab (it lives in `meta`); commands run in any tab wake the syncing one
-   * through the runtime's pending count.
+   * Leaves a space: removes its events, commands and derived rows (see `removeSpace`). Fails with
+   * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
+   */
+  async leave(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
+    if (!this.spaces.has(space) && !(await this.host.db.table('spaces').get(space)))
+      throw new SyncError('NOT_JOINED', `leaveSpace: space '${space}' is not joined`, { space })
+    const { db, loaded, recordUndo, now } = this.host
+    try {
+      const result = await removeSpace(db, loaded, space, { ...options, recordUndo, now })
+      this.remembered.delete(space)
+      await this.loadSpaces()
+      return result
+    } catch (error) {
+      if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.countPending()
+      throw error
+    }
+  }
+
+  /** The local database was lost and re-created empty: join the same spaces again and pull everything. */
+  async forgetCursor(): Promise<void> {
+    this.accepted.clear()
+    const rows = [...this.remembered].map(
+      ([space, s]): SpaceRecord => ({
+        space,
+        cursor: 0,
+        joinedAt: this.host.now(),
+        ...(s.backendId === undefined ? {} : { backendId: s.backendId }),
+        ...(s.token === undefined ? {} : { token: s.token }),
+      }),
+    )
+    await this.host.db.table<SpaceRecord>('spaces').bulkPut(rows)
+    await this.loadSpaces()
+    for (const s of this.spaces.values()) s.cursor = 0
+    this.wake.notify()
+  }
+
+  /**
+   * The pause switch and the joined spaces are shared by every tab (they live in the database); commands run
+   * in any tab wake the syncing one through the runtime's pending count.
    */
   private watchShared(): void {
     const db = this.host.db
@@ -207,19 +324,56 @@ export class SyncEngine {
           this.wake.notify()
         },
       }),
+      liveQuery(() => db.table<SpaceRecord>('spaces').toArray()).subscribe({
+        next: (rows: SpaceRecord[]) => this.adopt(rows),
+      }),
     )
     // The runtime keeps the pending count (over the shared journal): more pending work wakes the loop.
     let pending = this.status.get().pending
     this.unsubscribeStatus = this.status.subscribe((status) => {
       if (status.pending > pending) this.wake.notify()
+      if (status.pending !== pending) void this.countPending()
       pending = status.pending
     })
+  }
+
+  /** Pending commands per space, into `status.spaces` (what a leave would discard). */
+  private async countPending(): Promise<void> {
+    if (this.closed) return
+    try {
+      const rows = await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').toArray()
+      this.pendingBySpace = new Map()
+      for (const c of rows) this.pendingBySpace.set(c.space, (this.pendingBySpace.get(c.space) ?? 0) + 1)
+      this.publishSpaces()
+    } catch {
+      // a closing database: the next count will tell
+    }
+  }
+
+  private pendingBySpace = new Map<string, number>()
+
+  /** `status.spaces` from the in-memory spaces (every tab computes it; the leader also shares its sync fields). */
+  private publishSpaces(): void {
+    const spaces: Record<string, SpaceStatus> = {}
+    let head = 0
+    for (const s of this.spaces.values()) {
+      head += s.head
+      spaces[s.space] = {
+        cursor: s.cursor,
+        head: s.head,
+        pending: this.pendingBySpace.get(s.space) ?? 0,
+        lastSyncedAt: s.lastSyncedAt,
+        lastError: s.lastError,
+        stopped: s.stopped !== undefined,
+      }
+    }
+    this.share({ spaces, head })
   }
 
   /** This tab was elected to sync: runs the loop until closed. */
   lead(): void {
     if (this.closed) return
-    void this.loadCursor().then(() => this.becomeLeader())
+    void this.loadSpaces().then(() => this.becomeLeader())
   }
 
   private becomeLeader(): void {
@@ -241,12 +395,17 @@ export class SyncEngine {
     return typeof navigator === 'undefined' || navigator.onLine !== false
   }
 
+  /** Spaces this round syncs: joined, and not stopped by a server reset. */
+  private active(): SpaceSync[] {
+    return [...this.spaces.values()].filter((s) => s.stopped === undefined)
+  }
+
   private async loop(): Promise<void> {
     if (this.running) return
     this.running = true
     let attempt = 0
     while (!this.closed) {
-      if (this.stopped || this.paused || !this.online()) {
+      if (this.active().length === 0 || this.paused || !this.online()) {
         this.stopLive()
         this.share({ connected: false, syncing: false })
         // Workers do not always get an `online` event (the page forwards its own): re-check each second.
@@ -261,6 +420,8 @@ export class SyncEngine {
         if (this.closed) break
         if (!this.online()) continue
         attempt += 1
+        // The spaces that did sync still get their pokes.
+        this.startLive()
         await this.wake.wait(this.retryDelay(error, attempt))
         continue
       }
@@ -279,22 +440,35 @@ export class SyncEngine {
     return backoffDelay(attempt)
   }
 
+  /** One live channel for every active space; reopened when the set of spaces changes. */
   private startLive(): void {
-    if (this.closeLive || !this.transport.live || this.closed) return
-    this.closeLive = this.transport.live(this.cursor, {
-      onEvents: (head) => {
-        if (!(head <= this.cursor)) this.wake.notify()
+    const live = this.transport.live
+    if (!live || this.closed) return
+    const spaces = this.active().filter((s) => s.lastError === null)
+    const key = spaces.map((s) => s.space).join(',')
+    if (this.closeLive && key === this.liveSpaces) return
+    this.stopLive()
+    if (spaces.length === 0) return
+    this.liveSpaces = key
+    this.closeLive = live(
+      spaces.map((s) => ({ space: s.space, after: s.cursor })),
+      {
+        onPoke: (space, head) => {
+          const s = this.spaces.get(space)
+          if (s && !(head <= s.cursor)) this.wake.notify()
+        },
+        onConnected: (connected) => {
+          this.share({ connected })
+          if (connected) this.wake.notify()
+        },
       },
-      onConnected: (connected) => {
-        this.share({ connected })
-        if (connected) this.wake.notify()
-      },
-    })
+    )
   }
 
   private stopLive(): void {
     this.closeLive?.()
     this.closeLive = undefined
+    this.liveSpaces = ''
   }
 
   /** Triggers a sync round now (no-op for a tab that does not sync). */
@@ -303,38 +477,63 @@ export class SyncEngine {
   }
 
   /**
-   * One full round: push everything pending (in batches, whole commands only), then pull until caught up;
-   * repeats after a conflict (the pull rebases, then the rebased events are pushed). Pushing and pulling are
-   * independent: a push that fails still lets the pull run (others' events keep arriving), and a command the
-   * server refuses for good becomes a durable rejection while the rest is pushed. Every loop is bounded.
-   * Throws on failure (after pulling).
+   * One full round over every joined space: push everything pending (per space, in batches, whole commands
+   * only), then pull every space until caught up (one request for all); repeats after a conflict (the pull
+   * rebases, then the rebased events are pushed). Pushing and pulling are independent, and so are spaces: a
+   * space whose push or pull fails (refused, reset) does not stop the others. Every loop is bounded.
+   * Throws the first failure once the round is over (after pulling).
    */
   async syncOnce(): Promise<void> {
-    if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync is paused (resumeSync() to resume): nothing was sent')
-    if (this.stopped) throw this.stopped
+    if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync is paused (resume it to sync): nothing was sent')
+    const stopped = [...this.spaces.values()].find((s) => s.stopped)?.stopped
+    if (this.active().length === 0) {
+      if (stopped) throw stopped
+      throw new SyncError('NO_SPACE', 'no space is joined: nothing to sync (joinSpace first)')
+    }
     this.share({ syncing: true })
     this.requests.push = 0
     this.requests.pull = 0
+    const failures = new Map<string, unknown>()
     try {
-      let pushed: 'done' | 'conflict' = 'conflict'
-      let pushError: unknown
-      for (let round = 0; round < 10 && pushed === 'conflict'; round++) {
-        try {
-          pushed = await this.pushAll()
-        } catch (error) {
-          if (error instanceof ServerResetError) throw error
-          pushError = error
-          pushed = 'done'
+      let conflicts = new Set<string>(this.active().map((s) => s.space))
+      for (let round = 0; round < 10 && conflicts.size > 0; round++) {
+        const next = new Set<string>()
+        for (const s of this.active()) {
+          if (!conflicts.has(s.space)) continue
+          try {
+            if ((await this.pushAll(s)) === 'conflict') next.add(s.space)
+          } catch (error) {
+            if (error instanceof SyncError && (error.code === 'SYNC_PAUSED' || error.code === 'TOO_MANY_REQUESTS'))
+              throw error
+            failures.set(s.space, error)
+            if (error instanceof ServerResetError) s.stopped = error
+          }
         }
-        await this.pullAll()
+        await this.pullAll(failures)
+        conflicts = next
+        if (conflicts.size > 0 && round === 9)
+          for (const space of conflicts)
+            failures.set(
+              space,
+              new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' }),
+            )
       }
-      if (pushError !== undefined) throw pushError
-      if (pushed === 'conflict') {
-        throw new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' })
+      const now = this.host.now()
+      for (const s of this.spaces.values()) {
+        const failure = failures.get(s.space)
+        if (failure === undefined) {
+          if (s.stopped === undefined) {
+            s.lastError = null
+            s.lastSyncedAt = now
+          }
+        } else s.lastError = this.online() ? syncErrorOf(failure) : null
       }
-      this.share({ connected: true, syncing: false, lastSyncedAt: this.host.now(), lastError: null })
+      const first = failures.values().next()
+      await this.countPending()
+      if (!first.done) throw first.value
+      this.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
     } catch (error) {
-      if (error instanceof ServerResetError) this.stopped = error
+      this.publishSpaces()
       // Offline is a normal state, not an error worth shouting about.
       this.share({ syncing: false, connected: false, lastError: this.online() ? syncErrorOf(error) : null })
       throw error
@@ -353,36 +552,51 @@ export class SyncEngine {
       throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} ${direction} requests`)
   }
 
-  private async pushAll(): Promise<'done' | 'conflict'> {
+  private readonly outboxes = new Map<string, Outbox>()
+
+  private outboxOf(space: string): Outbox {
+    let outbox = this.outboxes.get(space)
+    if (!outbox) {
+      outbox = new Outbox(this.host.db, this.accepted, this.options.pushBatch ?? 500, space)
+      this.outboxes.set(space, outbox)
+    }
+    return outbox
+  }
+
+  private async pushAll(s: SpaceSync): Promise<'done' | 'conflict'> {
     // A 413 shrinks the batches for this round only: the next round tries the configured size again.
-    await this.outbox.restart()
+    const outbox = this.outboxOf(s.space)
+    await outbox.restart()
     for (;;) {
-      const batch = await this.outbox.next()
+      const batch = await outbox.next()
       if (batch.length === 0) return 'done'
       try {
         this.spend('push')
-        const response = await this.transport.push({ clientId: this.host.clientId, events: batch.map(toWire) })
-        await this.checkBackend(response.backendId)
+        const response = await this.transport.push(s.space, {
+          clientId: this.host.clientId,
+          events: batch.map(toWire),
+        })
+        await this.checkBackend(s, response.backendId)
         for (const a of response.accepted) this.accepted.add(a.id)
-        this.share({ head: Math.max(this.status.get().head, response.head) })
-        this.outbox.sent(batch)
+        s.head = Math.max(s.head, response.head)
+        outbox.sent(batch)
       } catch (error) {
         if (!(error instanceof SyncHttpError)) throw error
         if (error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
         // Too large for the server: send fewer commands per batch (still whole commands), down to one.
-        if (error.status === 413 && !error.body.refused?.length && this.outbox.shrink(batch)) continue
+        if (error.status === 413 && !error.body.refused?.length && outbox.shrink(batch)) continue
         const refusals = refusalsOf(error, batch)
         if (refusals.size === 0) throw error
         // Refused for good: those commands become durable rejections (rolled back locally); push the rest.
         await this.reject(refusals)
-        await this.outbox.rewind()
+        await outbox.rewind()
       }
     }
   }
 
   /** Rejects refused commands: rolled back locally, journaled as rejected, reported. */
   private async reject(refusals: Map<string, Refusal>): Promise<void> {
-    const outcome = await applyPull(this.deps(), [], undefined, this.accepted, refusals)
+    const outcome = await applyPull(this.deps(), [], this.accepted, refusals)
     this.host.onApplied(outcome)
   }
 
@@ -391,40 +605,84 @@ export class SyncEngine {
     return { db, loaded, clientId, newId, now }
   }
 
-  private async pullAll(): Promise<void> {
+  /**
+   * Pulls every active space until caught up: one request asks all spaces still behind; several pages are
+   * gathered per transaction. A space whose pull fails is noted in `failures` and left out for the round.
+   */
+  private async pullAll(failures: Map<string, unknown>): Promise<void> {
     const limit = this.options.pullLimit ?? 500
-    // The database is the truth for the cursor: another tab may have synced, or the database been re-created.
-    await this.loadCursor()
-    for (;;) {
-      const collected: StoredWireEvent[] = []
-      let cursor = this.cursor
-      let page: PullResponse
+    // The database is the truth for cursors: another tab may have synced, or the database been re-created.
+    await this.loadSpaces()
+    let behind = this.active().filter((s) => !failures.has(s.space))
+    while (behind.length > 0) {
+      const cursors = new Map(behind.map((s) => [s.space, s.cursor]))
+      const collected = new Map<string, StoredWireEvent[]>(behind.map((s) => [s.space, []]))
       // Several pages per transaction: with pending events, the whole gap (one rollback instead of one per
       // page); without, enough to spread the cost of a commit (a first sync is mostly commits otherwise).
       const gather = (await this.hasPending()) ? 20_000 : 5_000
-      let progressed: boolean
-      do {
+      let total = 0
+      let asking = behind
+      const stillBehind = new Set<string>()
+      while (asking.length > 0 && total < gather) {
         this.spend('pull')
-        const before = cursor
-        page = await this.transport.pull(cursor, limit)
-        await this.checkBackend(page.backendId)
-        collected.push(...page.events)
-        const last = page.events[page.events.length - 1]
-        if (last) cursor = Math.max(cursor, last.seq)
-        progressed = cursor > before
-        // A page may be short of `limit` because the server cut it at its byte budget: more follows while we
-        // are below the head. A page that does not move the cursor ends the gathering (apply what we have).
-      } while (progressed && morePages(page, cursor) && collected.length < gather)
-      this.share({ head: page.head })
-      if (collected.length === 0) {
-        if (cursor !== this.cursor) this.cursor = cursor
-        return
+        const pages = await this.transport.pull(
+          asking.map((s) => ({ space: s.space, after: cursors.get(s.space) ?? 0 })),
+          limit,
+        )
+        const next: SpaceSync[] = []
+        for (const result of pages) {
+          const s = this.spaces.get(result.space)
+          if (!s || !cursors.has(result.space)) continue
+          if ('error' in result) {
+            failures.set(s.space, result.error)
+            stillBehind.delete(s.space)
+            continue
+          }
+          const page = result.page
+          try {
+            await this.checkBackend(s, page.backendId)
+          } catch (error) {
+            failures.set(s.space, error)
+            s.stopped = error as Error
+            collected.delete(s.space)
+            stillBehind.delete(s.space)
+            continue
+          }
+          const before = cursors.get(s.space) ?? 0
+          let cursor = before
+          for (const e of page.events) {
+            collected.get(s.space)?.push(e)
+            cursor = Math.max(cursor, e.seq)
+          }
+          total += page.events.length
+          cursors.set(s.space, cursor)
+          s.head = page.head
+          // A page may be short of `limit` because the server cut it at its byte budget: more follows while we
+          // are below the head. A page that does not move the cursor ends the gathering for that space.
+          const more = cursor < page.head && (cursor > before || page.events.length > 0)
+          if (more) {
+            stillBehind.add(s.space)
+            if (cursor > before) next.push(s)
+          } else stillBehind.delete(s.space)
+        }
+        asking = next
       }
-      const outcome = await applyPull(this.deps(), collected, cursor, this.accepted)
-      this.cursor = cursor
-      for (const e of collected) this.accepted.delete(e.id)
-      this.host.onApplied(outcome)
-      if (!morePages(page, cursor)) return
+      const batches: SpaceBatch[] = []
+      for (const [space, events] of collected) {
+        const cursor = cursors.get(space) ?? 0
+        const s = this.spaces.get(space)
+        if (events.length > 0 || (s && cursor !== s.cursor)) batches.push({ space, events, cursor })
+      }
+      if (batches.some((b) => b.events.length > 0)) {
+        const outcome = await applyPull(this.deps(), batches, this.accepted)
+        for (const b of batches) for (const e of b.events) this.accepted.delete(e.id)
+        this.host.onApplied(outcome)
+      }
+      for (const b of batches) {
+        const s = this.spaces.get(b.space)
+        if (s) s.cursor = b.cursor
+      }
+      behind = behind.filter((s) => stillBehind.has(s.space) && !failures.has(s.space))
     }
   }
 
@@ -432,14 +690,14 @@ export class SyncEngine {
     return (await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').count()) > 0
   }
 
-  private async checkBackend(backendId: string): Promise<void> {
-    if (this.backendId === backendId) return
-    if (this.backendId === undefined) {
-      this.backendId = backendId
-      await this.host.db.table<MetaRecord>('meta').put({ key: 'backendId', value: backendId })
+  private async checkBackend(s: SpaceSync, backendId: string): Promise<void> {
+    if (s.backendId === backendId) return
+    if (s.backendId === undefined) {
+      s.backendId = backendId
+      await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId })
       return
     }
-    throw new ServerResetError(this.backendId, backendId)
+    throw new ServerResetError(s.backendId, backendId, s.space)
   }
 
   /** Pauses or resumes sync for every tab of this database (persisted). */
@@ -453,16 +711,30 @@ export class SyncEngine {
   }
 
   /**
-   * After a server reset: pushes this device's whole confirmed log to the new server (idempotent per event
-   * id, so several devices may do it), adopts the new server and resumes sync (pending work follows).
-   * Throws a SyncError `NOT_RESET` when the server was not reset, or the server's error (e.g. a 409 when the
-   * new server already holds other events on the same streams).
+   * After a server reset: pushes this device's whole confirmed log of each reset space to the new server
+   * (idempotent per event id, so several devices may do it), adopts the new server and resumes sync (pending
+   * work follows). Throws a SyncError `NOT_RESET` when no space's server was reset, or the server's error (e.g. a
+   * 409 when the new server already holds other events on the same streams).
    */
   async reupload(): Promise<ReuploadResult> {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'reuploadToServer: sync is paused; resume it first')
-    const reset = this.stopped
-    if (!(reset instanceof ServerResetError))
+    const reset = [...this.spaces.values()].filter((s) => s.stopped instanceof ServerResetError)
+    if (reset.length === 0)
       throw new SyncError('NOT_RESET', 'reuploadToServer: the server was not reset; nothing to re-upload')
+    let pushed = 0
+    let backendId = ''
+    for (const s of reset) {
+      const result = await this.reuploadSpace(s, s.stopped as ServerResetError)
+      pushed += result.pushed
+      backendId = result.backendId
+    }
+    this.share({ lastError: null })
+    this.publishSpaces()
+    this.wake.notify()
+    return { pushed, backendId }
+  }
+
+  private async reuploadSpace(s: SpaceSync, reset: ServerResetError): Promise<ReuploadResult> {
     const events = this.host.db.table<EventRecord>('events')
     const limit = this.options.pushBatch ?? 500
     let pushed = 0
@@ -475,27 +747,26 @@ export class SyncEngine {
         .toArray()
       if (rows.length === 0) break
       from = rows[rows.length - 1]?.lpos as number
-      const confirmed = rows.filter((e) => e.gpos !== undefined)
+      const confirmed = rows.filter((e) => e.gpos !== undefined && e.space === s.space)
       for (let i = 0; i < confirmed.length; i += limit) {
         const batch = confirmed.slice(i, i + limit)
-        const response = await this.transport.push({ clientId: this.host.clientId, events: batch.map(toWire) })
-        if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId)
+        const response = await this.transport.push(s.space, {
+          clientId: this.host.clientId,
+          events: batch.map(toWire),
+        })
+        if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId, s.space)
         pushed += batch.length
       }
     }
     // Start over on the new server: pull everything again (known ids are skipped), then push what is pending.
-    const meta = this.host.db.table<MetaRecord>('meta')
-    await meta.bulkPut([
-      { key: 'backendId', value: reset.current },
-      { key: 'cursor', value: 0 },
-    ])
-    this.backendId = reset.current
-    this.cursor = 0
+    await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId: reset.current, cursor: 0 })
+    s.backendId = reset.current
+    s.cursor = 0
+    s.head = 0
     // What the old server had accepted is not on the new one: push it again.
     this.accepted.clear()
-    this.stopped = undefined
-    this.share({ lastError: null, head: 0 })
-    this.wake.notify()
+    s.stopped = undefined
+    s.lastError = null
     return { pushed, backendId: reset.current }
   }
 
@@ -519,9 +790,4 @@ function toWire(e: EventRecord): WireEvent {
     data: e.data as WireEvent['data'],
     meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
   }
-}
-
-/** True while the server has events past the page just read (a page can be cut short by its byte budget). */
-function morePages(page: PullResponse, cursor: number): boolean {
-  return page.events.length > 0 && cursor < page.head
 }

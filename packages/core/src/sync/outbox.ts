@@ -3,9 +3,9 @@ import type { CommandRecord, EventRecord } from '../store/records'
 import { commandsIn } from './refusals'
 
 /**
- * What to push next: pending events in local order, in batches of whole commands, skipping those the server
- * already accepted (their confirmation comes with a pull). After a 413 it sends fewer commands per batch, down
- * to one, for the rest of the round.
+ * What to push next to one space: its pending events in local order, in batches of whole commands, skipping
+ * those the server already accepted (their confirmation comes with a pull). After a 413 it sends fewer commands
+ * per batch, down to one, for the rest of the round.
  */
 export class Outbox {
   private from = 0
@@ -15,6 +15,7 @@ export class Outbox {
     private readonly db: Dexie,
     private readonly accepted: ReadonlySet<string>,
     private readonly eventLimit: number,
+    private readonly space: string,
   ) {}
 
   /** Starts a round: from the first pending event, at the configured size. */
@@ -55,7 +56,7 @@ export class Outbox {
         .toArray()
       if (rows.length === 0) break
       for (const row of rows) {
-        if (row.gpos !== undefined || this.accepted.has(row.id)) {
+        if (row.gpos !== undefined || row.space !== this.space || this.accepted.has(row.id)) {
           from = row.lpos as number
           continue
         }
@@ -71,7 +72,9 @@ export class Outbox {
   }
 
   private async firstPendingPosition(): Promise<number> {
-    const pending = await this.db.table<CommandRecord>('commands').where('status').equals('pending').toArray()
+    const pending = (await this.db.table<CommandRecord>('commands').where('status').equals('pending').toArray()).filter(
+      (c) => c.space === this.space,
+    )
     const ids = pending.flatMap((c) => c.eventIds)
     if (ids.length === 0) return Number.MAX_SAFE_INTEGER
     const rows = await this.db.table<EventRecord>('events').where('id').anyOf(ids).toArray()

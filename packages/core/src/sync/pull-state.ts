@@ -64,7 +64,7 @@ export interface PendingState {
   /** The pending events left after the confirmed prefix. */
   stillPending: EventRecord[]
   /** Pulled events new to this database (or ours, not yet confirmed), without repeats. */
-  fresh: StoredWireEvent[]
+  fresh: (StoredWireEvent & { space: string })[]
   /** Events of pending commands confirmed by an earlier pull (a page boundary can split a command). */
   confirmedBefore: Set<string>
   /** Our pending events whose id the pulled log uses for another event (by id). */

@@ -84,7 +84,7 @@ async function rerun(
   const meta = previous[0]
     ? { ...previous[0].meta }
     : { commandId: c.id, clientId: p.deps.clientId, issuedAt: c.issuedAt, schemaVersion: 1 }
-  const records = eventRecords(decided.events, aggregate, c.stream, current.version, meta, nextId)
+  const records = eventRecords(decided.events, aggregate, c.space, c.stream, current.version, meta, nextId)
   for (const record of records) {
     record.lpos = p.next++
     await appendPending(p, record)

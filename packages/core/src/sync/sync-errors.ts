@@ -9,12 +9,15 @@ export class ServerResetError extends SyncError {
   constructor(
     readonly previous: string,
     readonly current: string,
+    /** The space whose server was reset (its sync stopped; the other spaces go on). */
+    readonly space?: string,
   ) {
     super(
       'SERVER_RESET',
-      `The sync server was reset (backend ${previous} → ${current}). Sync stopped; local data is kept. ` +
+      `The sync server${space === undefined ? '' : ` of space '${space}'`} was reset (backend ${previous} → ${current}). ` +
+        'Sync stopped; local data is kept. ' +
         'Re-upload this device’s log with reuploadToServer() (export it first with exportLog() if unsure).',
-      { previous, current },
+      space === undefined ? { previous, current } : { previous, current, space },
     )
   }
 }

@@ -77,6 +77,7 @@ export function aggregateSpec<A extends AnyAggregate>(aggregate: A): { given(eve
             version += 1
             return {
               id: `${stream}@${version}`,
+              space: 'default',
               stream,
               streamId: id,
               version,

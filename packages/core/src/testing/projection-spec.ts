@@ -8,6 +8,8 @@ import { readModelSchema } from '../store/schema'
 
 /** An event given to a projection spec: stream, type and data; the rest is filled in. */
 export interface GivenEvent {
+  /** The event's space (default `default`); rows it writes carry it as `space`. */
+  space?: string
   stream: string
   type: string
   data: unknown
@@ -54,6 +56,7 @@ export function projectionSpec(projection: AnyProjection) {
         versions.set(g.stream, version)
         return {
           id: `spec-${i + 1}`,
+          space: g.space ?? 'default',
           stream: g.stream,
           streamId: parseStream(g.stream).id,
           version,
@@ -67,7 +70,9 @@ export function projectionSpec(projection: AnyProjection) {
         /** Asserts the rows (order-insensitive, by JSON) or runs your own assertions; also checks idempotency. */
         // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec vocabulary users expect
         async then(expected: unknown[] | ((rows: unknown[]) => void)): Promise<void> {
-          const once = await project(projection, events, 1)
+          // Rows carry their space; a spec that names no space compares them without it.
+          const named = given.some((g) => g.space !== undefined)
+          const once = (await project(projection, events, 1)).map((r) => (named ? r : withoutSpace(r)))
           if (typeof expected === 'function') expected(once)
           else {
             const norm = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort()
@@ -77,7 +82,7 @@ export function projectionSpec(projection: AnyProjection) {
               )
             }
           }
-          const twice = await project(projection, events, 2)
+          const twice = (await project(projection, events, 2)).map((r) => (named ? r : withoutSpace(r)))
           if (JSON.stringify(twice) !== JSON.stringify(once)) {
             throw new Error(
               `projection '${projection.name}' is not idempotent: applying the events twice gave\n${JSON.stringify(twice, null, 2)}`,
@@ -87,4 +92,10 @@ export function projectionSpec(projection: AnyProjection) {
       }
     },
   }
+}
+
+function withoutSpace(row: unknown): unknown {
+  if (typeof row !== 'object' || row === null) return row
+  const { space: _space, ...rest } = row as Record<string, unknown>
+  return rest
 }

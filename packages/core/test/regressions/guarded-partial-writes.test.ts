@@ -55,8 +55,8 @@ it('two writes, the second refused by a unique index: the first is undone too', 
   const c = syncClient(domain, server)
   await c.syncNow()
   expect(await c.query('handles.all')).toEqual([
-    { id: 'u1', handle: 'ann' },
-    { id: '~total', handle: '~total', opened: 1 },
+    { id: 'u1', handle: 'ann', space: 'default' },
+    { id: '~total', handle: '~total', opened: 1, space: 'default' },
   ])
   for (const x of [a, b, c]) await x.close()
 })
@@ -87,6 +87,6 @@ it('a handler that throws right after a write it did not await: the write is und
   const c = syncClient(domain, server)
   await c.syncNow()
   await vi.waitFor(() => expect(c.runtime.status.get().quarantined.map((q) => q.eventId)).toEqual(['ev-poison']))
-  expect(await c.query('handles.all')).toEqual([{ id: 'u1', handle: 'ann' }])
+  expect(await c.query('handles.all')).toEqual([{ id: 'u1', handle: 'ann', space: 'default' }])
   for (const x of [a, c]) await x.close()
 })
