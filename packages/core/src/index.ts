@@ -14,6 +14,7 @@ export type { LiveListener, LiveResult } from './runtime/live-queries'
 export { Runtime, type RuntimeOptions } from './runtime/runtime'
 export { initialStatus } from './runtime/status'
 export { ServerResetError, type SyncOptions } from './sync/engine'
+export { type HttpSpacesTransportOptions, httpSpacesTransport } from './sync/http-spaces-transport'
 export {
   type HttpTransportOptions,
   httpTransport,
