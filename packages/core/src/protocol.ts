@@ -131,9 +131,7 @@ export interface MultiPullRequest {
 }
 
 /** One space's part of a multi-space pull: its page, or why it was refused (nothing else of it is sent). */
-export type SpacePullResult =
-  | ({ space: string } & PullResponse)
-  | { space: string; status: number; error: ErrorBody }
+export type SpacePullResult = ({ space: string } & PullResponse) | { space: string; status: number; error: ErrorBody }
 
 /**
  * Answer to `POST /v1/pull`: one result per requested space, in the order asked. A space whose page was cut
