@@ -16,6 +16,7 @@ export { DEFAULT_SPACE } from './runtime/space-choice'
 export type { SpaceStatus } from './runtime/status'
 export { initialStatus } from './runtime/status'
 export { type JoinSpaceOptions, ServerResetError, type SyncOptions } from './sync/engine'
+export { type HttpSpacesTransportOptions, httpSpacesTransport } from './sync/http-spaces-transport'
 export type { LeaveSpaceOptions, LeaveSpaceResult } from './sync/leave-space'
 export {
   type HttpTransportOptions,

@@ -2,19 +2,30 @@ import type { PushResponse, WireEvent } from '@cairn/core/protocol'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { type AdmissionPolicy, type Admitted, admit } from './admission.js'
+import { type AdmissionPolicy, type Admitted, admit, admitSpaces } from './admission.js'
 import { isClientAbort, readUtf8, requireJson } from './body.js'
 import { domainValidator } from './domain-validator.js'
 import { asError, errorResponse, SyncHttpError } from './errors.js'
 import { hostGuard } from './host-check.js'
 import { DEFAULT_LIVE, LiveChannels } from './live.js'
+import { SpacesLiveSession } from './live-spaces.js'
 import { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
+import { type PullSource, pullSpaces, readPage } from './pull.js'
 import { DEFAULT_PULL_CACHE, PullCache } from './pull-cache.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js'
 import { type EventValidator, refusalError, refusalsOf, refusedEvent } from './refusal.js'
 import { mountStatic } from './static.js'
 import { sameEvent } from './storage/plan.js'
-import { DEFAULT_LIMITS, parseCursor, parseJson, parseLimit, parsePushRequest, type SyncLimits } from './validate.js'
+import {
+  DEFAULT_LIMITS,
+  parseCursor,
+  parseJson,
+  parseLimit,
+  parseMultiLiveRequest,
+  parseMultiPullRequest,
+  parsePushRequest,
+  type SyncLimits,
+} from './validate.js'
 
 export { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
 export type {
@@ -65,8 +76,9 @@ function validatorOf(options: SyncServerOptions): EventValidator | undefined {
 
 /**
  * Creates the Cairn sync server (see the package README for the HTTP API):
- * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), `GET /healthz`
- * (the process answers), `GET /readyz` (the storage answers too).
+ * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), the
+ * multi-space `POST /v1/pull` and `POST /v1/live` (SSE pokes), `GET /healthz` (the process answers),
+ * `GET /readyz` (the storage answers too).
  */
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { storage, authorizeEvent } = options
@@ -94,6 +106,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       throw new SyncHttpError('STORAGE_UNAVAILABLE', 'storage is unavailable, retry later')
     }
   }
+
+  const pullSource: PullSource = { storage, cache: pullCache, limits, storageCall }
 
   const append = async (space: string, clientId: string, events: WireEvent[]) => {
     const [result, backendId] = await storageCall(() =>
@@ -164,6 +178,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     return c.json({ ok: true, backendId: await storageCall(() => storage.backendId()) })
   })
 
+  const limitBody = bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: () => {
+      // the rest of the body is not read: tell the client not to reuse this connection
+      throw new SyncHttpError('PAYLOAD_TOO_LARGE', `body is larger than ${limits.maxBodyBytes} bytes`, {
+        headers: { Connection: 'close' },
+      })
+    },
+  })
+
   app.post(
     '/v1/spaces/:space/push',
     async (c, next) => {
@@ -171,15 +195,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       requireJson(c)
       await next()
     },
-    bodyLimit({
-      maxSize: limits.maxBodyBytes,
-      onError: () => {
-        // the rest of the body is not read: tell the client not to reuse this connection
-        throw new SyncHttpError('PAYLOAD_TOO_LARGE', `body is larger than ${limits.maxBodyBytes} bytes`, {
-          headers: { Connection: 'close' },
-        })
-      },
-    }),
+    limitBody,
     async (c) => {
       const { space, principal } = admitted.get(c)!
       const push = parsePushRequest(parseJson(await readUtf8(c)), limits)
@@ -196,12 +212,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     const limit = parseLimit(c.req.query('limit'), limits)
     // Head first: every seq up to it is committed (seq is assigned at commit), so the range below is complete.
     const [head, backendId] = await storageCall(() => Promise.all([storage.head(space), storage.backendId()]))
-    const to = Math.min(head, after + limit)
-    let events = pullCache.get(space, after, to, limits.maxPageBytes)
-    if (!events) {
-      const read = await storageCall(() => storage.read(space, after, to - after, limits.maxPageBytes))
-      events = pullCache.put(space, read)
-    }
+    const events = await readPage(pullSource, space, after, Math.min(head, after + limit), limits.maxPageBytes)
     c.header('content-type', 'application/json; charset=UTF-8')
     return c.body(`{"events":[${events.join(',')}],"head":${head},"backendId":${JSON.stringify(backendId)}}`)
   })
@@ -214,6 +225,42 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         ? parseCursor(lastEventId, 'Last-Event-ID')
         : parseCursor(c.req.query('after'), 'after')
     return live.open(c, space, after, limitKey, expiresAt)
+  })
+
+  // Many spaces in one request: the body names them (with their own tokens); each is authorized on its own.
+  const jsonBody = async (c: Context, next: () => Promise<void>) => {
+    requireJson(c)
+    await next()
+  }
+
+  app.post('/v1/pull', jsonBody, limitBody, async (c) => {
+    const request = parseMultiPullRequest(parseJson(await readUtf8(c)), limits)
+    const { spaces } = await admitSpaces(c, policy, request.spaces)
+    const body = await pullSpaces(
+      pullSource,
+      spaces.map((s, i) => ({ ...s, after: request.spaces[i]!.after })),
+      request.limit,
+    )
+    c.header('content-type', 'application/json; charset=UTF-8')
+    return c.body(body)
+  })
+
+  app.post('/v1/live', jsonBody, limitBody, async (c) => {
+    const request = parseMultiLiveRequest(parseJson(await readUtf8(c)))
+    const { spaces, limitKey } = await admitSpaces(c, policy, request.spaces)
+    const from = spaces.flatMap((s, i) => (s.ok ? [{ space: s.space, after: request.spaces[i]!.after }] : []))
+    const refused = spaces.flatMap((s) => (s.ok ? [] : [{ space: s.space, error: s.error }]))
+    // nothing to carry: the (first) refusal is the answer
+    if (from.length === 0) throw refused[0]!.error
+    const expiries = spaces.flatMap((s) => (s.ok && s.expiresAt !== undefined ? [s.expiresAt] : []))
+    const expiresAt = expiries.length > 0 ? Math.min(...expiries) : undefined
+    const refusedWire = refused.map(({ space, error }) => ({ space, status: error.status, error: error.toBody() }))
+    return live.openSession(
+      c,
+      limitKey,
+      (stream, onClose, liveOptions) =>
+        new SpacesLiveSession(storage, from, refusedWire, stream, liveOptions, onClose, expiresAt),
+    )
   })
 
   if (options.staticDir !== undefined) mountStatic(app, options.staticDir)

@@ -103,8 +103,12 @@ export function requestToken(request: Request, allowQuery: boolean): string | un
   return token === null || token === '' ? undefined : token
 }
 
-/** Whether a request is for the live channel, the one route that may carry its token as `?token=`. */
-export const isLiveRequest = (request: Request): boolean => new URL(request.url).pathname.endsWith('/live')
+/**
+ * Whether a request is for a space's live channel (`/v1/spaces/:space/live`), the one route that may carry its
+ * token as `?token=` (`EventSource` cannot send headers). Not the multi-space `POST /v1/live`: it is fetched,
+ * its tokens travel in headers or in its body, never in a URL that logs keep.
+ */
+export const isLiveRequest = (request: Request): boolean => /\/spaces\/[^/]+\/live$/.test(new URL(request.url).pathname)
 
 /** An {@link Authorizer} for static bearer tokens (`--tokens`, `CAIRN_TOKENS`). */
 export function tokenAuthorizer(grants: TokenGrants): Authorizer {

@@ -6,13 +6,14 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /**
- * Refuses a push not sent as `application/json`: a web page can send `text/plain` across origins without a
- * CORS preflight, so accepting it would let any page write to a server that trusts its callers' network.
+ * Refuses a body (push, multi-space pull or live) not sent as `application/json`: a web page can send
+ * `text/plain` across origins without a CORS preflight, so accepting it would let any page write to (or read
+ * from) a server that trusts its callers' network.
  */
 export function requireJson(c: Context): void {
   const type = c.req.header('content-type') ?? ''
   if (!JSON_TYPE.test(type))
-    throw new SyncHttpError('UNSUPPORTED_MEDIA_TYPE', `push bodies must be sent as Content-Type: application/json`)
+    throw new SyncHttpError('UNSUPPORTED_MEDIA_TYPE', `request bodies must be sent as Content-Type: application/json`)
 }
 
 /** Reads the body as strict UTF-8 text (400 `INVALID_UTF8` otherwise). */

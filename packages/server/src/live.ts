@@ -33,17 +33,11 @@ export const DEFAULT_LIVE: LiveOptions = {
 const MAX_BUFFERED = 5000
 
 /**
- * One SSE connection: sends everything after its cursor, then live events, never skipping or repeating a seq.
- * It subscribes *before* its first read, so an event committing while it connects is either read or
- * buffered; out-of-order or missing notifications fall back to reading storage after the last sent seq.
+ * The life of one SSE stream, shared by the live channels: it ends when the client goes away, on
+ * {@link close} or when its credential expires; it sends keep-alive comments; what it subscribed to is
+ * released when it ends.
  */
-class LiveSession {
-  #lastSent: number
-  #knownHead = 0
-  #buffer: StoredWireEvent[] = []
-  #bufferedBytes = 0
-  #needsRead = true
-  #running = false
+export abstract class SseSession {
   #closed = false
   readonly #done: Promise<void>
   #resolveDone!: () => void
@@ -52,28 +46,35 @@ class LiveSession {
   #expiry: ReturnType<typeof setTimeout> | undefined
 
   constructor(
-    private readonly storage: SyncStorage,
-    private readonly space: string,
-    after: number,
-    private readonly stream: SSEStreamingApi,
-    private readonly options: LiveOptions,
+    protected readonly stream: SSEStreamingApi,
+    private readonly keepAliveMs: number,
     private readonly onClose: () => void,
-    private readonly expiresAt: number | undefined,
+    protected readonly expiresAt: number | undefined,
   ) {
-    this.#lastSent = after
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve
     })
   }
 
+  /** Whether the stream has ended. */
+  protected get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Subscribes to what the stream carries, before its first read; returns what undoes it. */
+  protected abstract subscribe(): () => void
+
+  /** Sends the first message(s); a failure ends the stream. */
+  protected abstract start(): Promise<void>
+
   /** Runs until the client goes away or {@link close} is called. */
   async run(): Promise<void> {
     if (this.#closed) return
     this.stream.onAbort(() => this.close())
-    this.#unsubscribe = this.storage.subscribe(this.space, (n) => this.#notify(n))
+    this.#unsubscribe = this.subscribe()
     this.#timer = setInterval(() => {
       this.stream.write(': keep-alive\n\n').catch(() => this.close())
-    }, this.options.keepAliveMs)
+    }, this.keepAliveMs)
     this.#timer.unref?.()
     if (this.expiresAt !== undefined) {
       // authorized once, at open: the stream ends when its credential does (the client reconnects with a
@@ -87,10 +88,7 @@ class LiveSession {
       arm()
     }
     try {
-      const [head, backendId] = await Promise.all([this.storage.head(this.space), this.storage.backendId()])
-      this.#knownHead = head
-      await this.stream.writeSSE({ event: 'ready', data: JSON.stringify({ head, backendId }), retry: 1000 })
-      void this.#pump()
+      await this.start()
     } catch {
       this.close()
     }
@@ -107,8 +105,53 @@ class LiveSession {
     this.#resolveDone()
   }
 
+  /** Whether the credential has expired, closing the stream if so: a late timer must not let one more message through. */
+  protected expired(): boolean {
+    if (this.expiresAt === undefined || Date.now() < this.expiresAt) return false
+    this.close()
+    return true
+  }
+}
+
+/**
+ * One SSE connection: sends everything after its cursor, then live events, never skipping or repeating a seq.
+ * It subscribes *before* its first read, so an event committing while it connects is either read or
+ * buffered; out-of-order or missing notifications fall back to reading storage after the last sent seq.
+ */
+class LiveSession extends SseSession {
+  #lastSent: number
+  #knownHead = 0
+  #buffer: StoredWireEvent[] = []
+  #bufferedBytes = 0
+  #needsRead = true
+  #running = false
+
+  constructor(
+    private readonly storage: SyncStorage,
+    private readonly space: string,
+    after: number,
+    stream: SSEStreamingApi,
+    private readonly options: LiveOptions,
+    onClose: () => void,
+    expiresAt: number | undefined,
+  ) {
+    super(stream, options.keepAliveMs, onClose, expiresAt)
+    this.#lastSent = after
+  }
+
+  protected override subscribe(): () => void {
+    return this.storage.subscribe(this.space, (n) => this.#notify(n))
+  }
+
+  protected override async start(): Promise<void> {
+    const [head, backendId] = await Promise.all([this.storage.head(this.space), this.storage.backendId()])
+    this.#knownHead = head
+    await this.stream.writeSSE({ event: 'ready', data: JSON.stringify({ head, backendId }), retry: 1000 })
+    void this.#pump()
+  }
+
   #notify(n: LiveNotification): void {
-    if (this.#closed) return
+    if (this.closed) return
     if (n.head !== undefined) {
       if (n.head > this.#knownHead) this.#knownHead = n.head
       if (n.head <= this.#lastSent) return
@@ -134,7 +177,7 @@ class LiveSession {
     if (this.#running) return
     this.#running = true
     try {
-      while (!this.#closed && (this.#needsRead || this.#buffer.length > 0)) {
+      while (!this.closed && (this.#needsRead || this.#buffer.length > 0)) {
         const buffered = this.#buffer.filter((e) => e.seq > this.#lastSent).sort((a, b) => a.seq - b.seq)
         this.#buffer = []
         this.#bufferedBytes = 0
@@ -161,18 +204,13 @@ class LiveSession {
       // a page cut by neither bound is the end of the log; measured as storage measures its byte bound (UTF-8
       // bytes of data and meta), not by the message's UTF-16 length, or a page of multi-byte text looks short
       const bytes = page.reduce((sum, e) => sum + payloadBytes(e), 0)
-      if ((page.length < pageSize && bytes < maxPageBytes) || this.#closed) return
+      if ((page.length < pageSize && bytes < maxPageBytes) || this.closed) return
     }
   }
 
   /** Sends events as one message. */
   async #send(events: StoredWireEvent[]): Promise<void> {
-    if (this.#closed) return
-    // a late timer must not let one more message through
-    if (this.expiresAt !== undefined && Date.now() >= this.expiresAt) {
-      this.close()
-      return
-    }
+    if (this.closed || this.expired()) return
     const last = events[events.length - 1]!.seq
     this.#lastSent = last
     if (last > this.#knownHead) this.#knownHead = last
@@ -184,7 +222,7 @@ class LiveSession {
 
 /** The live channels of one server: opens SSE sessions (at most so many per principal), closes them all on shutdown. */
 export class LiveChannels {
-  readonly #sessions = new Set<LiveSession>()
+  readonly #sessions = new Set<SseSession>()
   readonly #perPrincipal = new Map<string, number>()
   // set by closeAll: a live request still being admitted (an async authorizer) when shutdown began must not
   // open a stream afterwards, which would hold the server open until the shutdown deadline
@@ -207,6 +245,23 @@ export class LiveChannels {
    * @throws SyncHttpError 429 when `principal` already holds `maxStreamsPerPrincipal` streams.
    */
   open(c: Context, space: string, after: number, principal: string, expiresAt?: number): Response {
+    return this.openSession(
+      c,
+      principal,
+      (stream, onClose, options) => new LiveSession(this.storage, space, after, stream, options, onClose, expiresAt),
+    )
+  }
+
+  /**
+   * Answers with an SSE stream run by the session `create` makes, counted as one stream of `principal`.
+   * @throws SyncHttpError 429 when `principal` already holds `maxStreamsPerPrincipal` streams, 503 after
+   * {@link closeAll}.
+   */
+  openSession(
+    c: Context,
+    principal: string,
+    create: (stream: SSEStreamingApi, onClose: () => void, options: LiveOptions) => SseSession,
+  ): Response {
     if (this.#closed)
       throw new SyncHttpError('STORAGE_UNAVAILABLE', 'the server is shutting down, retry later', {
         headers: { 'Retry-After': '1', Connection: 'close' },
@@ -220,17 +275,13 @@ export class LiveChannels {
     this.#perPrincipal.set(principal, held + 1)
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
-      const session: LiveSession = new LiveSession(
-        this.storage,
-        space,
-        after,
+      const session: SseSession = create(
         stream,
-        this.options,
         () => {
           this.#sessions.delete(session)
           this.#release(principal)
         },
-        expiresAt,
+        this.options,
       )
       this.#sessions.add(session)
       // closeAll ran between open() and this callback: end at once

@@ -1,4 +1,11 @@
-import type { JsonObject, PushRequest, RefusedEvent, WireEvent } from '@cairn/core/protocol'
+import {
+  type JsonObject,
+  MAX_SPACES_PER_REQUEST,
+  type PushRequest,
+  type RefusedEvent,
+  type SpaceCursor,
+  type WireEvent,
+} from '@cairn/core/protocol'
 import { badRequest, SyncHttpError } from './errors.js'
 import { findInexactNumber, findUnstorable } from './json-guard.js'
 import { type NamedEvent, refusedEvent } from './refusal.js'
@@ -51,9 +58,9 @@ const NON_NEGATIVE_INTEGER = /^(0|[1-9][0-9]{0,15})$/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-/** Checks a space name (`^[A-Za-z0-9_-]{1,64}$`). */
-export function parseSpace(space: string): string {
-  if (!SPACE.test(space)) throw badRequest('space must match ^[A-Za-z0-9_-]{1,64}$')
+/** Checks a space name (`^[A-Za-z0-9_-]{1,64}$`); `field` names it in the error. */
+export function parseSpace(space: string, field = 'space'): string {
+  if (!SPACE.test(space)) throw badRequest(`${field} must match ^[A-Za-z0-9_-]{1,64}$`)
   return space
 }
 
@@ -174,4 +181,69 @@ export function parsePushRequest(body: unknown, limits: SyncLimits): PushRequest
   if (events.length > limits.maxBatchEvents)
     throw new SyncHttpError('PAYLOAD_TOO_LARGE', `a batch holds at most ${limits.maxBatchEvents} events`)
   return { clientId, events: parseEvents(events, limits) }
+}
+
+// what an `Authorization: Bearer <token>` header can carry: visible ASCII, no spaces (JWTs fit)
+const BEARER_TOKEN = /^[\x21-\x7e]{1,8192}$/
+
+/** Refuses fields a body part does not define (a typo must not be silently ignored). */
+function onlyFields(value: Record<string, unknown>, fields: readonly string[], at: string): void {
+  for (const key of Object.keys(value))
+    if (!fields.includes(key)) throw badRequest(`${at} has an unknown field ${JSON.stringify(key.slice(0, 64))}`)
+}
+
+function parseSpaceCursor(value: unknown, index: number): SpaceCursor {
+  const at = `spaces[${index}]`
+  if (!isObject(value)) throw badRequest(`${at} must be an object { space, after, token? }`)
+  onlyFields(value, ['space', 'after', 'token'], at)
+  if (typeof value.space !== 'string') throw badRequest(`${at}.space must be a string`)
+  const space = parseSpace(value.space, `${at}.space`)
+  const { after, token } = value
+  if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0)
+    throw badRequest(`${at}.after must be a non-negative integer`)
+  if (token === undefined) return { space, after }
+  if (typeof token !== 'string' || !BEARER_TOKEN.test(token))
+    throw badRequest(`${at}.token must be a bearer token (1 to 8192 visible ASCII characters)`)
+  return { space, after, token }
+}
+
+/** The `spaces` of a multi-space request: 1 to {@link MAX_SPACES_PER_REQUEST} distinct spaces. */
+function parseSpaceCursors(value: unknown): SpaceCursor[] {
+  if (!Array.isArray(value)) throw badRequest('spaces must be an array of { space, after, token? }')
+  if (value.length === 0) throw badRequest('spaces must not be empty')
+  if (value.length > MAX_SPACES_PER_REQUEST)
+    throw badRequest(`spaces holds at most ${MAX_SPACES_PER_REQUEST} spaces (got ${value.length})`)
+  const seen = new Set<string>()
+  return value.map((entry, index) => {
+    const cursor = parseSpaceCursor(entry, index)
+    if (seen.has(cursor.space)) throw badRequest(`spaces[${index}]: space ${cursor.space} is listed twice`)
+    seen.add(cursor.space)
+    return cursor
+  })
+}
+
+/** A validated `POST /v1/pull` body, its `limit` defaulted. */
+export interface ParsedMultiPull {
+  spaces: SpaceCursor[]
+  /** Events per space at most: 1..`maxPullLimit`, `defaultPullLimit` when not sent. */
+  limit: number
+}
+
+/** Validates a `POST /v1/pull` body `{ spaces: [{ space, after, token? }], limit? }`, strictly (no unknown fields). */
+export function parseMultiPullRequest(body: unknown, limits: SyncLimits): ParsedMultiPull {
+  if (!isObject(body)) throw badRequest('body must be a JSON object { spaces, limit? }')
+  onlyFields(body, ['spaces', 'limit'], 'body')
+  const spaces = parseSpaceCursors(body.spaces)
+  const { limit } = body
+  if (limit === undefined) return { spaces, limit: limits.defaultPullLimit }
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > limits.maxPullLimit)
+    throw badRequest(`limit must be an integer from 1 to ${limits.maxPullLimit}`)
+  return { spaces, limit }
+}
+
+/** Validates a `POST /v1/live` body `{ spaces: [{ space, after, token? }] }`, strictly (no unknown fields). */
+export function parseMultiLiveRequest(body: unknown): { spaces: SpaceCursor[] } {
+  if (!isObject(body)) throw badRequest('body must be a JSON object { spaces }')
+  onlyFields(body, ['spaces'], 'body')
+  return { spaces: parseSpaceCursors(body.spaces) }
 }

@@ -104,9 +104,20 @@ export interface LiveClient {
   close(): void
 }
 
-export async function openLive(url: string, headers: Record<string, string> = {}): Promise<LiveClient> {
+/** Opens a live stream: `GET url`, or `POST url` with `body` as JSON (the multi-space `POST /v1/live`). */
+export async function openLive(url: string, headers: Record<string, string> = {}, body?: unknown): Promise<LiveClient> {
   const controller = new AbortController()
-  const res = await fetch(url, { headers, signal: controller.signal })
+  const res = await fetch(
+    url,
+    body === undefined
+      ? { headers, signal: controller.signal }
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+          signal: controller.signal,
+        },
+  )
   const messages: SseMessage[] = []
   const comments: string[] = []
   const client: LiveClient = {

@@ -141,10 +141,11 @@ export class SyncEngine {
       this.transport = spacesTransport((space) => (space === only ? single : undefined))
     } else {
       if (!options.url) throw new TypeError('sync needs { url } or a transport')
-      const url = options.url
-      this.transport = spacesTransport((space) =>
-        httpTransport({ url, space, getToken: () => this.tokenOf(space), clientId: host.clientId }),
-      )
+      this.transport = httpSpacesTransport({
+        url: options.url,
+        getToken: (space) => this.tokenOf(space),
+        clientId: host.clientId,
+      })
     }
     for (const space of this.initialSpaces())
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)

@@ -62,40 +62,88 @@ async function tokenOf(options: HttpTransportOptions): Promise<string | undefine
   return options.getToken ? await options.getToken() : options.token
 }
 
+/**
+ * The fetch a transport calls: the injected one, else the global one (looked up at each call).
+ * @internal
+ */
+export const fetchOf = (injected: typeof fetch | undefined): typeof fetch =>
+  injected ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+
+/**
+ * One request to the server, with a JSON body when `body` is given and the bearer `token` when there is one.
+ * @throws SyncNetworkError when it does not reach the server (or the answer does not come back).
+ * @internal
+ */
+export async function sendRequest(
+  doFetch: typeof fetch,
+  url: string,
+  init: { method: string; body?: unknown; token?: string | undefined; accept?: string; signal?: AbortSignal },
+): Promise<Response> {
+  const headers: Record<string, string> = { accept: init.accept ?? 'application/json' }
+  if (init.body !== undefined) headers['content-type'] = 'application/json'
+  if (init.token) headers.authorization = `Bearer ${init.token}`
+  try {
+    return await doFetch(url, {
+      method: init.method,
+      headers,
+      cache: 'no-store',
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    })
+  } catch (error) {
+    throw new SyncNetworkError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+/** The `Retry-After` of an answer, in ms (seconds only; an HTTP date is ignored). */
+function retryAfterOf(response: Response): number | undefined {
+  const header = response.headers.get('retry-after')?.trim()
+  return header && /^\d+(\.\d+)?$/.test(header) ? Number(header) * 1000 : undefined
+}
+
+/**
+ * The error of an answer with an error status: its JSON body (or `INTERNAL` when it has none) and `Retry-After`.
+ * @internal
+ */
+export async function httpErrorOf(response: Response): Promise<SyncHttpError> {
+  let body: unknown
+  try {
+    body = await response.json()
+  } catch {
+    body = { code: 'INTERNAL', message: `HTTP ${response.status}` }
+  }
+  return new SyncHttpError(response.status, body as ErrorBody, retryAfterOf(response))
+}
+
+/**
+ * {@link sendRequest}, then the answer's JSON body.
+ * @throws SyncHttpError for an error status, SyncNetworkError when the request or its answer got lost.
+ * @internal
+ */
+export async function requestJson<T>(
+  doFetch: typeof fetch,
+  url: string,
+  init: { method: string; body?: unknown; token?: string | undefined },
+): Promise<T> {
+  const response = await sendRequest(doFetch, url, init)
+  if (!response.ok) throw await httpErrorOf(response)
+  try {
+    return (await response.json()) as T
+  } catch {
+    throw new SyncNetworkError(`invalid JSON from the server (${response.status})`)
+  }
+}
+
 /** The HTTP transport for `@cairn/server`: `POST push`, `GET pull`, Server-Sent Events for live pokes. */
 export function httpTransport(options: HttpTransportOptions): SyncTransport {
   const base = `${options.url.replace(/\/+$/, '')}/v1/spaces/${encodeURIComponent(options.space)}`
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
-
-  async function request<T>(path: string, init: RequestInit): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    if (init.body) headers['content-type'] = 'application/json'
-    const token = await tokenOf(options)
-    if (token) headers.authorization = `Bearer ${token}`
-    let response: Response
-    try {
-      response = await doFetch(`${base}${path}`, { ...init, headers, cache: 'no-store' })
-    } catch (error) {
-      throw new SyncNetworkError(error instanceof Error ? error.message : String(error))
-    }
-    let body: unknown
-    try {
-      body = await response.json()
-    } catch {
-      if (response.ok) throw new SyncNetworkError(`invalid JSON from the server (${response.status})`)
-      body = { code: 'INTERNAL', message: `HTTP ${response.status}` }
-    }
-    if (!response.ok) {
-      const header = response.headers.get('retry-after')?.trim()
-      const retryAfter = header && /^\d+(\.\d+)?$/.test(header) ? Number(header) * 1000 : undefined
-      throw new SyncHttpError(response.status, body as ErrorBody, retryAfter)
-    }
-    return body as T
-  }
+  const doFetch = fetchOf(options.fetch)
+  const request = async <T>(path: string, method: string, body?: unknown): Promise<T> =>
+    requestJson<T>(doFetch, `${base}${path}`, { method, body, token: await tokenOf(options) })
 
   return {
-    push: (req) => request<PushResponse>('/push', { method: 'POST', body: JSON.stringify(req) }),
-    pull: (after, limit) => request<PullResponse>(`/pull?after=${after}&limit=${limit}`, { method: 'GET' }),
+    push: (req) => request<PushResponse>('/push', 'POST', req),
+    pull: (after, limit) => request<PullResponse>(`/pull?after=${after}&limit=${limit}`, 'GET'),
     live:
       typeof EventSource === 'undefined'
         ? undefined
