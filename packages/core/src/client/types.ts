@@ -29,11 +29,14 @@ export type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 export type QueryArgs<D, P extends QueryPath<D>> =
   QueryArg<D, P> extends undefined ? [arg?: undefined] : [arg: QueryArg<D, P>]
 
-/** Rows of a projection's table, by projection name. */
+/**
+ * Rows of a projection's table, by projection name, as stored: each carries `space`, the space of the event that
+ * wrote it.
+ */
 export type ProjectionRow<D, Name extends string> = D extends { projections: infer P }
   ? Name extends keyof P
     ? P[Name] extends { table: { __row?: infer Row } }
-      ? Row
+      ? Row & { space: string }
       : never
     : never
   : never
