@@ -70,11 +70,11 @@ describe('upgrading the app while work is pending (real Chromium, real server)',
     expect(status2.current?.lastError ?? null).toBeNull()
     const rows = (await v2.find('notes')) as NoteRow[]
     expect(rows).toEqual([
-      { id: 'n1', text: 'one, edited', edits: 1, upper: 'ONE, EDITED' },
-      { id: 'n2', text: 'two', edits: 0, upper: 'TWO' },
+      { id: 'n1', text: 'one, edited', edits: 1, upper: 'ONE, EDITED', space },
+      { id: 'n2', text: 'two', edits: 0, upper: 'TWO', space },
     ])
     await v2.whenProcessed(status2.current?.position ?? 0)
-    expect(await v2.find('counts')).toEqual([{ id: 'all', events: 3 }])
+    expect(await v2.find('counts')).toEqual([{ id: 'all', events: 3, space }])
     // Still paused (persisted), still pending; and the new version works on top of it.
     expect(status2.current?.paused).toBe(true)
     expect(status2.current?.pending).toBe(3)
