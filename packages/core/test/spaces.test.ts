@@ -226,6 +226,41 @@ describe('many spaces in one database', () => {
     await c.close()
   })
 
+  it('a multi-space answer cut by its byte budget (later spaces empty) still pulls every space in one round', async () => {
+    const all = servers('a', 'b')
+    const writer = client(domain, all, ['a', 'b'])
+    for (let i = 0; i < 5; i++) {
+      await writer.execute('note.write', { id: `a${i}`, space: 'a', input: { text: `a${i}` } })
+      await writer.execute('note.write', { id: `b${i}`, space: 'b', input: { text: `b${i}` } })
+    }
+    await writer.syncNow()
+    // Like the server's byte budget: one event in all per answer, the first space behind gets it.
+    const base = spacesTransport((space) => all.get(space)?.transport())
+    let requests = 0
+    const stingy = {
+      ...base,
+      pull: async (from: readonly { space: string; after: number }[], limit: number) => {
+        requests += 1
+        const pages = await base.pull(from, limit)
+        let budget = 1
+        return pages.map((p) => {
+          if (!('page' in p)) return p
+          const events = p.page.events.slice(0, budget)
+          budget -= events.length
+          return { space: p.space, page: { ...p.page, events } }
+        })
+      },
+    }
+    const reader = createLocalClient(domain, {
+      name: freshName('spaces-stingy'),
+      sync: { spaces: ['a', 'b'], spacesTransport: stingy, autoStart: false },
+    })
+    await reader.syncNow()
+    expect(await rowsOf(reader)).toEqual(await rowsOf(writer))
+    expect(requests).toBe(10) // ten events, one per answer
+    for (const x of [reader, writer]) await x.close()
+  })
+
   it('joined spaces are kept across reloads and shared by tabs, with their tokens', async () => {
     const all = servers('a', 'b')
     const name = freshName('spaces-persist')

@@ -624,7 +624,9 @@ export class SyncEngine {
       const gather = (await this.hasPending()) ? 20_000 : 5_000
       let total = 0
       let asking = behind
-      const stillBehind = new Set<string>()
+      // Spaces still below their head after the last request (a multi-space answer has one byte budget: a space
+      // may come back short, even empty, and is asked again). A request that moves no cursor ends the round.
+      let stillBehind: SpaceSync[] = []
       while (asking.length > 0 && total < gather) {
         this.spend('pull')
         const pages = await this.transport.pull(
@@ -632,12 +634,12 @@ export class SyncEngine {
           limit,
         )
         const next: SpaceSync[] = []
+        let progressed = false
         for (const result of pages) {
           const s = this.spaces.get(result.space)
           if (!s || !cursors.has(result.space)) continue
           if ('error' in result) {
             failures.set(s.space, result.error)
-            stillBehind.delete(s.space)
             continue
           }
           const page = result.page
@@ -647,7 +649,6 @@ export class SyncEngine {
             failures.set(s.space, error)
             s.stopped = error as Error
             collected.delete(s.space)
-            stillBehind.delete(s.space)
             continue
           }
           const before = cursors.get(s.space) ?? 0
@@ -659,15 +660,11 @@ export class SyncEngine {
           total += page.events.length
           cursors.set(s.space, cursor)
           s.head = page.head
-          // A page may be short of `limit` because the server cut it at its byte budget: more follows while we
-          // are below the head. A page that does not move the cursor ends the gathering for that space.
-          const more = cursor < page.head && (cursor > before || page.events.length > 0)
-          if (more) {
-            stillBehind.add(s.space)
-            if (cursor > before) next.push(s)
-          } else stillBehind.delete(s.space)
+          if (cursor > before) progressed = true
+          if (cursor < page.head) next.push(s)
         }
-        asking = next
+        stillBehind = progressed ? next : []
+        asking = stillBehind
       }
       const batches: SpaceBatch[] = []
       for (const [space, events] of collected) {
@@ -684,7 +681,7 @@ export class SyncEngine {
         const s = this.spaces.get(b.space)
         if (s) s.cursor = b.cursor
       }
-      behind = behind.filter((s) => stillBehind.has(s.space) && !failures.has(s.space))
+      behind = stillBehind.filter((s) => !failures.has(s.space) && s.stopped === undefined)
     }
   }
 
