@@ -162,7 +162,8 @@ it('a rebuild through the overlay yields what applying event by event yields', a
   expect(await v2.query('items.all')).toEqual(items)
   expect(await v2.query('groups.all')).toEqual(groups)
   await v2.close()
-})
+  // 5,200 commands and a rebuild: a guard against a hang, not a timing (it takes ~2–4 s on a busy machine).
+}, 30_000)
 
 it('undo images recorded during a rebuild come from the chunk overlay: a rebase rolls pending events back right', async () => {
   const server = new MemorySyncServer()
