@@ -4,7 +4,7 @@ import type { AnyProjection } from '../domain/projection'
 /** Tables every Cairn database has, in Dexie's schema syntax. */
 export const SYSTEM_TABLES = {
   events: '++lpos, &id, &[stream+version], space, [space+gpos]',
-  commands: 'id, status, space',
+  commands: 'id, status, space, [status+space]',
   undo: '[lpos+n], lpos',
   checkpoints: 'projection',
   snapshots: 'stream',

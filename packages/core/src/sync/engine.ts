@@ -339,19 +339,39 @@ export class SyncEngine {
     })
   }
 
-  /** Pending commands per space, into `status.spaces` (what a leave would discard). */
+  /**
+   * Pending commands per space, into `status.spaces` (what a leave would discard). Coalesced: a burst of
+   * commands costs one count per space at a time, not one per command.
+   */
   private async countPending(): Promise<void> {
-    if (this.closed) return
-    try {
-      const rows = await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').toArray()
-      this.pendingBySpace = new Map()
-      for (const c of rows) this.pendingBySpace.set(c.space, (this.pendingBySpace.get(c.space) ?? 0) + 1)
-      this.publishSpaces()
-    } catch {
-      // a closing database: the next count will tell
+    if (this.counting) {
+      this.countAgain = true
+      return this.counting
     }
+    this.counting = (async () => {
+      do {
+        this.countAgain = false
+        if (this.closed) return
+        try {
+          const commands = this.host.db.table<CommandRecord>('commands')
+          const spaces = [...this.spaces.keys()]
+          const counts = await Promise.all(
+            spaces.map((space) => commands.where('[status+space]').equals(['pending', space]).count()),
+          )
+          this.pendingBySpace = new Map(spaces.map((space, i) => [space, counts[i] ?? 0]))
+          this.publishSpaces()
+        } catch {
+          // a closing database: the next count will tell
+        }
+      } while (this.countAgain)
+    })().finally(() => {
+      this.counting = undefined
+    })
+    return this.counting
   }
 
+  private counting: Promise<void> | undefined
+  private countAgain = false
   private pendingBySpace = new Map<string, number>()
 
   /** `status.spaces` from the in-memory spaces (every tab computes it; the leader also shares its sync fields). */
