@@ -99,7 +99,13 @@ describe('a database from before many spaces', () => {
       name,
       sync: {
         space: 'team',
-        transport: { ...inner, pull: (after, limit) => (pulls.push(after), inner.pull(after, limit)) },
+        transport: {
+          ...inner,
+          pull: (after, limit) => {
+            pulls.push(after)
+            return inner.pull(after, limit)
+          },
+        },
         autoStart: false,
       },
     })

@@ -15,6 +15,7 @@ import {
   HIGH_WATER,
   type MetaRecord,
   type SnapshotRecord,
+  type SpaceRecord,
 } from '../store/records'
 import { decide, eventRecords, evolve, headKey, loadStream, snapshotDue } from './decide'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
@@ -98,6 +99,8 @@ interface BatchContext {
   writes: Map<Job, WriteSink>
   /** The space of each stream this batch appended to (a new stream's first command chose it). */
   spaces: Map<string, string>
+  /** The joined spaces, read in this transaction (undefined without sync: any space may be written). */
+  joined: ReadonlySet<string> | undefined
   /** Something was written (events, or only journal rows of failed or empty commands). */
   wrote: boolean
 }
@@ -158,7 +161,7 @@ export class Executor {
   }
 
   private tables(): Table[] {
-    const names = ['events', 'commands', 'undo', 'snapshots', 'meta']
+    const names = ['events', 'commands', 'undo', 'snapshots', 'meta', 'spaces']
     for (const p of this.loaded.projections) if (p.mode === 'inline') names.push(p.tableName)
     return names.map((n) => this.db.table(n))
   }
@@ -247,7 +250,8 @@ export class Executor {
     const commands = tx.table<CommandRecord>('commands')
     const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
     const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
-    const [lastKey, high, heads, previous] = await Promise.all([
+    const syncing = this.env.spaces.joined() !== undefined
+    const [lastKey, high, heads, previous, joined] = await Promise.all([
       lastKeyOf(events),
       tx.table<MetaRecord>('meta').get(HIGH_WATER),
       Promise.all(
@@ -256,6 +260,8 @@ export class Executor {
         ),
       ),
       ids.length > 0 ? commands.bulkGet(ids) : Promise.resolve([]),
+      // With sync, the joined spaces as this transaction sees them (another tab may have just left one).
+      syncing ? tx.table<SpaceRecord>('spaces').toCollection().primaryKeys() : Promise.resolve(undefined),
     ])
     return {
       tx,
@@ -265,6 +271,7 @@ export class Executor {
       nextPosition: Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0) + 1,
       writes: new Map(),
       spaces: new Map(),
+      joined: joined === undefined ? undefined : new Set(joined as string[]),
       wrote: false,
     }
   }
@@ -331,7 +338,7 @@ export class Executor {
     return chooseSpace(
       { path, aggregate: aggregate.name, id: request.id, input, space: request.space, fallback: request.defaultSpace },
       existing,
-      this.env.spaces,
+      { joined: () => batch.joined, spaceOf: this.env.spaces.spaceOf },
     )
   }
 

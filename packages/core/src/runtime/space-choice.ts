@@ -47,15 +47,17 @@ export function chooseSpace(
   const stream = `${request.aggregate}:${request.id}`
   if (request.space !== undefined && !isSpaceName(request.space))
     return invalid(`${request.path}: invalid space name`, 'expected 1-64 letters, digits, _ or -')
+  const joined = choice.joined()
   if (existing !== undefined) {
     if (request.space !== undefined && request.space !== existing)
       return invalid(
         `${stream} belongs to space '${existing}', not '${request.space}': a stream never moves`,
         `the stream's space is '${existing}'`,
       )
+    if (joined !== undefined && !joined.has(existing))
+      return invalid(`${stream} belongs to space '${existing}', which is not joined`, 'not a joined space')
     return existing
   }
-  const joined = choice.joined()
   let space: string | undefined
   try {
     space = request.space ?? derived(request, choice) ?? request.fallback

@@ -5,9 +5,11 @@ export function errorNames(error: unknown): string[] {
   const names: string[] = []
   let current: unknown = error
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const e = current as { name?: unknown; inner?: unknown; cause?: unknown }
+    const e = current as { name?: unknown; inner?: unknown; cause?: unknown; failures?: unknown }
     if (typeof e.name === 'string') names.push(e.name)
-    current = e.inner ?? e.cause
+    // A Dexie BulkError carries its rows' own errors: the first one says what kind of failure it was.
+    const first = Array.isArray(e.failures) ? (e.failures as unknown[])[0] : undefined
+    current = e.inner ?? e.cause ?? first
   }
   return names
 }

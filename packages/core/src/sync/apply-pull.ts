@@ -22,6 +22,9 @@ export type { PullDeps, PullOutcome, Refusal } from './pull-state'
 /** Events pulled from one space, and the space's cursor once they are applied. */
 export interface SpaceBatch {
   space: string
+  /** The space's cursor when the pull started: the batch is dropped if the space's cursor moved since (left and
+   * joined again, or pulled by another tab). */
+  from: number
   /** In the space's server order. */
   events: StoredWireEvent[]
   cursor: number
@@ -91,15 +94,19 @@ export async function applyPull(
           lastPosition: 0,
           unknownTypes: [],
           quarantined: [],
+          collisions: [],
         },
         next: 0,
         firstFree: 0,
         confirmed: new Set(),
       }
-      // A space left while its pull was under way: nothing of it may come back.
+      // A space left while its pull was under way must get nothing back; one left and joined again (or pulled by
+      // another tab) starts over from its own cursor: a batch applies only where the space's cursor still is.
       const rows = await tx.table<SpaceRecord>('spaces').bulkGet(batches.map((b) => b.space))
-      const joined = batches.filter((_, i) => rows[i] !== undefined)
-      const pulled: Pulled[] = joined.flatMap((b) => b.events.map((e) => ({ ...e, space: b.space })))
+      let current = batches.filter((b, i) => rows[i] !== undefined && rows[i]?.cursor === b.from)
+      // After a failed attempt: batches whose streams this database holds in another space cannot be stored.
+      if (guarded) current = await withoutCollisions(p, current)
+      const pulled: Pulled[] = current.flatMap((b) => b.events.map((e) => ({ ...e, space: b.space })))
       const state = await readPending(p, pulled)
       // A pulled event with the id of one of ours but other content: the server holds someone else's event
       // under that id, so ours can never be accepted (ID_REUSED). Its command is refused like any refusal.
@@ -125,8 +132,8 @@ export async function applyPull(
       // Rolled-back events left the log; their positions (and the ones given out here) are never reused.
       if (p.next > p.firstFree || state.stillPending.length > 0)
         writes.track(() => tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: p.next - 1 }), 'meta')
-      for (const [i, b] of batches.entries()) {
-        const row = rows[i]
+      for (const b of current) {
+        const row = rows[batches.indexOf(b)]
         if (row && row.cursor !== b.cursor)
           writes.track(() => tx.table<SpaceRecord>('spaces').put({ ...row, cursor: b.cursor }), 'spaces')
       }
@@ -138,6 +145,40 @@ export async function applyPull(
       return p.outcome
     }),
   )
+}
+
+/**
+ * The batches that can be stored: a space whose pulled events use a stream (or an event id) this database holds
+ * in another space is left out and reported (`outcome.collisions`); it is pulled again next round, and keeps
+ * failing until one of the two spaces is left. Only run after an attempt failed (it reads every stream's head).
+ */
+async function withoutCollisions(p: PullTx, batches: SpaceBatch[]): Promise<SpaceBatch[]> {
+  const owner = new Map<string, string>()
+  const kept: SpaceBatch[] = []
+  for (const b of batches) {
+    let clash: string | undefined
+    for (const e of b.events) {
+      const known =
+        owner.get(e.stream) ??
+        (await p.events.where('[stream+version]').between([e.stream, -Infinity], [e.stream, Infinity]).first())?.space
+      if (known !== undefined && known !== b.space) {
+        clash = `stream ${e.stream} of space '${b.space}' is held here in space '${known}'`
+        break
+      }
+      const sameId = await p.events.where('id').equals(e.id).first()
+      if (sameId && sameId.space !== b.space) {
+        clash = `event ${e.id} of space '${b.space}' is held here in space '${sameId.space}'`
+        break
+      }
+    }
+    if (clash !== undefined) {
+      p.outcome.collisions.push({ space: b.space, message: clash })
+      continue
+    }
+    for (const e of b.events) owner.set(e.stream, b.space)
+    kept.push(b)
+  }
+  return kept
 }
 
 /** Reads the pending commands and events, and which pulled events are new. */

@@ -95,6 +95,8 @@ const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError'
 /** One joined space, as the syncing engine tracks it. */
 interface SpaceSync {
   space: string
+  /** When the space was joined: a space left and joined again is a new entry (nothing of the old one kept). */
+  joinedAt: number
   cursor: number
   backendId: string | undefined
   token: string | undefined
@@ -126,6 +128,8 @@ export class SyncEngine {
   private paused = false
   private closeLive: (() => void) | undefined
   private liveSpaces = ''
+  /** Live channels that broke in a row (the reopening backs off). */
+  private liveFailures = 0
   private channel: BroadcastChannel | undefined
   private readonly subscriptions: { unsubscribe(): void }[] = []
   private unsubscribeStatus: (() => void) | undefined
@@ -227,7 +231,7 @@ export class SyncEngine {
       seen.add(row.space)
       this.remembered.set(row.space, { backendId: row.backendId, token: row.token })
       const known = this.spaces.get(row.space)
-      if (known) {
+      if (known && known.joinedAt === row.joinedAt) {
         known.cursor = row.cursor
         known.token = row.token
         if (known.backendId === undefined) known.backendId = row.backendId
@@ -236,6 +240,7 @@ export class SyncEngine {
       changed = true
       this.spaces.set(row.space, {
         space: row.space,
+        joinedAt: row.joinedAt,
         cursor: row.cursor,
         backendId: row.backendId,
         token: row.token,
@@ -277,7 +282,7 @@ export class SyncEngine {
    * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
    */
   async leave(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
-    if (!this.spaces.has(space) && !(await this.host.db.table('spaces').get(space)))
+    if (!this.spaces.has(space) && !(await this.holds(space)))
       throw new SyncError('NOT_JOINED', `leaveSpace: space '${space}' is not joined`, { space })
     const { db, loaded, recordUndo, now } = this.host
     try {
@@ -289,6 +294,17 @@ export class SyncEngine {
       if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.countPending()
       throw error
     }
+  }
+
+  /** Whether the database holds anything of `space` (joined, or left behind by a command racing a leave). */
+  private async holds(space: string): Promise<boolean> {
+    const db = this.host.db
+    const [row, events, commands] = await Promise.all([
+      db.table('spaces').get(space),
+      db.table('events').where('space').equals(space).count(),
+      db.table('commands').where('space').equals(space).count(),
+    ])
+    return row !== undefined || events > 0 || commands > 0
   }
 
   /** The local database was lost and re-created empty: join the same spaces again and pull everything. */
@@ -374,22 +390,34 @@ export class SyncEngine {
   private countAgain = false
   private pendingBySpace = new Map<string, number>()
 
-  /** `status.spaces` from the in-memory spaces (every tab computes it; the leader also shares its sync fields). */
+  /**
+   * `status.spaces` from the in-memory spaces. Every tab knows cursors (from the database) and pending counts; the
+   * server's head, errors and sync times come from the syncing tab (a follower keeps what the leader shared).
+   */
   private publishSpaces(): void {
     const spaces: Record<string, SpaceStatus> = {}
+    const shared = this.status.get().spaces
     let head = 0
     for (const s of this.spaces.values()) {
-      head += s.head
-      spaces[s.space] = {
-        cursor: s.cursor,
+      const pending = this.pendingBySpace.get(s.space) ?? 0
+      const own = {
         head: s.head,
-        pending: this.pendingBySpace.get(s.space) ?? 0,
         lastSyncedAt: s.lastSyncedAt,
         lastError: s.lastError,
         stopped: s.stopped !== undefined,
       }
+      const synced = this.leader ? own : (shared[s.space] ?? own)
+      head += synced.head
+      spaces[s.space] = {
+        cursor: s.cursor,
+        head: synced.head,
+        pending,
+        lastSyncedAt: synced.lastSyncedAt,
+        lastError: synced.lastError,
+        stopped: synced.stopped,
+      }
     }
-    this.share({ spaces, head })
+    this.share(this.leader ? { spaces, head } : { spaces })
   }
 
   /** This tab was elected to sync: runs the loop until closed. */
@@ -472,7 +500,7 @@ export class SyncEngine {
     this.stopLive()
     if (spaces.length === 0) return
     this.liveSpaces = key
-    this.closeLive = live(
+    const close = live(
       spaces.map((s) => ({ space: s.space, after: s.cursor })),
       {
         onPoke: (space, head) => {
@@ -480,11 +508,29 @@ export class SyncEngine {
           if (s && !(head <= s.cursor)) this.wake.notify()
         },
         onConnected: (connected) => {
+          if (this.closeLive !== close) return
           this.share({ connected })
-          if (connected) this.wake.notify()
+          if (connected) {
+            this.liveFailures = 0
+            this.wake.notify()
+            return
+          }
+          // The channel broke (a server restart, a proxy's idle timeout): drop it; the next round, soon, opens a
+          // new one. Transports do not reconnect by themselves.
+          this.stopLive()
+          this.liveFailures += 1
+          const timer = setTimeout(() => this.wake.notify(), backoffDelay(this.liveFailures, 500, 30_000))
+          ;(timer as { unref?: () => void }).unref?.()
+        },
+        onRefused: (space, error) => {
+          const s = this.spaces.get(space)
+          if (!s) return
+          s.lastError = syncErrorOf(error)
+          this.publishSpaces()
         },
       },
     )
+    this.closeLive = close
   }
 
   private stopLive(): void {
@@ -516,6 +562,8 @@ export class SyncEngine {
     this.requests.push = 0
     this.requests.pull = 0
     const failures = new Map<string, unknown>()
+    // A failure of the round as a whole (the network, storage, the request budget), as opposed to one space's.
+    let roundError: unknown
     try {
       let conflicts = new Set<string>(this.active().map((s) => s.space))
       for (let round = 0; round < 10 && conflicts.size > 0; round++) {
@@ -540,26 +588,33 @@ export class SyncEngine {
               new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' }),
             )
       }
-      const now = this.host.now()
-      for (const s of this.spaces.values()) {
-        const failure = failures.get(s.space)
-        if (failure === undefined) {
-          if (s.stopped === undefined) {
-            s.lastError = null
-            s.lastSyncedAt = now
-          }
-        } else s.lastError = this.online() ? syncErrorOf(failure) : null
-      }
-      const first = failures.values().next()
-      await this.countPending()
-      if (!first.done) throw first.value
-      this.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
     } catch (error) {
-      this.publishSpaces()
-      // Offline is a normal state, not an error worth shouting about.
-      this.share({ syncing: false, connected: false, lastError: this.online() ? syncErrorOf(error) : null })
-      throw error
+      roundError = error
     }
+    const now = this.host.now()
+    for (const s of this.spaces.values()) {
+      const failure = failures.get(s.space) ?? (s.stopped === undefined ? roundError : undefined)
+      if (failure === undefined) {
+        if (s.stopped === undefined) {
+          s.lastError = null
+          s.lastSyncedAt = now
+        }
+      } else s.lastError = this.online() ? syncErrorOf(failure) : null
+    }
+    await this.countPending()
+    this.publishSpaces()
+    const first = roundError ?? failures.values().next().value
+    if (first !== undefined) {
+      // Offline is a normal state, not an error worth shouting about. A round that ran to its end reached the
+      // server, whatever some spaces were answered.
+      this.share({
+        syncing: false,
+        connected: roundError === undefined,
+        lastError: this.online() ? syncErrorOf(first) : null,
+      })
+      throw first
+    }
+    this.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
   }
 
   /**
@@ -637,7 +692,8 @@ export class SyncEngine {
     await this.loadSpaces()
     let behind = this.active().filter((s) => !failures.has(s.space))
     while (behind.length > 0) {
-      const cursors = new Map(behind.map((s) => [s.space, s.cursor]))
+      const starts = new Map(behind.map((s) => [s.space, s.cursor]))
+      const cursors = new Map(starts)
       const collected = new Map<string, StoredWireEvent[]>(behind.map((s) => [s.space, []]))
       // Several pages per transaction: with pending events, the whole gap (one rollback instead of one per
       // page); without, enough to spread the cost of a commit (a first sync is mostly commits otherwise).
@@ -683,25 +739,46 @@ export class SyncEngine {
           if (cursor > before) progressed = true
           if (cursor < page.head) next.push(s)
         }
+        if (!progressed)
+          // An answer that moves no cursor although the server is ahead: asking again would get the same.
+          for (const s of next)
+            failures.set(
+              s.space,
+              new SyncError('NO_PROGRESS', `the server's answer for space '${s.space}' did not move past ${s.cursor}`, {
+                space: s.space,
+                cursor: cursors.get(s.space) ?? 0,
+                head: s.head,
+              }),
+            )
         stillBehind = progressed ? next : []
         asking = stillBehind
       }
       const batches: SpaceBatch[] = []
       for (const [space, events] of collected) {
+        const from = starts.get(space) ?? 0
         const cursor = cursors.get(space) ?? 0
-        const s = this.spaces.get(space)
-        if (events.length > 0 || (s && cursor !== s.cursor)) batches.push({ space, events, cursor })
+        if (events.length > 0 || cursor !== from) batches.push({ space, from, events, cursor })
       }
       if (batches.some((b) => b.events.length > 0)) {
-        const outcome = await applyPull(this.deps(), batches, this.accepted)
+        let outcome: PullOutcome
+        try {
+          outcome = await applyPull(this.deps(), batches, this.accepted)
+        } catch (error) {
+          for (const b of batches) failures.set(b.space, error)
+          throw error
+        }
         for (const b of batches) for (const e of b.events) this.accepted.delete(e.id)
+        for (const c of outcome.collisions) {
+          failures.set(c.space, new SyncError('STREAM_IN_OTHER_SPACE', `${c.message}: leave one of the two spaces`, c))
+        }
         this.host.onApplied(outcome)
       }
-      for (const b of batches) {
-        const s = this.spaces.get(b.space)
-        if (s) s.cursor = b.cursor
-      }
-      behind = stillBehind.filter((s) => !failures.has(s.space) && s.stopped === undefined)
+      // The database is the truth: a batch dropped (its space left, joined again, or pulled by another tab)
+      // did not move the cursor.
+      await this.loadSpaces()
+      behind = stillBehind
+        .map((s) => this.spaces.get(s.space))
+        .filter((s): s is SpaceSync => s !== undefined && !failures.has(s.space) && s.stopped === undefined)
     }
   }
 

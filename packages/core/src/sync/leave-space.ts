@@ -9,7 +9,15 @@ import { SyncError } from '../domain/errors'
 import type { LoadedDomain, RuntimeProjection } from '../runtime/loaded-domain'
 import { Projecting, withQuarantine } from '../runtime/project'
 import { WriteSink } from '../runtime/projector'
-import type { CheckpointRecord, CommandRecord, EventRecord, SnapshotRecord, SpaceRecord } from '../store/records'
+import {
+  type CheckpointRecord,
+  type CommandRecord,
+  type EventRecord,
+  HIGH_WATER,
+  type MetaRecord,
+  type SnapshotRecord,
+  type SpaceRecord,
+} from '../store/records'
 import { ROW_SPACE } from '../store/schema'
 
 /** Options of `leaveSpace`. */
@@ -61,6 +69,13 @@ export async function removeSpace(
           { space, pending: pending.length },
         )
       const events = tx.table<EventRecord>('events')
+      // Positions are never given out twice (async projections and reactors are past them): remember the highest.
+      const [last, high] = await Promise.all([
+        events.orderBy(':id').lastKey() as Promise<number | undefined>,
+        tx.table<MetaRecord>('meta').get(HIGH_WATER),
+      ])
+      const highest = Math.max(last ?? 0, (high?.value as number | undefined) ?? 0)
+      if (highest > 0) await tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: highest })
       const streams = new Set<string>()
       const positions: number[] = []
       await events

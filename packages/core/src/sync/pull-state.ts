@@ -22,6 +22,11 @@ export interface PullOutcome {
   unknownTypes: string[]
   /** Events a projection could not apply: quarantined, the rest applied. */
   quarantined: QuarantinedEvent[]
+  /**
+   * Spaces whose pulled events could not be stored because this database holds one of their streams (or event
+   * ids) in another space: nothing of them was applied.
+   */
+  collisions: { space: string; message: string }[]
 }
 
 /** A command the server refused for good, with the server's reason. */
