@@ -1,6 +1,6 @@
 /**
  * Scenario 7: the server's ingest reuses packages/server/bench/ingest.ts (spawned with tsx, its JSON read back);
- * the baselines are the raw drivers inserting the same rows in transactions of 500. Scenario 10 fills a space
+ * the baselines are the raw drivers inserting the same rows in transactions of 500. Scenarios 10 and 13 fill spaces
  * over HTTP. Scenario 12 drives a real `cairn-server` process with an open-loop load of simulated clients
  * holding live streams, then checks the log.
  */
@@ -155,14 +155,16 @@ export async function rawPostgres(total: number, batch = 500): Promise<number> {
 const liveAgent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
 
 /**
- * Fills a space fast for scenario 10: `n` `note` events (one `NoteAdded` per note, the bench domain's shape)
- * pushed over HTTP in batches of `batch`, a few requests in flight. Returns the id of the last note.
+ * Fills a space fast for scenarios 10 and 13: `n` `note` events (one `NoteAdded` per note, the bench domain's
+ * shape, notes `<prefix>0` … `<prefix><n-1>`) pushed over HTTP in batches of `batch`. Returns the id of the last
+ * note. Spaces meant for one database need distinct prefixes: a stream (and a row) belongs to one space.
  */
 export async function fillSpace(
   url: string,
   space: string,
   n: number,
   batch = 500,
+  prefix = 'n',
 ): Promise<{ ms: number; lastId: string }> {
   const base = `${url}/v1/spaces/${space}`
   const bodies: string[] = []
@@ -171,7 +173,7 @@ export async function fillSpace(
     for (let i = b; i < Math.min(n, b + batch); i++)
       events.push({
         id: `${space}-${i}`,
-        stream: `note:n${i}`,
+        stream: `note:${prefix}${i}`,
         version: 1,
         type: 'NoteAdded',
         data: { title: `note ${i}`, body: noteBody(i) },
@@ -179,13 +181,13 @@ export async function fillSpace(
     bodies.push(JSON.stringify({ clientId: 'filler', events }))
   }
   const start = performance.now()
-  // Sequential: the log's order is the fill order (seq i+1 is note n<i>).
+  // Sequential: the log's order is the fill order (seq i+1 is note <prefix><i>).
   for (const body of bodies) {
     const res = await fetch(`${base}/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     const text = await res.text()
     if (res.status !== 200) throw new Error(`fill push ${res.status}: ${text.slice(0, 200)}`)
   }
-  return { ms: performance.now() - start, lastId: `n${n - 1}` }
+  return { ms: performance.now() - start, lastId: `${prefix}${n - 1}` }
 }
 
 export interface OpenLoopResult {

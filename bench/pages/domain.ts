@@ -1,7 +1,8 @@
 /**
  * The benchmark domain: a `note` aggregate (stream `note:<id>`) with `add` and `rename`, and ONE inline
  * projection `notes` that writes one row per event. `notesV2` is the same domain with the projection's
- * version bumped: opening a database with it rebuilds `notes` from the log.
+ * version bumped: opening a database with it rebuilds `notes` from the log. A row's id is its stream's id: notes
+ * of several spaces in one database need distinct ids (a stream belongs to one space).
  */
 import { defineAggregate, defineDomain, defineEvents, defineProjection, event, table } from '@cairn/core/domain'
 
@@ -48,6 +49,8 @@ function notesProjection(version: number) {
       byId: (t, id: string) => t.get(id),
       count: (t) => t.count(),
       first: (t) => t.limit(20).toArray(),
+      // Every row of one space (rows carry the space of the event that wrote them, indexed as `space`).
+      bySpace: (t, space: string) => t.where('space').equals(space).toArray(),
     },
   })
 }

@@ -385,6 +385,103 @@ const bench = {
     return { apply, round, pendingAfter, count }
   },
 
+  /**
+   * 13. The database that holds other spaces: an empty database whose sync starts with no space, joins `spaces`
+   * (each of `per` events) and syncs them all; kept open (`bench.held`) for `joinTimed`. Not timed by the scenario.
+   */
+  held: undefined as StartedCairn | undefined,
+  async holdSpaces(p: { db: string; url: string; spaces: string[]; per: number }) {
+    const cairn = startCairn({ db: p.db, sync: { url: p.url, traceRequests: true } })
+    await cairn.waitStatus((s) => s.ready)
+    const start = performance.now()
+    for (const space of p.spaces) await cairn.client.joinSpace(space)
+    const s = await cairn.waitStatus((x) => p.spaces.every((space) => (x.spaces[space]?.cursor ?? 0) >= p.per), 600_000)
+    const ms = performance.now() - start
+    const count = (await cairn.client.query('notes.count')) as number
+    bench.held = cairn
+    return {
+      ms,
+      count,
+      position: s.position,
+      pulls: cairn.requests.filter((r) => r.route === '/v1/pull').length,
+      lastError: s.lastError,
+    }
+  },
+  /**
+   * 13. Joins `space` (`n` events on the server) and times it: from `joinSpace()` to the end of the sync round
+   * that brought its events (its cursor at `n` in the status) and a query of its rows returning all `n` (ready).
+   * In the database `holdSpaces` left open, then leaves the space again (timed apart) so the next repetition
+   * holds the same events; or, with `db`, in a new empty database (a new worker, ready before the clock starts),
+   * deleted after. Reports the pull requests the worker made between `joinSpace()` and ready.
+   */
+  async joinTimed(p: { url: string; space: string; n: number; db?: string }) {
+    const fresh = p.db
+    const cairn =
+      fresh !== undefined ? startCairn({ db: fresh, sync: { url: p.url, traceRequests: true } }) : bench.held
+    if (!cairn) throw new Error('joinTimed: holdSpaces first')
+    const before = await cairn.waitStatus((s) => s.ready)
+    const heldRows = (await cairn.client.query('notes.count')) as number
+    // Let the worker settle (a previous leave's live-stream reopening, GC) before the clock starts.
+    await new Promise((r) => setTimeout(r, 500))
+    const requestsBefore = cairn.requests.length
+    const start = abs()
+    await cairn.client.joinSpace(p.space)
+    const joinedAt = abs()
+    const s = await cairn.waitStatus((x) => (x.spaces[p.space]?.cursor ?? 0) >= p.n, 300_000)
+    const appliedAt = abs()
+    let rows = (await cairn.client.query('notes.bySpace', p.space)) as unknown[]
+    let queries = 1
+    while (rows.length < p.n && abs() - appliedAt < 30_000) {
+      rows = (await cairn.client.query('notes.bySpace', p.space)) as unknown[]
+      queries++
+    }
+    const readyAt = abs()
+    // The worker's request reports travel on the same port as the query's answer: all of them are in.
+    const during = cairn.requests.slice(requestsBefore).filter((r) => r.start >= start && r.start <= readyAt)
+    const pulls = during.filter((r) => r.route === '/v1/pull')
+    const result = {
+      held: before.position,
+      heldRows,
+      ms: readyAt - start,
+      joinMs: joinedAt - start,
+      appliedMs: appliedAt - start,
+      queryMs: readyAt - appliedAt,
+      queries,
+      rows: rows.length,
+      cursor: s.spaces[p.space]?.cursor ?? 0,
+      pulls: pulls.length,
+      pullSpaces: pulls.map((r) => r.spaces ?? 0),
+      pullEvents: pulls.map((r) => r.events ?? 0),
+      /** From each pull's send to its JSON body parsed, summed (the requests are sequential). */
+      pullWaitMs: pulls.reduce((sum, r) => sum + ((r.bodyAt ?? r.start) - r.start), 0),
+      firstPullAfterMs: pulls[0] ? pulls[0].start - start : Number.NaN,
+      lastPullAnsweredMs: pulls.length > 0 ? Math.max(...pulls.map((r) => r.bodyAt ?? r.start)) - start : Number.NaN,
+      otherRequests: during.filter((r) => r.route !== '/v1/pull').map((r) => r.route),
+      leaveMs: Number.NaN,
+      rowsAfterLeave: Number.NaN,
+      lastError: s.lastError,
+    }
+    if (fresh !== undefined) {
+      await cairn.close()
+      await new Promise((resolve, reject) => {
+        const req = indexedDB.deleteDatabase(fresh)
+        req.onsuccess = resolve
+        req.onerror = () => reject(req.error)
+        req.onblocked = resolve
+      })
+    } else {
+      const t = abs()
+      await cairn.client.leaveSpace(p.space)
+      result.leaveMs = abs() - t
+      result.rowsAfterLeave = (await cairn.client.query('notes.count')) as number
+    }
+    return result
+  },
+  async closeHeld() {
+    await bench.held?.close()
+    bench.held = undefined
+  },
+
   memory,
 }
 

@@ -16,15 +16,31 @@ export interface StartedCairn {
   startedAt: number
   /** With `sync.heldPushes`: when each pull that brought events returned in the worker (absolute ms). */
   pulls: { at: number; events: number }[]
+  /** With `sync.traceRequests`: the worker's requests, in the order their answers came back. */
+  requests: BenchRequest[]
   status: () => RuntimeStatus | undefined
   waitStatus: (pred: (s: RuntimeStatus) => boolean, timeoutMs?: number) => Promise<RuntimeStatus>
   close: () => Promise<void>
 }
 
+/** A request of the worker, as `sync.traceRequests` reports it (absolute ms). */
+export interface BenchRequest {
+  /** URL path, e.g. `/v1/pull`. */
+  route: string
+  start: number
+  headersAt?: number
+  /** When the JSON body was parsed (not for the live stream). */
+  bodyAt?: number
+  status?: number
+  /** A multi-space pull: spaces asked, events brought (every space). */
+  spaces?: number
+  events?: number
+}
+
 export function startCairn(options: {
   db: string
   variant?: 'v2'
-  sync?: { url: string; space: string; heldPushes?: boolean }
+  sync?: { url: string; space?: string; heldPushes?: boolean; traceRequests?: boolean }
 }): StartedCairn {
   const startedAt = abs()
   const worker = new Worker(new URL('./cairn.worker.ts', import.meta.url), {
@@ -41,9 +57,11 @@ export function startCairn(options: {
     worker.addEventListener('message', on)
   })
   const pulls: { at: number; events: number }[] = []
+  const requests: BenchRequest[] = []
   worker.addEventListener('message', (e: MessageEvent) => {
     if (e.data && typeof e.data.benchPulledAt === 'number')
       pulls.push({ at: e.data.benchPulledAt, events: e.data.events })
+    if (e.data?.benchRequest) requests.push(e.data.benchRequest)
   })
   const client = createClient<Notes>(worker)
   let current: RuntimeStatus | undefined
@@ -62,6 +80,7 @@ export function startCairn(options: {
     evaluatedAt,
     startedAt,
     pulls,
+    requests,
     status: () => current,
     waitStatus: (pred, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
