@@ -1,5 +1,5 @@
 import type { CardRow } from '@cairn/example-kanban'
-import { useQuery } from '@cairn/react'
+import { useQuery, useSyncStatus } from '@cairn/react'
 import type { MouseEvent } from 'react'
 import { routeUrl } from '../config'
 import { useJoinedBoards } from '../hooks/use-boards'
@@ -12,8 +12,11 @@ import type { Navigate } from '../hooks/use-route'
  */
 export function MyCards({ navigate }: { navigate: Navigate }) {
   const boards = useJoinedBoards()
+  // Until the runtime is ready, "no joined board" only means "not known yet".
+  const ready = useSyncStatus((s) => s.ready)
   const { data: cards = [], error } = useQuery('cards.acrossBoards', undefined)
   if (error) return <p className="notice notice-error">Could not load your cards: {error.message}</p>
+  if (!ready) return <p className="notice">Opening your boards…</p>
   const byBoard = new Map<string, CardRow[]>(boards.map((b) => [b, []]))
   for (const card of cards) byBoard.set(card.board, [...(byBoard.get(card.board) ?? []), card])
   return (
