@@ -27,7 +27,7 @@ const pwa = VitePWA({
     theme_color: '#1f2a37',
     background_color: '#f8fafc',
     display: 'standalone',
-    start_url: '/?board=demo',
+    start_url: '/', // the last board opened (see src/config.ts)
     icons: [{ src: ICON, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
   },
   workbox: {

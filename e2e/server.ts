@@ -14,7 +14,11 @@ export class ServerProcess {
   private child: ChildProcess | undefined
   url = ''
 
-  constructor(private port = 0) {}
+  constructor(
+    private port = 0,
+    /** More `cairn-server` arguments, e.g. `['--tokens', 'secret=b1']`. */
+    private readonly args: readonly string[] = [],
+  ) {}
 
   /** Starts (or restarts, on the same port and database) the server. */
   async start(): Promise<void> {
@@ -29,6 +33,7 @@ export class ServerProcess {
       '--static',
       join(root, 'demo-app/dist'),
       '--no-rate-limit',
+      ...this.args,
     ]
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
@@ -57,13 +62,17 @@ export class ServerProcess {
     this.child = undefined
   }
 
-  /** The server's log of a space, through its HTTP API. */
+  /** The server's log of a space, through its HTTP API (with `token` when the server wants one). */
   async log(
     space: string,
+    token?: string,
   ): Promise<{ id: string; seq: number; type: string; stream: string; data: Record<string, unknown> }[]> {
     const events: { id: string; seq: number; type: string; stream: string; data: Record<string, unknown> }[] = []
     for (;;) {
-      const res = await fetch(`${this.url}/v1/spaces/${space}/pull?after=${events.length}&limit=1000`)
+      const res = await fetch(`${this.url}/v1/spaces/${space}/pull?after=${events.length}&limit=1000`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      })
+      if (!res.ok) throw new Error(`pull of ${space} failed: ${res.status} ${await res.text()}`)
       const body = (await res.json()) as { events: typeof events }
       events.push(...body.events)
       if (body.events.length < 1000) return events
@@ -87,8 +96,8 @@ async function freePort(): Promise<number> {
 }
 
 /** Registers a fresh server for the current test file (started before its tests, stopped after). */
-export function useServer(): ServerProcess {
-  const server = new ServerProcess()
+export function useServer(options: { args?: readonly string[] } = {}): ServerProcess {
+  const server = new ServerProcess(0, options.args)
   test.beforeAll(async () => {
     await server.start()
   })

@@ -5,28 +5,25 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './components/App'
 import { UpdatePrompt } from './components/UpdatePrompt'
-import { readConfig, workerConfig } from './config'
+import { readRoute } from './config'
 import './styles.css'
 
 const url = new URL(window.location.href)
-const config = readConfig(url)
+const route = readRoute(url)
 if (url.searchParams.has('token')) {
   // Remembered per board in localStorage: keep it out of the address bar, the history and shared links.
   url.searchParams.delete('token')
   window.history.replaceState(null, '', url)
 }
 
-const worker = new Worker(new URL('./worker.ts', import.meta.url), {
-  type: 'module',
-  name: JSON.stringify(workerConfig(config, window.location.origin)),
-})
+// One worker and one database for every board: switching boards is a query, not a page load.
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'cairn' })
 const cairn = createClient<Kanban>(worker)
-document.title = `${config.board} · Cairn kanban`
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <CairnProvider client={cairn}>
-      <App board={config.board} />
+      <App initialRoute={route} />
       {import.meta.env.PROD ? <UpdatePrompt /> : null}
     </CairnProvider>
   </StrictMode>,

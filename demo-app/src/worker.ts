@@ -1,11 +1,11 @@
 /**
- * The Cairn runtime for one board, in a dedicated worker. The page passes its options as JSON in the
- * Worker's `name` (see `workerConfig`): the database name and the sync server, space and token.
+ * The Cairn runtime of the whole app, in a dedicated worker: one database holding every board this device
+ * joined (each board is a sync space), synced with the server of this origin. Which boards, and each one's
+ * token, the page tells the runtime with `joinSpace(board, { token })`: kept in the database, shared by tabs.
  */
 
 import { serve } from '@cairn/core/worker'
 import { kanban } from '@cairn/example-kanban'
-import type { WorkerConfig } from './config'
+import { DATABASE } from './config'
 
-const config = JSON.parse(self.name || '{}') as Partial<WorkerConfig>
-serve(kanban, { name: config.db ?? 'cairn-demo', ...(config.sync ? { sync: config.sync } : {}) })
+serve(kanban, { name: DATABASE, sync: { url: self.location.origin } })

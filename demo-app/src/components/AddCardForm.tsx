@@ -9,7 +9,7 @@ export function AddCardForm({ board, column }: { board: string; column: string }
     event.preventDefault()
     const text = title.trim()
     if (text === '') return
-    addCard({ id: board, input: { cardId: crypto.randomUUID(), title: text, column } })
+    addCard({ id: board, space: board, input: { cardId: crypto.randomUUID(), title: text, column } })
     setTitle('')
   }
 

@@ -1,18 +1,33 @@
+import type { Route } from '../config'
+import { useJoinLegacyBoards, useOpenBoard } from '../hooks/use-boards'
 import { useEnsureBoard } from '../hooks/use-ensure-board'
-import { Board } from './Board'
+import { useRoute } from '../hooks/use-route'
+import { BoardNav } from './BoardNav'
+import { BoardView } from './BoardView'
 import { Header } from './Header'
 import { LogInspector } from './LogInspector'
+import { MyCards } from './MyCards'
 import { RejectionsPanel } from './RejectionsPanel'
 import { TokenPrompt } from './TokenPrompt'
 
-export function App({ board }: { board: string }) {
-  useEnsureBoard(board)
+/** One database, every joined board: the view (a board, or "My cards") changes with no page load. */
+export function App({ initialRoute }: { initialRoute: Route }) {
+  const [route, navigate] = useRoute(initialRoute)
+  const board = route.view === 'board' ? route.board : null
+  const membership = useOpenBoard(board)
+  useEnsureBoard(board, membership)
+  useJoinLegacyBoards()
   return (
     <div className="app">
-      <Header board={board} />
-      <TokenPrompt board={board} />
+      <Header route={route} navigate={navigate} />
+      <BoardNav route={route} navigate={navigate} />
+      {board !== null && <TokenPrompt key={board} board={board} />}
       <main className="main">
-        <Board board={board} />
+        {board !== null ? (
+          <BoardView key={board} board={board} membership={membership} navigate={navigate} />
+        ) : (
+          <MyCards navigate={navigate} />
+        )}
       </main>
       <RejectionsPanel board={board} />
       <LogInspector />

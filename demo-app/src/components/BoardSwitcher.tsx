@@ -1,15 +1,17 @@
 import { type FormEvent, useState } from 'react'
-import { boardUrl, isBoardName, recentBoards } from '../config'
+import { isBoardName } from '../config'
+import type { Navigate } from '../hooks/use-route'
 
-/** Opens another board (a sync space with its own local database): a page load, so one worker per board. */
-export function BoardSwitcher({ board }: { board: string }) {
+/** Opens a board by name (joining it): no page load, the board shares the app's one database. */
+export function BoardSwitcher({ navigate }: { navigate: Navigate }) {
   const [name, setName] = useState('')
-  const [recent] = useState(() => recentBoards().filter((b) => b !== board))
   const valid = isBoardName(name.trim())
 
   const open = (event: FormEvent) => {
     event.preventDefault()
-    if (valid) window.location.assign(boardUrl(name.trim()))
+    if (!valid) return
+    navigate({ view: 'board', board: name.trim() })
+    setName('')
   }
 
   return (
@@ -20,7 +22,6 @@ export function BoardSwitcher({ board }: { board: string }) {
       <input
         id="board-input"
         data-testid="board-input"
-        list="recent-boards"
         placeholder="Open a board…"
         autoComplete="off"
         spellCheck={false}
@@ -28,11 +29,6 @@ export function BoardSwitcher({ board }: { board: string }) {
         onChange={(e) => setName(e.target.value)}
         title="Letters, digits, - and _ (up to 64)"
       />
-      <datalist id="recent-boards">
-        {recent.map((b) => (
-          <option key={b} value={b} />
-        ))}
-      </datalist>
       <button type="submit" data-testid="board-open" disabled={!valid}>
         Open
       </button>

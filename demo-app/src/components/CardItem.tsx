@@ -16,7 +16,7 @@ export function CardItem({ board, card, previous, next }: CardItemProps) {
   const archive = useBoardCommand('board.archiveCard')
   const [editing, setEditing] = useState(false)
   const moveTo = (to: string | null) => {
-    if (to) move({ id: board, input: { cardId: card.id, to } })
+    if (to) move({ id: board, space: board, input: { cardId: card.id, to } })
   }
 
   return (
@@ -77,7 +77,7 @@ export function CardItem({ board, card, previous, next }: CardItemProps) {
           data-testid={`archive-${card.id}`}
           aria-label="Archive"
           title="Archive"
-          onClick={() => archive({ id: board, input: { cardId: card.id } })}
+          onClick={() => archive({ id: board, space: board, input: { cardId: card.id } })}
         >
           ⌫
         </button>

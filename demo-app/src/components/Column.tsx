@@ -38,7 +38,7 @@ export function Column({ board, row, previous, next }: ColumnProps) {
     event.preventDefault()
     setDropping(false)
     const cardId = draggedCard(event)
-    if (cardId && !row.cardIds.includes(cardId)) move({ id: board, input: { cardId, to: row.column } })
+    if (cardId && !row.cardIds.includes(cardId)) move({ id: board, space: board, input: { cardId, to: row.column } })
   }
 
   return (

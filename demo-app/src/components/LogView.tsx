@@ -1,3 +1,4 @@
+import { useSyncStatus } from '@cairn/react'
 import { useLog } from '../hooks/use-log'
 import { EventRow } from './EventRow'
 
@@ -5,13 +6,27 @@ const LIMIT = 100
 
 export function LogView() {
   const log = useLog(LIMIT)
+  // Each board (space) has its own server cursor.
+  const spaces = useSyncStatus((st) => st.spaces)
+  const cursors = Object.entries(spaces).sort(([a], [b]) => a.localeCompare(b))
   if (!log) return <p className="inspector-note">Reading the log…</p>
   const pending = log.events.filter((e) => e.pending).length
   return (
     <div className="inspector-body">
       <p className="inspector-summary">
-        Local log <b>{log.head}</b> events · pulled from the server up to seq <b>{log.cursor}</b> · {pending} of the
-        last {log.events.length} events pending
+        Local log <b>{log.head}</b> events · {pending} of the last {log.events.length} events pending
+      </p>
+      <p className="inspector-summary" data-testid="space-cursors">
+        Pulled from the server, per board:{' '}
+        {cursors.length === 0
+          ? 'no board joined'
+          : cursors.map(([space, s], i) => (
+              <span key={space}>
+                {i > 0 && ' · '}
+                {space} up to seq <b>{s.cursor}</b>
+                {s.pending > 0 && ` (${s.pending} pending)`}
+              </span>
+            ))}
       </p>
       <table className="checkpoints" data-testid="checkpoints">
         <thead>

@@ -3,7 +3,8 @@ import { useQuery } from '@cairn/react'
 import { describeCommand, sentence } from '../describe-command'
 
 interface RejectionItemProps {
-  board: string
+  /** The board on screen (none on "My cards"). */
+  board: string | null
   rejection: RejectedCommand
   whileSyncing: boolean
   onDismiss: () => void
@@ -15,7 +16,9 @@ export function RejectionItem({ board, rejection: r, whileSyncing, onDismiss }: 
   const { data: card } = useQuery('cards.byId', typeof cardId === 'string' ? cardId : '', {
     enabled: typeof cardId === 'string',
   })
-  const { data: columns = [] } = useQuery('columns.onBoard', board)
+  // A rejection does not say which board it was on: a card's own board, else the board on screen.
+  const where = card?.board ?? board
+  const { data: columns = [] } = useQuery('columns.onBoard', where ?? '', { enabled: where !== null })
   const titles = new Map(columns.map((c) => [c.column, c.title]))
   return (
     <li data-testid={`rejection-${r.commandId}`} data-code={r.code}>

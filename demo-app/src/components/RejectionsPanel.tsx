@@ -3,7 +3,7 @@ import { localRejections, useLocalRejections } from '../hooks/local-rejections'
 import { RejectionItem } from './RejectionItem'
 
 /** Commands that did not stand: at once (a full column) or when sync re-ran them on the server's log. */
-export function RejectionsPanel({ board }: { board: string }) {
+export function RejectionsPanel({ board }: { board: string | null }) {
   const fromSync = useSyncStatus((s) => s.rejected)
   const local = useLocalRejections()
   const cairn = useCairn()

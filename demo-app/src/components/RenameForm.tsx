@@ -12,7 +12,8 @@ export function RenameForm({ card, onDone }: { card: CardRow; onDone: () => void
     if (closed.current) return
     closed.current = true
     const text = title.trim()
-    if (save && text !== '' && text !== card.title) rename({ id: card.id, input: { title: text } })
+    // A card's first rename starts its `card:<id>` stream: it goes to the space of the card's board.
+    if (save && text !== '' && text !== card.title) rename({ id: card.id, space: card.board, input: { title: text } })
     onDone()
   }
   const submit = (event: FormEvent) => {

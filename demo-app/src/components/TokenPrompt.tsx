@@ -1,20 +1,30 @@
-import { useSyncStatus } from '@cairn/react'
+import { useCairn, useSyncStatus } from '@cairn/react'
 import { type FormEvent, useState } from 'react'
 import { saveToken } from '../config'
+import { joinBoard } from '../hooks/use-boards'
 
-/** Asks for a token when the server refuses this board's space (401 / 403); saving it reconnects. */
+/**
+ * Asks for a token when the server refuses this board's space (401 / 403). Saving it hands it to the runtime
+ * (`joinSpace(board, { token })`, kept in the database for every tab) and syncs at once: no reload.
+ */
 export function TokenPrompt({ board }: { board: string }) {
-  const lastError = useSyncStatus((s) => s.lastError)
+  const cairn = useCairn()
+  const code = useSyncStatus((s) => s.spaces[board]?.lastError?.code)
   const [token, setToken] = useState('')
   const [dismissed, setDismissed] = useState(false)
-  const code = lastError?.code
   if (dismissed || (code !== 'UNAUTHORIZED' && code !== 'FORBIDDEN')) return null
 
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (token.trim() === '') return
     saveToken(board, token.trim())
-    window.location.reload() // the worker reads its token once, at start
+    setToken('')
+    void joinBoard(cairn, board)
+      // The syncing tab would retry a refused space only after a long back-off: try the new token now.
+      .then(() => cairn.syncNow())
+      .catch(() => {
+        // still refused (the prompt stays) or offline (sync retries by itself)
+      })
   }
 
   return (

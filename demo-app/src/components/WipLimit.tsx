@@ -32,7 +32,11 @@ export function WipLimit({
         data-testid={`wip-limit-${column}`}
         value={limit ?? ''}
         onChange={(e) =>
-          setLimit({ id: board, input: { column, wipLimit: e.target.value === '' ? null : Number(e.target.value) } })
+          setLimit({
+            id: board,
+            space: board,
+            input: { column, wipLimit: e.target.value === '' ? null : Number(e.target.value) },
+          })
         }
       >
         <option value="">No limit</option>

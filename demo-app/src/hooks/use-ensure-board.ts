@@ -1,6 +1,7 @@
 import { isCairnError } from '@cairn/core'
 import { useCairn, useSyncStatus } from '@cairn/react'
 import { useEffect, useRef, useState } from 'react'
+import type { Membership } from './use-boards'
 
 export const DEFAULT_COLUMNS = [
   { id: 'todo', title: 'To do', wipLimit: null },
@@ -11,42 +12,49 @@ export const DEFAULT_COLUMNS = [
 export const OFFLINE_GRACE_MS = 1500
 
 /**
- * Creates the board on first open, once we know it does not exist yet: after the first sync (another
- * device may have created it), or after 1.5 s without a connection (or with sync failing). Two devices that are both offline on
- * first open can each create it; when they sync, the second creation is rejected (`BoardExists`) and
- * its cards land on the first one's board (same column ids). That rejection is expected: it is dismissed.
+ * Creates the board on first open, once it is joined and we know it does not exist yet: after its space's
+ * first sync (another device may have created it), or after 1.5 s without a connection (or with sync failing).
+ * Two devices that are both offline on first open can each create it; when they sync, the second creation is
+ * rejected (`BoardExists`) and its cards land on the first one's board (same column ids). That rejection is
+ * expected: it is dismissed.
  */
-export function useEnsureBoard(board: string): void {
+export function useEnsureBoard(board: string | null, membership: Membership): void {
   const cairn = useCairn()
   const ready = useSyncStatus((s) => s.ready)
-  const synced = useSyncStatus((s) => s.lastSyncedAt) !== null
+  const synced = useSyncStatus((s) => (board === null ? false : (s.spaces[board]?.lastSyncedAt ?? null) !== null))
+  const failing = useSyncStatus((s) => s.lastError !== null || (board !== null && s.spaces[board]?.lastError != null))
   const connected = useSyncStatus((s) => s.connected)
-  const failing = useSyncStatus((s) => s.lastError) !== null
-  const [graceOver, setGraceOver] = useState(false)
-  const started = useRef(false)
   const rejected = useSyncStatus((s) => s.rejected)
+  // The board whose grace period is over (it restarts when another board is opened).
+  const [graceOver, setGraceOver] = useState<string | null>(null)
+  const creating = useRef(new Set<string>())
 
   useEffect(() => {
-    const timer = setTimeout(() => setGraceOver(true), OFFLINE_GRACE_MS)
+    if (board === null) return
+    const timer = setTimeout(() => setGraceOver(board), OFFLINE_GRACE_MS)
     return () => clearTimeout(timer)
-  }, [])
+  }, [board])
 
-  const due = ready && (synced || (graceOver && (!connected || failing)))
+  const due =
+    board !== null && membership === 'joined' && ready && (synced || (graceOver === board && (!connected || failing)))
   useEffect(() => {
-    if (!due || started.current) return
-    started.current = true
+    if (!due || board === null || creating.current.has(board)) return
+    creating.current.add(board)
     void (async () => {
-      const columns = await cairn.query('columns.onBoard', board)
-      if (columns.length > 0) return
       try {
+        const columns = await cairn.query('columns.onBoard', board)
+        if (columns.length > 0) return
         await cairn.execute('board.create', {
           id: board,
+          space: board,
           input: { title: board, columns: DEFAULT_COLUMNS },
           expectedVersion: 'no_stream',
         })
       } catch (error) {
         const lost = isCairnError(error) && (error.name === 'ConcurrencyError' || error.code === 'BoardExists')
         if (!lost) console.error('Could not create the board', error)
+      } finally {
+        creating.current.delete(board)
       }
     })()
   }, [due, cairn, board])

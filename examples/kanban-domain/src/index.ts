@@ -201,6 +201,16 @@ export const cards = defineProjection({
         .filter((c) => c.archived === 0)
         .toArray(),
     byId: (t, id: string) => t.get(id),
+    /**
+     * Every open card of every board in the database, most recently changed first. A database holds the boards
+     * (spaces) it joined, and leaving one deletes its rows: this is "the cards of my boards".
+     */
+    acrossBoards: (t) =>
+      t
+        .orderBy('updatedAt')
+        .reverse()
+        .filter((c) => c.archived === 0)
+        .toArray(),
   },
 })
 

@@ -24,7 +24,7 @@ describe('paths, inputs and results are typed from the domain', () => {
 
   it('query paths and results', () => {
     expectTypeOf<QueryPath<Kanban>>().toEqualTypeOf<
-      'cards.byColumn' | 'cards.onBoard' | 'cards.byId' | 'columns.onBoard'
+      'cards.byColumn' | 'cards.onBoard' | 'cards.byId' | 'cards.acrossBoards' | 'columns.onBoard'
     >()
     expectTypeOf<QueryResult<Kanban, 'cards.byColumn'>>().toEqualTypeOf<CardRow[]>()
     expectTypeOf(client.query('columns.onBoard', 'b1')).resolves.toEqualTypeOf<ColumnRow[]>()

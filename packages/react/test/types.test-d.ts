@@ -18,7 +18,7 @@ import './register'
 describe('with the kanban domain registered', () => {
   it('query paths, arguments and results come from the domain', () => {
     expectTypeOf<RegisteredQueryPath>().toEqualTypeOf<
-      'cards.byColumn' | 'cards.onBoard' | 'cards.byId' | 'columns.onBoard'
+      'cards.byColumn' | 'cards.onBoard' | 'cards.byId' | 'cards.acrossBoards' | 'columns.onBoard'
     >()
     expectTypeOf(useQuery('cards.byColumn', { board: 'b', column: 'c' }).data).toEqualTypeOf<CardRow[] | undefined>()
     expectTypeOf(useQuery('columns.onBoard', 'b').data).toEqualTypeOf<ColumnRow[] | undefined>()
