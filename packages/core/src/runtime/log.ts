@@ -1,5 +1,5 @@
 import type { Dexie } from 'dexie'
-import type { CheckpointRecord, EventRecord, MetaRecord } from '../store/records'
+import type { CheckpointRecord, EventRecord, SpaceRecord } from '../store/records'
 import type { LoadedDomain } from './loaded-domain'
 
 /** One event as the log inspector shows it. */
@@ -7,11 +7,13 @@ export interface LogEntry {
   /** Local position. */
   position: number
   id: string
+  /** The space of the event's stream. */
+  space: string
   stream: string
   version: number
   type: string
   data: unknown
-  /** The server's `seq` once confirmed. */
+  /** The server's `seq` in the event's space, once confirmed. */
   serverSeq: number | null
   pending: boolean
   issuedAt: number
@@ -23,24 +25,25 @@ export interface LogSnapshot {
   /** Newest first. */
   events: LogEntry[]
   checkpoints: { projection: string; mode: 'inline' | 'async'; position: number; state: string }[]
-  /** Server cursor: the last `seq` pulled. */
-  cursor: number
+  /** Server cursor of each joined space: the last `seq` pulled. */
+  cursors: Record<string, number>
   /** Local log length (highest position). */
   head: number
 }
 
 /** Reads the newest `limit` events and every checkpoint. */
 export async function readLog(db: Dexie, loaded: LoadedDomain, limit: number): Promise<LogSnapshot> {
-  const [rows, checkpoints, cursor] = await Promise.all([
+  const [rows, checkpoints, spaces] = await Promise.all([
     db.table<EventRecord>('events').orderBy(':id').reverse().limit(limit).toArray(),
     db.table<CheckpointRecord>('checkpoints').toArray(),
-    db.table<MetaRecord>('meta').get('cursor'),
+    db.table<SpaceRecord>('spaces').toArray(),
   ])
   const head = rows[0]?.lpos ?? 0
   return {
     events: rows.map((e) => ({
       position: e.lpos ?? 0,
       id: e.id,
+      space: e.space,
       stream: e.stream,
       version: e.version,
       type: e.type,
@@ -60,7 +63,7 @@ export async function readLog(db: Dexie, loaded: LoadedDomain, limit: number): P
         state: cp?.state ?? 'new',
       }
     }),
-    cursor: (cursor?.value as number | undefined) ?? 0,
+    cursors: Object.fromEntries(spaces.map((s) => [s.space, s.cursor])),
     head,
   }
 }

@@ -145,7 +145,7 @@ export class Runtime {
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
       this.committed(position, results),
     )
-    this.status.update({ ready: true, position: this.processing.position, unknownEventTypes: booted.unknownTypes })
+    this.status.update({ position: this.processing.position, unknownEventTypes: booted.unknownTypes })
     this.releases.push(watchJournal(this.db, this.status, { countPending: this.options.sync !== undefined }))
     if (!this.options.sync) {
       const pending = await this.db.table<CommandRecord>('commands').where('status').equals('pending').count()
@@ -162,6 +162,8 @@ export class Runtime {
     void this.checkPersistence()
     this.startReactors()
     if (this.options.sync) await this.startSync(this.options.sync)
+    // Ready once the joined spaces are known too: a command naming one is not refused as "not joined".
+    this.status.update({ ready: true })
     if (typeof addEventListener === 'function') {
       const online = () => this.status.update({ online: true })
       const offline = () => this.status.update({ online: false })

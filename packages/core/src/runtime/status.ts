@@ -95,6 +95,10 @@ export interface ReactorStatus {
 /** A command the server's history made impossible: stored durably, shown until dismissed. */
 export interface RejectedCommand {
   commandId: string
+  /** The space of the command's stream. */
+  space: string
+  /** The stream the command ran on, `<aggregate>:<id>`. */
+  stream: string
   path: string
   input: unknown
   code: string

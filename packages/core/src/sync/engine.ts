@@ -233,6 +233,8 @@ export class SyncEngine {
       const known = this.spaces.get(row.space)
       if (known && known.joinedAt === row.joinedAt) {
         known.cursor = row.cursor
+        // A new token (after a 401 or 403): try again now rather than after the long retry delay.
+        if (known.token !== row.token) changed = true
         known.token = row.token
         if (known.backendId === undefined) known.backendId = row.backendId
         continue

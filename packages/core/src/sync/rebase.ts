@@ -161,6 +161,8 @@ function reject(p: PullTx, c: CommandRecord, error: { code: string; message: str
   )
   p.outcome.rejected.push({
     commandId: c.id,
+    space: c.space,
+    stream: c.stream,
     path: c.path,
     input: c.input,
     code: rejection.code,

@@ -18,6 +18,8 @@ export class RejectionWatcher {
         const list: RejectedCommand[] = rows
           .map((c) => ({
             commandId: c.id,
+            space: c.space,
+            stream: c.stream,
             path: c.path,
             input: c.input,
             code: c.rejection?.code ?? 'REJECTED',
