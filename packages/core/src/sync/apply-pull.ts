@@ -3,7 +3,7 @@ import { Dexie } from 'dexie'
 import type { RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
 import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
-import { WriteSink } from '../runtime/projector'
+import { RowOverlay, WriteSink } from '../runtime/projector'
 import {
   type CommandRecord,
   type EventRecord,
@@ -302,9 +302,15 @@ async function applyRemote(
   const records = rest.map((e) => ({ ...toRecord(e), lpos: p.next++ }))
   // One bulk write for the log (projections never read it during a pull); then each event is projected.
   if (records.length > 0) p.writes.track(() => p.events.bulkAdd(records), 'events')
+  const overlays = rowOverlays(p, rest.length)
   for (const [i, e] of rest.entries()) {
     const record = records[i] as EventRecord
-    const recorded = await p.projecting.apply(inlineOf(p.deps.loaded, record.stream), record, { recordUndo: false })
+    if (overlays) for (const overlay of overlays.values()) if (overlay.size >= FLUSH_AT) overlay.flush()
+    const recorded = await p.projecting.apply(
+      inlineOf(p.deps.loaded, record.stream),
+      record,
+      overlays ? { recordUndo: false, overlays } : { recordUndo: false },
+    )
     if (ownIds.has(e.id)) p.confirmed.add(e.id)
     else if (recorded) {
       const list = changed.get(e.stream)
@@ -313,8 +319,33 @@ async function applyRemote(
     } else if (!changed.has(e.stream)) changed.set(e.stream, [])
     p.outcome.lastPosition = record.lpos as number
   }
+  // Pending events re-applied next read and write the tables directly: everything is written first.
+  for (const overlay of overlays?.values() ?? []) overlay.flush()
   p.outcome.applied = rest.length
   return changed
+}
+
+/** Rows an overlay holds before they are written (so IndexedDB stores rows while handlers run). */
+const FLUSH_AT = 500
+
+/**
+ * In-memory overlays of the inline read models for the pulled events (rows written in bulk, straight to
+ * IndexedDB, as a rebuild does) — unguarded only: the retry after a failure writes row by row, so one event's
+ * writes can be undone alone. A table with a unique index is written row by row too (an overlay keeps only a
+ * row's last state, and would miss a conflict between intermediate states). Worth it for more than a few events.
+ */
+function rowOverlays(p: PullTx, events: number): Map<string, RowOverlay> | undefined {
+  if (p.projecting.guarded || events < 50) return undefined
+  const overlays = new Map<string, RowOverlay>()
+  for (const projection of p.deps.loaded.projections) {
+    if (projection.mode !== 'inline') continue
+    if ((projection.table.indexes ?? []).some((index) => index.startsWith('&'))) continue
+    overlays.set(
+      projection.tableName,
+      new RowOverlay(p.tx.table(projection.tableName), projection.table.key, p.writes, p.tx),
+    )
+  }
+  return overlays
 }
 
 /** Marks confirmed the pending commands whose every event the server now holds. */
