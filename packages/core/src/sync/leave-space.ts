@@ -118,9 +118,10 @@ async function rebuildInPlace(
     for (const record of chunk) {
       if (!p.from.includes(record.stream.slice(0, record.stream.indexOf(':')))) continue
       const recordUndo = options.recordUndo && record.gpos === undefined
-      // Undo rows of other projections already hold sequence numbers at this position: continue after them.
+      // Undo rows of other projections already hold sequence numbers at this position: continue after the
+      // highest (not their count: the rows just deleted may have left a gap below another projection's).
       const undoStart = recordUndo
-        ? await undo.where('[lpos+n]').between([record.lpos, 0], [record.lpos, Infinity]).count()
+        ? ((await undo.where('[lpos+n]').between([record.lpos, 0], [record.lpos, Infinity]).last())?.n ?? -1) + 1
         : 0
       await projecting.apply([p], record, { recordUndo, undoStart })
     }
