@@ -4,26 +4,41 @@
  * in-memory server that refuses some events for good, through a fault-injecting transport (lost requests, lost
  * responses after the server committed, duplicated deliveries, broken pulls, offline windows). Random commands on
  * a shared aggregate with an invariant (a WIP limit), a projection with a unique index, an async projection that
- * throws on some events, a reactor, and restarts that bump projection versions while work is pending
- * (`test/fixtures/sim-domain.ts`).
+ * throws on some events, a read model of every space (`scope: 'all'`), a reactor, and restarts that bump
+ * projection versions while work is pending (`test/fixtures/sim-domain.ts`).
  *
- * After the network heals: every database holds exactly the server's log; every read model equals both a fresh
- * database fed the server's log by pull and a model computed from that log, and again after a rebuild (every
- * projection version bumped); quarantined events are the same everywhere and exactly the ones the log implies;
- * no event and no reaction appears twice; every command that appended events ends confirmed or rejected (server
- * refusals included) and each rejection is reported. No normalization: `updatedAt` and list order must match.
+ * Dimension `spaces` (two runs in three): 2–3 spaces, each its own in-memory server, reached through
+ * `spacesTransport` (faults are injected per request, whichever space it goes to; an offline window may cut off
+ * one space only). Each database starts joined to some of them; it joins and leaves spaces (from either runtime;
+ * with `discardPending`, or without it and then, while the space has unsynced work, refused with `UNSYNCED_WORK`
+ * having removed nothing) and names the space of each stream it creates (naming another space for an existing
+ * stream, or a space it is not in, must fail validation; a command that names none stays in its stream's space).
+ * A round without faults must sync every reachable space whatever happens to the others.
+ *
+ * After the network heals: every database holds exactly each joined space's server log, and nothing of the other
+ * spaces (no event, command or read-model row); every read model equals both a fresh database fed the servers'
+ * logs by pull and a model computed from the logs of the joined spaces, and again after a rebuild (every
+ * projection version bumped); quarantined events are the same everywhere and exactly the ones the logs imply; no
+ * event and no reaction appears twice; every command that appended events ends confirmed or rejected (server
+ * refusals included; unless its space was left since) and each rejection is reported; commands discarded by a
+ * leave reached no server unless it had accepted them before. No normalization: `updatedAt` and list order must
+ * match.
  *
  * fast-check prints the seed and the shrunk counterexample on failure. `CAIRN_SIM_SEED` and `CAIRN_SIM_RUNS`
  * override the fixed defaults; `CAIRN_SIM_OFF=reopen,twin,...` turns dimensions off (see `DIMENSIONS`) to
  * isolate a failure; `CAIRN_SIM_REPLAY='<counterexample JSON>'` runs one printed counterexample alone
- * (`CAIRN_SIM_DEBUG=1` also prints each database's checkpoints, events and journal).
+ * (`CAIRN_SIM_DEBUG=1` also prints each database's checkpoints, events, journal and spaces; `CAIRN_SIM_STATS=1`
+ * one line per run on what it exercised).
  */
 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
+import { SyncError, ValidationError } from '../src/domain/errors'
 import type { PushRequest, StoredWireEvent } from '../src/protocol'
-import { SyncNetworkError, type SyncTransport } from '../src/sync/transport'
+import type { CommandRecord, EventRecord } from '../src/store/records'
+import type { SyncOptions } from '../src/sync/engine'
+import { SyncNetworkError, type SyncTransport, spacesTransport } from '../src/sync/transport'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'
 import {
   BASE_VERSIONS,
@@ -40,17 +55,20 @@ const SEED = Number(process.env.CAIRN_SIM_SEED ?? 20261130)
 const RUNS = Number(process.env.CAIRN_SIM_RUNS ?? 200)
 
 /** Dimensions beyond plain sync with faults; each can be turned off with `CAIRN_SIM_OFF`. */
-const DIMENSIONS = ['async', 'reactor', 'reopen', 'refuse', 'poison', 'unique', 'twin'] as const
+const DIMENSIONS = ['async', 'reactor', 'reopen', 'refuse', 'poison', 'unique', 'twin', 'spaces'] as const
 type Dimension = (typeof DIMENSIONS)[number]
 const OFF = new Set((process.env.CAIRN_SIM_OFF ?? '').split(',').filter(Boolean))
 for (const d of OFF) if (!(DIMENSIONS as readonly string[]).includes(d)) throw new Error(`unknown dimension '${d}'`)
 const on = (d: Dimension) => !OFF.has(d)
 
-const PROJECTIONS = ['items', 'columns', 'handles', 'titles'] as const satisfies readonly (keyof SimVersions)[]
+const PROJECTIONS = ['items', 'columns', 'handles', 'titles', 'stats'] as const satisfies readonly (keyof SimVersions)[]
+/** Read models whose rows belong to one space (`scope: 'space'`); `stats` counts events of every space. */
+const SPACE_SCOPED = ['items', 'columns', 'handles', 'titles'] as const
 
 type Fault = 'none' | 'lose-request' | 'lose-response' | 'duplicate' | 'break-pull'
 
 type Command =
+  | { kind: 'create' }
   | { kind: 'add'; item: number; column: number }
   | { kind: 'move'; item: number; column: number }
   | { kind: 'remove'; item: number }
@@ -59,16 +77,32 @@ type Command =
   | { kind: 'claim'; user: number; handle: string }
   | { kind: 'release'; user: number }
 
+/**
+ * How a command names its space (several spaces), one of the database's spaces: `name` it; `omit` it on a stream
+ * the database holds (the stream's space applies); name a `wrong` one for such a stream (a ValidationError). A
+ * new stream always names its space. `unjoined`: a command in a space the database is not in (a ValidationError).
+ */
+type Naming = 'name' | 'omit' | 'wrong' | 'unjoined'
+
 type Step =
-  | { kind: 'command'; client: number; twin: boolean; command: Command }
+  | { kind: 'command'; client: number; twin: boolean; space?: number; naming?: Naming; command: Command }
   | { kind: 'sync'; client: number; faults: Fault[] }
-  | { kind: 'offline'; client: number; offline: boolean }
+  /** `space`: cut that space only (several spaces); else the whole network. */
+  | { kind: 'offline'; client: number; offline: boolean; space?: number | null }
   | { kind: 'reopen'; client: number; bump: keyof SimVersions | 'all' | null }
+  /** Joins a space the database is not in (`space` indexes those). */
+  | { kind: 'join'; client: number; twin: boolean; space: number }
+  /** Leaves a joined space (`space` indexes those), discarding pending work or not. */
+  | { kind: 'leave'; client: number; twin: boolean; space: number; discard: boolean }
 
 interface Scenario {
   clients: number
   /** The database that a second, non-syncing runtime shares (-1: none). */
   twinOf: number
+  /** 1 (default): the space `default` through a single-space `transport`; 2–3: one server per space. */
+  spaces?: number
+  /** Per database, the spaces it joins at start (a non-empty bit mask; several spaces only). */
+  joined?: number[]
   steps: Step[]
 }
 
@@ -76,6 +110,7 @@ const titles = ['a', 'b', ...(on('poison') ? [POISON] : []), ...(on('refuse') ? 
 const handles = ['h1', 'h2', ...(on('refuse') ? ['root'] : [])]
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('create' as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), item: fc.nat(3), column: fc.nat(2) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), item: fc.nat(3), column: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), item: fc.nat(3) }) },
@@ -95,64 +130,124 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 )
 const faultArb = fc.constantFrom<Fault>('none', 'none', 'lose-request', 'lose-response', 'duplicate', 'break-pull')
 
-const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 2, max: 4 }).chain((clients) =>
-  fc.record({
-    clients: fc.constant(clients),
-    twinOf: on('twin') ? fc.integer({ min: -1, max: clients - 1 }) : fc.constant(-1),
-    steps: fc.array(
-      fc.oneof(
-        {
-          weight: 6,
-          arbitrary: fc.record({
-            kind: fc.constant('command' as const),
-            client: fc.nat(clients - 1),
-            twin: fc.boolean(),
-            command: commandArb,
-          }),
-        },
-        {
-          weight: 3,
-          arbitrary: fc.record({
-            kind: fc.constant('sync' as const),
-            client: fc.nat(clients - 1),
-            faults: fc.array(faultArb, { maxLength: 4 }),
-          }),
-        },
-        {
-          weight: 1,
-          arbitrary: fc.record({
-            kind: fc.constant('offline' as const),
-            client: fc.nat(clients - 1),
-            offline: fc.boolean(),
-          }),
-        },
-        {
-          weight: on('reopen') ? 2 : 0,
-          arbitrary: fc.record({
-            kind: fc.constant('reopen' as const),
-            client: fc.nat(clients - 1),
-            bump: fc.constantFrom<keyof SimVersions | 'all' | null>('all', 'all', null, ...PROJECTIONS),
-          }),
-        },
-      ),
-      { minLength: 4, maxLength: 28 },
+function stepsArb(clients: number, spaces: number): fc.Arbitrary<Step[]> {
+  const several = spaces > 1
+  const client = fc.nat(clients - 1)
+  return fc.array(
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('command' as const),
+          client,
+          twin: fc.boolean(),
+          space: fc.nat(spaces - 1),
+          naming: several
+            ? fc.oneof(
+                { weight: 6, arbitrary: fc.constant<Naming>('name') },
+                { weight: 3, arbitrary: fc.constant<Naming>('omit') },
+                { weight: 1, arbitrary: fc.constant<Naming>('wrong') },
+                { weight: 1, arbitrary: fc.constant<Naming>('unjoined') },
+              )
+            : fc.constant<Naming>('name'),
+          command: commandArb,
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant('sync' as const),
+          client,
+          // Several spaces: some rounds without faults, to check that a cut-off space holds up no other.
+          faults: several
+            ? fc.oneof(fc.constant<Fault[]>([]), fc.array(faultArb, { maxLength: 4 }))
+            : fc.array(faultArb, { maxLength: 4 }),
+        }),
+      },
+      {
+        weight: several ? 2 : 1,
+        arbitrary: fc.record({
+          kind: fc.constant('offline' as const),
+          client,
+          offline: fc.boolean(),
+          space: several
+            ? fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.nat(spaces - 1) })
+            : fc.constant(null),
+        }),
+      },
+      {
+        weight: on('reopen') ? 2 : 0,
+        arbitrary: fc.record({
+          kind: fc.constant('reopen' as const),
+          client,
+          bump: fc.constantFrom<keyof SimVersions | 'all' | null>('all', 'all', null, ...PROJECTIONS),
+        }),
+      },
+      {
+        weight: several ? 1 : 0,
+        arbitrary: fc.record({ kind: fc.constant('join' as const), client, twin: fc.boolean(), space: fc.nat(2) }),
+      },
+      {
+        weight: several ? 2 : 0,
+        arbitrary: fc.record({
+          kind: fc.constant('leave' as const),
+          client,
+          twin: fc.boolean(),
+          space: fc.nat(2),
+          discard: fc.boolean(),
+        }),
+      },
     ),
-  }),
-)
+    { minLength: 4, maxLength: several ? 36 : 28 },
+  )
+}
 
-/** A transport that misbehaves according to a queue of faults, or fails everything while offline. */
-class FaultyTransport implements SyncTransport {
+const scenarioArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    clients: fc.integer({ min: 2, max: 4 }),
+    spaces: on('spaces') ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
+  })
+  .chain(({ clients, spaces }) =>
+    fc.record({
+      clients: fc.constant(clients),
+      twinOf: on('twin') ? fc.integer({ min: -1, max: clients - 1 }) : fc.constant(-1),
+      spaces: fc.constant(spaces),
+      joined: fc.array(fc.integer({ min: 1, max: 2 ** spaces - 1 }), { minLength: clients, maxLength: clients }),
+      steps: stepsArb(clients, spaces),
+    }),
+  )
+
+/** The space of a single-space run (a `transport` syncs `default`). */
+const DEFAULT_SPACE = 'default'
+
+const spaceNames = (n: number): string[] => (n <= 1 ? [DEFAULT_SPACE] : Array.from({ length: n }, (_, i) => `s${i}`))
+
+/** Streams (and handles) of a space get its name as a prefix: streams of different spaces are distinct. */
+const prefixOf = (space: string) => (space === DEFAULT_SPACE ? '' : `${space}-`)
+
+/** One database's network: faults for its next requests (whatever their space), and what is cut off. */
+class Link {
   faults: Fault[] = []
   offline = false
-  constructor(private readonly server: MemorySyncServer) {}
+  readonly offlineSpaces = new Set<string>()
 
-  private next(): Fault {
+  next(space: string): Fault {
     if (this.offline) throw new SyncNetworkError('offline')
+    if (this.offlineSpaces.has(space)) throw new SyncNetworkError(`space '${space}' is unreachable`)
     return this.faults.shift() ?? 'none'
   }
+}
+
+/** A transport to one space's server that misbehaves according to its database's link. */
+class FaultyTransport implements SyncTransport {
+  constructor(
+    private readonly server: MemorySyncServer,
+    private readonly link: Link,
+    private readonly space: string,
+  ) {}
 
   async push(request: PushRequest) {
-    const fault = this.next()
+    const fault = this.link.next(this.space)
     if (fault === 'lose-request') throw new SyncNetworkError('request lost')
     const response = this.server.push(structuredClone(request))
     if (fault === 'lose-response') throw new SyncNetworkError('response lost after commit')
@@ -161,7 +256,7 @@ class FaultyTransport implements SyncTransport {
   }
 
   async pull(after: number, limit: number) {
-    const fault = this.next()
+    const fault = this.link.next(this.space)
     if (fault === 'lose-request' || fault === 'break-pull') throw new SyncNetworkError('pull broken')
     const response = this.server.pull(after, limit)
     if (fault === 'lose-response') throw new SyncNetworkError('pull response lost')
@@ -171,26 +266,33 @@ class FaultyTransport implements SyncTransport {
 
 type Client = LocalClient<SimDomain>
 
-function toCommand(c: Command): { path: Parameters<Client['execute']>[0]; request: never } {
+function toCommand(c: Command, p: string): { path: Parameters<Client['execute']>[0]; request: { id: string } } {
   const column = (i: number) => COLUMNS[i] as string
+  const board = `${p}b`
+  const item = (i: number) => `${p}i${i}`
   switch (c.kind) {
+    case 'create':
+      return { path: 'board.create', request: { id: board, input: { doingLimit: 1 } } as never }
     case 'add':
       return {
         path: 'board.add',
-        request: { id: 'b', input: { item: `i${c.item}`, column: column(c.column) } } as never,
+        request: { id: board, input: { item: item(c.item), column: column(c.column) } } as never,
       }
     case 'move':
-      return { path: 'board.move', request: { id: 'b', input: { item: `i${c.item}`, to: column(c.column) } } as never }
+      return {
+        path: 'board.move',
+        request: { id: board, input: { item: item(c.item), to: column(c.column) } } as never,
+      }
     case 'remove':
-      return { path: 'board.remove', request: { id: 'b', input: { item: `i${c.item}` } } as never }
+      return { path: 'board.remove', request: { id: board, input: { item: item(c.item) } } as never }
     case 'limit':
-      return { path: 'board.setLimit', request: { id: 'b', input: { column: 'doing', limit: c.limit } } as never }
+      return { path: 'board.setLimit', request: { id: board, input: { column: 'doing', limit: c.limit } } as never }
     case 'rename':
-      return { path: 'item.rename', request: { id: `i${c.item}`, input: { title: c.title } } as never }
+      return { path: 'item.rename', request: { id: item(c.item), input: { title: c.title } } as never }
     case 'claim':
-      return { path: 'user.claim', request: { id: `u${c.user}`, input: { handle: c.handle } } as never }
+      return { path: 'user.claim', request: { id: `${p}u${c.user}`, input: { handle: `${p}${c.handle}` } } as never }
     case 'release':
-      return { path: 'user.release', request: { id: `u${c.user}`, input: {} } as never }
+      return { path: 'user.release', request: { id: `${p}u${c.user}`, input: {} } as never }
   }
 }
 
@@ -206,28 +308,52 @@ const now = () => ++clock
 /** One local database: its syncing runtime, maybe a second runtime on it, and what the test knows of it. */
 class Database {
   readonly name = freshName('sim')
+  readonly link = new Link()
+  /** One transport per space, all through this database's link. */
+  readonly transports: Map<string, FaultyTransport>
+  /** The spaces this database must be joined to. */
+  readonly joined: Set<string>
+  /** Spaces this database left at some point. */
+  readonly left = new Set<string>()
   versions: SimVersions = { ...BASE_VERSIONS }
   primary!: Client
   twin: Client | undefined
   readonly reported = new Set<string>()
   private ids = 0
+  private opened = false
   private readonly newId = () => `${this.tag}-${++this.ids}`
 
   constructor(
     readonly tag: string,
-    readonly transport: FaultyTransport,
+    servers: ReadonlyMap<string, MemorySyncServer>,
+    initial: readonly string[],
     private readonly hasTwin: boolean,
     private readonly twinSynced: string[],
-  ) {}
+  ) {
+    this.transports = new Map(
+      [...servers].map(([space, server]) => [space, new FaultyTransport(server, this.link, space)]),
+    )
+    this.joined = new Set(initial)
+  }
+
+  get several(): boolean {
+    return !this.transports.has(DEFAULT_SPACE)
+  }
+
+  /** The sync options of the syncing runtime; spaces are given at the first start only (the database keeps them). */
+  private syncOptions(): SyncOptions {
+    const single = this.transports.get(DEFAULT_SPACE)
+    if (single) return { transport: single, autoStart: false }
+    return {
+      spacesTransport: spacesTransport((space) => this.transports.get(space)),
+      autoStart: false,
+      ...(this.opened ? {} : { spaces: [...this.joined] }),
+    }
+  }
 
   async open(): Promise<void> {
     const domain = domainOf(this.versions)
-    this.primary = createLocalClient(domain, {
-      name: this.name,
-      now,
-      newId: this.newId,
-      sync: { transport: this.transport, autoStart: false },
-    })
+    this.primary = createLocalClient(domain, { name: this.name, now, newId: this.newId, sync: this.syncOptions() })
     this.primary.onRejected((r) => this.reported.add(r.commandId))
     if (this.hasTwin) {
       // Configured like every tab, but never elected: it must not reach the server.
@@ -235,14 +361,19 @@ class Database {
         this.twinSynced.push(`${this.tag}: ${what}`)
         throw new SyncNetworkError('the second runtime must not sync')
       }
+      const transport = { push: refuse('push'), pull: refuse('pull') }
       this.twin = createLocalClient(domain, {
         name: this.name,
         now,
         newId: this.newId,
-        sync: { transport: { push: refuse('push'), pull: refuse('pull') }, autoStart: false },
+        sync: this.several
+          ? { spacesTransport: transport, autoStart: false }
+          : { transport: transport, autoStart: false },
       })
     }
     await Promise.all([ready(this.primary, this.tag), this.twin && ready(this.twin, `${this.tag} (twin)`)])
+    this.opened = true
+    await this.expectMembership('after opening')
   }
 
   async close(): Promise<void> {
@@ -260,6 +391,21 @@ class Database {
 
   runtimes(): Client[] {
     return this.twin ? [this.primary, this.twin] : [this.primary]
+  }
+
+  /** Each runtime (a tab) learns of joins and leaves through the database, a moment later. */
+  async expectMembership(what: string): Promise<void> {
+    const expected = [...this.joined].sort()
+    const rows = await this.primary.runtime.database.table('spaces').toArray()
+    expect(rows.map((r: { space: string }) => r.space).sort(), `${this.tag}: joined spaces ${what}`).toEqual(expected)
+    for (const c of this.runtimes())
+      await expect
+        .poll(() => Object.keys(c.runtime.status.get().spaces).sort(), {
+          timeout: 1000,
+          interval: 5,
+          message: `${this.tag}: status.spaces of a runtime ${what}`,
+        })
+        .toEqual(expected)
   }
 }
 
@@ -288,11 +434,12 @@ type ReadModels = Record<(typeof PROJECTIONS)[number], Row[]>
 
 async function readModels(c: Client): Promise<ReadModels> {
   const out = {} as ReadModels
-  // Rows carry their space (one space here): the model compares them without it.
-  for (const p of PROJECTIONS)
-    out[p] = ((await c.find(p)) as unknown as Record<string, unknown>[]).map(
-      ({ space: _space, ...row }) => row,
-    ) as unknown as Row[]
+  for (const p of PROJECTIONS) {
+    const rows = (await c.find(p)) as unknown as Row[]
+    // Rows carry the space of the event that last wrote them: for a read model of every space, that depends on
+    // the order the database received the spaces' events in.
+    out[p] = p === 'stats' ? rows.map(({ space: _space, ...row }) => row) : rows
+  }
   return out
 }
 
@@ -315,18 +462,49 @@ interface LoggedEvent {
   data: unknown
 }
 
-/** The database's log in server order, and its events not yet confirmed. */
-async function localLog(c: Client): Promise<{ log: LoggedEvent[]; pending: LoggedEvent[]; maxLpos: number }> {
-  const rows = await c.runtime.database.table('events').toArray()
-  const shape = (e: LoggedEvent) => ({ id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data })
+const shape = (e: LoggedEvent): LoggedEvent => ({
+  id: e.id,
+  stream: e.stream,
+  version: e.version,
+  type: e.type,
+  data: e.data,
+})
+
+/** The database's log of a space in server order, its events not yet confirmed, and its last local position. */
+async function localLog(
+  c: Client,
+  space?: string,
+): Promise<{ log: LoggedEvent[]; pending: LoggedEvent[]; maxLpos: number }> {
+  const all = await c.runtime.database.table<EventRecord>('events').toArray()
+  const rows = space === undefined ? all : all.filter((e) => e.space === space)
   return {
     log: rows
       .filter((e) => e.gpos !== undefined)
-      .sort((a, b) => a.gpos - b.gpos)
+      .sort((a, b) => (a.gpos as number) - (b.gpos as number))
       .map(shape),
     pending: rows.filter((e) => e.gpos === undefined).map(shape),
-    maxLpos: rows.reduce((m, e) => Math.max(m, e.lpos ?? 0), 0),
+    maxLpos: all.reduce((m, e) => Math.max(m, e.lpos ?? 0), 0),
   }
+}
+
+/** Everything a database holds of one space: events, journaled commands, rows of the space's read models. */
+async function contentsOf(c: Client, space: string) {
+  const database = c.runtime.database
+  const events = await database.table<EventRecord>('events').where('space').equals(space).toArray()
+  const commands = await database.table<CommandRecord>('commands').where('space').equals(space).toArray()
+  const rows = {} as Record<(typeof SPACE_SCOPED)[number], Row[]>
+  for (const p of SPACE_SCOPED) rows[p] = ((await c.find(p)) as unknown as Row[]).filter((r) => r.space === space)
+  return { events, commands, rows, pending: commands.filter((x) => x.status === 'pending') }
+}
+
+/** The space of a stream the database holds (its first event's), if it holds it. */
+async function spaceOfStream(c: Client, stream: string): Promise<string | undefined> {
+  const first = await c.runtime.database
+    .table<EventRecord>('events')
+    .where('[stream+version]')
+    .between([stream, 0], [stream, Number.POSITIVE_INFINITY])
+    .first()
+  return first?.space
 }
 
 /** Waits until the async projection and the reactor caught up with the database's log. */
@@ -348,107 +526,164 @@ async function settle(db: Database): Promise<void> {
 }
 
 /**
- * What the server's log implies, computed without the runtime: the read models a correct rebuild produces and
- * the events each projection must quarantine (a throwing handler, a unique-index violation).
+ * What the servers' logs imply, computed without the runtime: the read models a correct rebuild produces and
+ * the events each projection must quarantine (a throwing handler, a unique-index violation). Spaces are
+ * independent (distinct streams, rows and handles), so their logs are folded one after the other.
  */
-function model(log: StoredWireEvent[]): { readModels: ReadModels; quarantined: string[] } {
+function model(logs: readonly { space: string; log: readonly StoredWireEvent[] }[]): {
+  readModels: ReadModels
+  quarantined: string[]
+} {
   const items = new Map<string, Row>()
   const columns = new Map<string, Row & { itemIds: string[] }>()
   const handles = new Map<string, Row & { handle: string }>()
   const titleRows = new Map<string, Row & { renames: number }>()
+  const stats = new Map<string, Row & { count: number }>()
   const q: string[] = []
-  for (const e of log) {
-    const d = e.data as {
-      item: string
-      column: string
-      from: string
-      to: string
-      title: string
-      handle: string
-      doingLimit: number
-      limit: number | null
-    }
-    const at = (e.meta as { issuedAt: number }).issuedAt
-    const id = e.stream.slice(e.stream.indexOf(':') + 1)
-    const col = (c: string) => columns.get(c) as Row & { itemIds: string[] }
-    switch (e.type) {
-      case 'BoardCreated':
-        for (const c of COLUMNS)
-          columns.set(c, { id: c, itemIds: [], limit: c === 'doing' ? d.doingLimit : null, updatedAt: at })
-        break
-      case 'ItemAdded':
-        items.set(d.item, {
-          id: d.item,
-          column: d.column,
-          title: items.get(d.item)?.title ?? '',
-          removed: 0,
-          updatedAt: at,
-        })
-        columns.set(d.column, { ...col(d.column), itemIds: [...col(d.column).itemIds, d.item], updatedAt: at })
-        break
-      case 'ItemMoved': {
-        const row = items.get(d.item)
-        if (row) items.set(d.item, { ...row, column: d.to, updatedAt: at })
-        columns.set(d.from, { ...col(d.from), itemIds: col(d.from).itemIds.filter((i) => i !== d.item), updatedAt: at })
-        columns.set(d.to, { ...col(d.to), itemIds: [...col(d.to).itemIds, d.item], updatedAt: at })
-        break
+  for (const { space, log } of logs) {
+    for (const e of log) {
+      const d = e.data as {
+        item: string
+        column: string
+        from: string
+        to: string
+        title: string
+        handle: string
+        doingLimit: number
+        limit: number | null
       }
-      case 'ItemRemoved': {
-        const row = items.get(d.item)
-        if (row) items.set(d.item, { ...row, removed: 1, updatedAt: at })
-        columns.set(d.column, {
-          ...col(d.column),
-          itemIds: col(d.column).itemIds.filter((i) => i !== d.item),
-          updatedAt: at,
-        })
-        break
+      const at = (e.meta as { issuedAt: number }).issuedAt
+      const id = e.stream.slice(e.stream.indexOf(':') + 1)
+      stats.set(e.type, { type: e.type, count: (stats.get(e.type)?.count ?? 0) + 1 })
+      const col = (c: string) => columns.get(`${id}/${c}`) as Row & { itemIds: string[] }
+      const setCol = (c: string, row: Row & { itemIds: string[] }) =>
+        columns.set(`${id}/${c}`, { ...row, updatedAt: at, space })
+      switch (e.type) {
+        case 'BoardCreated':
+          for (const c of COLUMNS)
+            setCol(c, { id: `${id}/${c}`, itemIds: [], limit: c === 'doing' ? d.doingLimit : null })
+          break
+        case 'ItemAdded':
+          items.set(d.item, {
+            id: d.item,
+            column: d.column,
+            title: items.get(d.item)?.title ?? '',
+            removed: 0,
+            updatedAt: at,
+            space,
+          })
+          setCol(d.column, { ...col(d.column), itemIds: [...col(d.column).itemIds, d.item] })
+          break
+        case 'ItemMoved': {
+          const row = items.get(d.item)
+          if (row) items.set(d.item, { ...row, column: d.to, updatedAt: at, space })
+          setCol(d.from, { ...col(d.from), itemIds: col(d.from).itemIds.filter((i) => i !== d.item) })
+          setCol(d.to, { ...col(d.to), itemIds: [...col(d.to).itemIds, d.item] })
+          break
+        }
+        case 'ItemRemoved': {
+          const row = items.get(d.item)
+          if (row) items.set(d.item, { ...row, removed: 1, updatedAt: at, space })
+          setCol(d.column, { ...col(d.column), itemIds: col(d.column).itemIds.filter((i) => i !== d.item) })
+          break
+        }
+        case 'LimitSet':
+          setCol(d.column, { ...col(d.column), limit: d.limit })
+          break
+        case 'Renamed': {
+          items.set(id, {
+            ...(items.get(id) ?? { id, column: '', removed: 0 }),
+            title: d.title,
+            updatedAt: at,
+            space,
+          })
+          if (d.title === POISON) q.push(`titles ${e.id}`)
+          else titleRows.set(id, { id, renames: (titleRows.get(id)?.renames ?? 0) + 1, last: d.title, space })
+          break
+        }
+        case 'HandleClaimed': {
+          const holder = [...handles.values()].find((h) => h.handle === d.handle && h.user !== id)
+          if (holder) q.push(`handles ${e.id}`)
+          else handles.set(id, { user: id, handle: d.handle, updatedAt: at, space })
+          break
+        }
+        case 'HandleReleased':
+          handles.delete(id)
+          break
       }
-      case 'LimitSet':
-        columns.set(d.column, { ...col(d.column), limit: d.limit, updatedAt: at })
-        break
-      case 'Renamed': {
-        items.set(id, { ...(items.get(id) ?? { id, column: '', removed: 0 }), title: d.title, updatedAt: at })
-        if (d.title === POISON) q.push(`titles ${e.id}`)
-        else titleRows.set(id, { id, renames: (titleRows.get(id)?.renames ?? 0) + 1, last: d.title })
-        break
-      }
-      case 'HandleClaimed': {
-        const holder = [...handles.values()].find((h) => h.handle === d.handle && h.user !== id)
-        if (holder) q.push(`handles ${e.id}`)
-        else handles.set(id, { user: id, handle: d.handle, updatedAt: at })
-        break
-      }
-      case 'HandleReleased':
-        handles.delete(id)
-        break
     }
   }
   const sorted = <R extends Row>(m: Map<string, R>) =>
     [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r)
   // An inline `titles` projection (dimension `async` off) fails the poison command itself: nothing to quarantine.
   return {
-    readModels: { items: sorted(items), columns: sorted(columns), handles: sorted(handles), titles: sorted(titleRows) },
+    readModels: {
+      items: sorted(items),
+      columns: sorted(columns),
+      handles: sorted(handles),
+      titles: sorted(titleRows),
+      stats: sorted(stats),
+    },
     quarantined: q.sort(),
   }
 }
 
+/** A command that appended events: its database, space, and whether the server must refuse it. */
+interface Executed {
+  db: number
+  commandId: string
+  space: string
+  refused: boolean
+  /** Its database left the space since: the journal entry went with it. */
+  gone: boolean
+}
+
+/** Commands discarded by a leave, and the server's events of that space at that moment. */
+interface Discarded {
+  db: string
+  space: string
+  commandIds: Set<string>
+  onServer: Set<string>
+}
+
+const isValidation = (error: unknown) => error instanceof ValidationError
+const syncCode = (error: unknown) => (error instanceof SyncError ? error.code : String(error))
+
 async function runScenario(scenario: Scenario): Promise<void> {
-  const server = new MemorySyncServer(on('refuse') ? { refuse: simRefusal } : {})
-  const twinSynced: string[] = []
-  const dbs = Array.from(
-    { length: scenario.clients },
-    (_, i) => new Database(`c${i}`, new FaultyTransport(server), i === scenario.twinOf, twinSynced),
+  const names = spaceNames(scenario.spaces ?? 1)
+  const several = names.length > 1
+  const servers = new Map(
+    names.map((space) => [space, new MemorySyncServer(on('refuse') ? { refuse: simRefusal } : {})] as const),
   )
-  /** Commands that appended events, by database; and the ones the server must refuse. */
-  const executed: { db: number; commandId: string; refused: boolean }[] = []
+  const serverOf = (space: string) => servers.get(space) as MemorySyncServer
+  const twinSynced: string[] = []
+  const dbs = Array.from({ length: scenario.clients }, (_, i) => {
+    const mask = several ? scenario.joined?.[i] || 1 : 1
+    const initial = names.filter((_, k) => mask & (1 << k))
+    return new Database(`c${i}`, servers, initial, i === scenario.twinOf, twinSynced)
+  })
+  const executed: Executed[] = []
+  const discarded: Discarded[] = []
+  /** What the run exercised (CAIRN_SIM_STATS). */
+  const seen = { invalid: 0, unsynced: 0, cutOff: 0, omitted: 0 }
   const oracle = createLocalClient(domainOf(BASE_VERSIONS), {
     name: freshName('oracle'),
-    sync: { transport: server.transport(), autoStart: false },
+    sync: several
+      ? { spacesTransport: spacesTransport((s) => servers.get(s)?.transport()), spaces: names, autoStart: false }
+      : { transport: serverOf(DEFAULT_SPACE).transport(), autoStart: false },
   })
   try {
     for (const db of dbs) await db.open()
-    const first = dbs[0] as Database
-    await first.primary.execute('board.create', { id: 'b', input: { doingLimit: 1 } })
+    // Each space's board, created by its first member (a space nobody joined yet gets one from a `create`).
+    for (const space of names) {
+      const creator = dbs.find((db) => db.joined.has(space))
+      if (creator)
+        await creator.primary.execute('board.create', {
+          id: `${prefixOf(space)}b`,
+          input: { doingLimit: 1 },
+          ...(several ? { space } : {}),
+        })
+    }
     for (const db of dbs) await db.primary.syncNow()
     for (const db of dbs) await db.primary.syncNow()
 
@@ -456,38 +691,198 @@ async function runScenario(scenario: Scenario): Promise<void> {
       const db = dbs[step.client] as Database
       if (step.kind === 'command') {
         const client = step.twin && db.twin ? db.twin : db.primary
-        const { path, request } = toCommand(step.command)
-        const result = await client.execute(path, request).catch(() => undefined)
+        // One of the database's spaces; `unjoined`: one it is not in (any, when there is none of that kind).
+        const inPool = (n: string) => db.joined.has(n) === (step.naming !== 'unjoined')
+        const pool = names.some(inPool) ? names.filter(inPool) : names
+        const space = pool[(step.space ?? 0) % pool.length] as string
+        const { path, request } = toCommand(step.command, prefixOf(space))
+        if (!several) {
+          const result = await client.execute(path, request as never).catch(() => undefined)
+          if (result && result.events.length > 0 && !result.duplicate)
+            executed.push({
+              db: step.client,
+              commandId: result.commandId,
+              space,
+              refused: refused(step.command),
+              gone: false,
+            })
+          continue
+        }
+        const stream = `${path.slice(0, path.indexOf('.'))}:${request.id}`
+        const existing = await spaceOfStream(db.primary, stream)
+        if (existing !== undefined) {
+          expect(existing, `${db.tag}: ${stream} is in another space`).toBe(space)
+          expect(db.joined.has(space), `${db.tag} holds ${stream} of '${space}', a space it did not join`).toBe(true)
+        }
+        let named: string | undefined = space
+        let invalid: string | undefined
+        if (existing !== undefined && step.naming === 'omit') {
+          named = undefined
+          seen.omitted++
+        } else if (existing !== undefined && step.naming === 'wrong') {
+          named = names[(names.indexOf(space) + 1) % names.length] as string
+          invalid = `${stream} is in space '${space}', not '${named}'`
+        } else if (!db.joined.has(space)) invalid = `space '${space}' is not joined`
+        const streamLog = async () => {
+          const { log, pending } = await localLog(db.primary, space)
+          return [...log, ...pending].filter((e) => e.stream === stream)
+        }
+        const before = invalid ? await streamLog() : undefined
+        let result: Awaited<ReturnType<Client['execute']>> | undefined
+        try {
+          result = await client.execute(path, { ...request, ...(named === undefined ? {} : { space: named }) } as never)
+        } catch (error) {
+          if (invalid === undefined && isValidation(error))
+            expect.fail(`${db.tag}: ${path} on ${stream} (space '${space}'): unexpected ${String(error)}`)
+          if (invalid !== undefined && !isValidation(error))
+            expect.fail(`${db.tag}: ${path} on ${stream}: ${invalid}, expected a ValidationError, got ${String(error)}`)
+        }
+        if (invalid !== undefined) {
+          seen.invalid++
+          if (result) expect.fail(`${db.tag}: ${path} on ${stream} succeeded although ${invalid}`)
+          expect(await streamLog(), `${db.tag}: an invalid command wrote (${invalid})`).toEqual(before)
+          continue
+        }
         if (result && result.events.length > 0 && !result.duplicate) {
-          executed.push({ db: step.client, commandId: result.commandId, refused: refused(step.command) })
+          const written = await db.primary.runtime.database
+            .table<EventRecord>('events')
+            .where('id')
+            .anyOf(result.events.map((e) => e.id))
+            .toArray()
+          expect(
+            written.map((e) => e.space),
+            `${db.tag}: ${path} on ${stream} (named ${named ?? 'none'}) wrote into another space`,
+          ).toEqual(written.map(() => space))
+          executed.push({
+            db: step.client,
+            commandId: result.commandId,
+            space,
+            refused: refused(step.command),
+            gone: false,
+          })
         }
       } else if (step.kind === 'sync') {
-        db.transport.faults = [...step.faults]
+        db.link.faults = [...step.faults]
         await db.primary.syncNow().catch(() => {})
+        if (several && step.faults.every((f) => f === 'none') && !db.link.offline) {
+          // A round without faults syncs every reachable space, whatever happens to the others.
+          const rows = await db.primary.runtime.database.table('spaces').toArray()
+          if (db.link.offlineSpaces.size > 0) seen.cutOff++
+          for (const row of rows as { space: string; cursor: number }[])
+            if (!db.link.offlineSpaces.has(row.space))
+              expect(
+                row.cursor,
+                `${db.tag}: space '${row.space}' not pulled to its head by a round without faults (unreachable: ${[...db.link.offlineSpaces].join(',') || 'none'})`,
+              ).toBe(serverOf(row.space).head)
+        }
       } else if (step.kind === 'offline') {
-        db.transport.offline = step.offline
-      } else {
+        if (step.space === null || step.space === undefined || !several) db.link.offline = step.offline
+        else {
+          const space = names[step.space % names.length] as string
+          if (step.offline) db.link.offlineSpaces.add(space)
+          else db.link.offlineSpaces.delete(space)
+        }
+      } else if (step.kind === 'reopen') {
         await db.reopen(step.bump)
+      } else if (step.kind === 'join') {
+        const client = step.twin && db.twin ? db.twin : db.primary
+        const candidates = names.filter((s) => !db.joined.has(s))
+        const space = (candidates.length > 0 ? candidates : names)[step.space % (candidates.length || names.length)]
+        await client.joinSpace(space as string)
+        db.joined.add(space as string)
+        await db.expectMembership(`after joining '${space}'`)
+      } else {
+        const client = step.twin && db.twin ? db.twin : db.primary
+        const candidates = db.joined.size > 0 ? [...db.joined].sort() : names
+        const space = candidates[step.space % candidates.length] as string
+        const label = `${db.tag} (${client === db.twin ? 'twin' : 'primary'}) leaving '${space}'${step.discard ? ' with discardPending' : ''}`
+        if (!db.joined.has(space)) {
+          const error = await client.leaveSpace(space).then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+          expect(syncCode(error), `${label}, not joined`).toBe('NOT_JOINED')
+          continue
+        }
+        const before = await contentsOf(db.primary, space)
+        const onServer = new Set(serverOf(space).log.map((e) => e.id))
+        let outcome: { discarded: number } | undefined
+        let failure: unknown
+        try {
+          outcome = await client.leaveSpace(space, step.discard ? { discardPending: true } : {})
+        } catch (error) {
+          failure = error
+        }
+        if (failure !== undefined) {
+          // Refused: nothing removed (a reactor may have added work meanwhile; nothing syncs here).
+          if (step.discard) expect.fail(`${label} failed: ${String(failure)}`)
+          expect(syncCode(failure), `${label}: ${String(failure)}`).toBe('UNSYNCED_WORK')
+          seen.unsynced++
+          const after = await contentsOf(db.primary, space)
+          expect(after.pending.length, `${label}: refused, yet nothing is pending`).toBeGreaterThan(0)
+          const kept = new Set(after.events.map((e) => JSON.stringify(e)))
+          expect(
+            before.events.filter((e) => !kept.has(JSON.stringify(e))),
+            `${label}: refused, yet events changed`,
+          ).toEqual([])
+          const commands = new Map(after.commands.map((x) => [x.id, x.status]))
+          expect(
+            before.commands.filter((x) => commands.get(x.id) !== x.status).map((x) => x.id),
+            `${label}: refused, yet commands changed`,
+          ).toEqual([])
+          for (const p of ['items', 'columns', 'handles'] as const)
+            expect(after.rows[p], `${label}: refused, yet ${p} rows changed`).toEqual(before.rows[p])
+          await db.expectMembership(`after ${label} was refused`)
+          continue
+        }
+        if (!step.discard) {
+          expect(
+            before.pending.map((x) => x.id),
+            `${label}: left although work was pending`,
+          ).toEqual([])
+          expect(outcome?.discarded, `${label}: discarded`).toBe(0)
+        } else expect(outcome?.discarded, `${label}: discarded`).toBeGreaterThanOrEqual(before.pending.length)
+        db.joined.delete(space)
+        db.left.add(space)
+        const after = await contentsOf(db.primary, space)
+        expect(
+          after.events.map((e) => e.id),
+          `${label}: events left behind`,
+        ).toEqual([])
+        expect(
+          after.commands.map((x) => x.id),
+          `${label}: commands left behind`,
+        ).toEqual([])
+        for (const p of SPACE_SCOPED) expect(after.rows[p], `${label}: ${p} rows left behind`).toEqual([])
+        await db.expectMembership(`after ${label}`)
+        for (const x of executed) if (x.db === step.client && x.space === space) x.gone = true
+        if (before.pending.length > 0)
+          discarded.push({ db: db.tag, space, commandIds: new Set(before.pending.map((x) => x.id)), onServer })
       }
     }
 
     // Heal the network; sync and let async projections and reactors catch up until nothing moves.
     for (const db of dbs) {
-      db.transport.offline = false
-      db.transport.faults = []
+      db.link.offline = false
+      db.link.offlineSpaces.clear()
+      db.link.faults = []
     }
     const syncErrors: string[] = []
     for (let round = 0; round < 12; round++) {
       syncErrors.length = 0
       for (const db of dbs) {
-        await db.primary.syncNow().catch((e) => syncErrors.push(`${db.tag}: ${String(e)}`))
+        if (db.joined.size > 0) await db.primary.syncNow().catch((e) => syncErrors.push(`${db.tag}: ${String(e)}`))
         await settle(db)
       }
       const quiet = await Promise.all(
         dbs.map(async (db) => {
           const { pending } = await localLog(db.primary)
           const commands = await db.primary.runtime.database.table('commands').where('status').equals('pending').count()
-          return pending.length === 0 && commands === 0 && db.primary.runtime.status.get().head === server.head
+          const rows = (await db.primary.runtime.database.table('spaces').toArray()) as {
+            space: string
+            cursor: number
+          }[]
+          return pending.length === 0 && commands === 0 && rows.every((r) => r.cursor === serverOf(r.space).head)
         }),
       )
       if (quiet.every(Boolean) && syncErrors.length === 0) {
@@ -496,29 +891,48 @@ async function runScenario(scenario: Scenario): Promise<void> {
         if (again.every((n) => n === 0)) break
       }
     }
+    for (const db of dbs)
+      if (db.joined.size === 0)
+        expect(syncCode(await db.primary.syncNow().catch((e: unknown) => e)), `${db.tag} joined no space`).toBe(
+          'NO_SPACE',
+        )
 
-    // The server's log: gapless, no duplicates, nothing it refuses.
-    const serverIds = server.log.map((e) => e.id)
-    expect(new Set(serverIds).size, 'duplicate ids on the server').toBe(serverIds.length)
-    expect(server.log.map((e) => e.seq)).toEqual(server.log.map((_, i) => i + 1))
-    if (on('refuse'))
+    // Each server's log: gapless, no duplicates, nothing it refuses.
+    for (const [space, server] of servers) {
+      const serverIds = server.log.map((e) => e.id)
+      expect(new Set(serverIds).size, `duplicate ids on the server of '${space}'`).toBe(serverIds.length)
+      expect(server.log.map((e) => e.seq)).toEqual(server.log.map((_, i) => i + 1))
+      if (on('refuse'))
+        expect(
+          server.log.filter((e) => simRefusal(e)),
+          `refused events stored in '${space}'`,
+        ).toEqual([])
+      const streams = server.log.filter((e) => !e.stream.slice(e.stream.indexOf(':') + 1).startsWith(prefixOf(space)))
       expect(
-        server.log.filter((e) => simRefusal(e)),
-        'refused events stored',
+        streams.map((e) => e.stream),
+        `streams of another space on the server of '${space}'`,
       ).toEqual([])
+    }
     expect(twinSynced, 'the second runtime on a database synced').toEqual([])
     expect(syncErrors, 'sync still fails after the network healed').toEqual([])
 
-    const expected = model(server.log)
+    const logs = names.map((space) => ({ space, log: serverOf(space).log }))
+    const expected = model(logs)
+    const expectedOf = (db: Database) => model(logs.filter((l) => db.joined.has(l.space)))
     if (process.env.CAIRN_SIM_STATS) {
       const statuses = await Promise.all(
         executed.map(
           async (x) => (await dbs[x.db]?.primary.runtime.database.table('commands').get(x.commandId))?.status,
         ),
       )
-      const reopens = scenario.steps.filter((st) => st.kind === 'reopen').length
+      const count = (kind: Step['kind']) => scenario.steps.filter((st) => st.kind === kind).length
+      const head = logs.reduce((n, l) => n + l.log.length, 0)
       console.log(
-        `SIMSTATS events=${server.head} quarantined=${expected.quarantined.length} rejected=${statuses.filter((x) => x === 'rejected').length} refused=${executed.filter((x) => x.refused).length} notes=${server.log.filter((e) => e.type === 'Noted').length} reopens=${reopens} twin=${scenario.twinOf >= 0}`,
+        `SIMSTATS spaces=${names.length} events=${head} quarantined=${expected.quarantined.length} rejected=${statuses.filter((x) => x === 'rejected').length} refused=${executed.filter((x) => x.refused).length} notes=${logs.reduce((n, l) => n + l.log.filter((e) => e.type === 'Noted').length, 0)} reopens=${count('reopen')} twin=${scenario.twinOf >= 0} joins=${count('join')} leaves=${count('leave')} discarded=${discarded.reduce((n, d) => n + d.commandIds.size, 0)} ${Object.entries(
+          seen,
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} members=${dbs.map((d) => [...d.joined].join('+') || '-').join(',')}`,
       )
     }
     await oracle.syncNow()
@@ -527,18 +941,37 @@ async function runScenario(scenario: Scenario): Promise<void> {
     expect(oracleModels, 'a fresh database fed the log by pull vs the model of the log').toEqual(expected.readModels)
     await expectQuarantine(oracle, expected.quarantined, 'quarantine of a fresh database fed the log')
 
-    const serverLog = server.log.map(({ id, stream, version, type, data }) => ({ id, stream, version, type, data }))
     for (const [i, db] of dbs.entries()) {
-      const { log, pending } = await localLog(db.primary)
+      await db.expectMembership('at the end')
+      const { pending } = await localLog(db.primary)
       expect(pending, `client ${i} still has pending events`).toEqual([])
-      expect(log, `client ${i} log`).toEqual(serverLog)
+      for (const space of names) {
+        if (db.joined.has(space)) {
+          const { log } = await localLog(db.primary, space)
+          expect(log, `client ${i} log of '${space}'`).toEqual(serverOf(space).log.map(shape))
+          continue
+        }
+        // Not a member (any more): nothing of the space.
+        const held = await contentsOf(db.primary, space)
+        expect(
+          held.events.map((e) => e.id),
+          `client ${i} holds events of '${space}' (not joined)`,
+        ).toEqual([])
+        expect(
+          held.commands.map((x) => x.id),
+          `client ${i} holds commands of '${space}' (not joined)`,
+        ).toEqual([])
+        for (const p of SPACE_SCOPED)
+          expect(held.rows[p], `client ${i} holds ${p} rows of '${space}' (not joined)`).toEqual([])
+      }
       if (process.env.CAIRN_SIM_DEBUG) {
-        for (const t of ['checkpoints', 'events', 'commands']) {
+        for (const t of ['checkpoints', 'events', 'commands', 'spaces']) {
           console.log(`client ${i} ${t}:`, JSON.stringify(await db.primary.runtime.database.table(t).toArray()))
         }
       }
-      expect(await readModels(db.primary), `client ${i} read models`).toEqual(expected.readModels)
-      for (const c of db.runtimes()) await expectQuarantine(c, expected.quarantined, `client ${i} quarantine`)
+      const mine = expectedOf(db)
+      expect(await readModels(db.primary), `client ${i} read models`).toEqual(mine.readModels)
+      for (const c of db.runtimes()) await expectQuarantine(c, mine.quarantined, `client ${i} quarantine`)
       for (const c of db.runtimes()) {
         const reactor = c.runtime.status.get().reactors.auditor
         expect(reactor?.state ?? 'running', `client ${i} reactor: ${JSON.stringify(reactor?.lastError)}`).not.toBe(
@@ -548,7 +981,9 @@ async function runScenario(scenario: Scenario): Promise<void> {
     }
 
     // Every command that appended events ended confirmed, or rejected and reported; refused ones rejected.
-    for (const { db, commandId, refused } of executed) {
+    // (A command of a space its database left since went with the space.)
+    for (const { db, commandId, refused, gone } of executed) {
+      if (gone) continue
       const client = (dbs[db] as Database).primary
       const record = await client.runtime.database.table('commands').get(commandId)
       expect(refused ? ['rejected'] : ['confirmed', 'rejected'], `command ${commandId}`).toContain(record?.status)
@@ -564,36 +999,58 @@ async function runScenario(scenario: Scenario): Promise<void> {
       }
     }
 
+    // A discarded command reached no server, unless the server had accepted it before the leave.
+    for (const d of discarded) {
+      const late = serverOf(d.space).log.filter(
+        (e) => d.commandIds.has(e.meta?.commandId as string) && !d.onServer.has(e.id),
+      )
+      expect(
+        late.map((e) => `${e.id} (command ${String(e.meta?.commandId)})`),
+        `${d.db}: commands discarded by leaving '${d.space}' reached its server afterwards`,
+      ).toEqual([])
+    }
+
     // The reactor reacted exactly once to each logical command that added an item (never twice after a rebase).
     if (on('reactor')) {
       const causes = new Map<string, number>()
-      for (const e of server.log) {
-        if (e.type === 'Noted') {
-          const cause = (e.data as { cause: string }).cause
-          causes.set(cause, (causes.get(cause) ?? 0) + 1)
+      for (const { log } of logs)
+        for (const e of log) {
+          if (e.type === 'Noted') {
+            const cause = (e.data as { cause: string }).cause
+            causes.set(cause, (causes.get(cause) ?? 0) + 1)
+          }
         }
-      }
       expect(
         [...causes].filter(([, n]) => n > 1),
         'reactions to one command',
       ).toEqual([])
-      const added = server.log.filter((e) => e.type === 'ItemAdded').map((e) => e.meta?.commandId as string)
+      // A database that left the space may have taken its reaction (pending, or not run yet) with it.
+      const leftBy = (commandId: string, space: string) =>
+        dbs.find((db) => commandId.startsWith(`${db.tag}-`))?.left.has(space) ?? false
+      const added = logs.flatMap(({ space, log }) =>
+        log
+          .filter((e) => e.type === 'ItemAdded')
+          .map((e) => e.meta?.commandId as string)
+          .filter((c) => !leftBy(c, space)),
+      )
       expect(
         added.filter((c) => !causes.has(c)),
         'added items the reactor never noted',
       ).toEqual([])
     }
 
-    // A rebuild of every projection from the database's own log gives the same rows and quarantine.
-    const db = first
+    // A rebuild of every projection from the database's own log gives the same rows and quarantine (the database
+    // that left the most spaces, if any did).
+    const db = dbs.reduce((a, b) => (b.left.size > a.left.size ? b : a))
     const bumped = Object.fromEntries(PROJECTIONS.map((p) => [p, db.versions[p] + 1])) as unknown as SimVersions
     await db.close()
     const rebuilt = createLocalClient(domainOf(bumped), { name: db.name, now })
     try {
       await ready(rebuilt, 'rebuild')
       await within(rebuilt.whenProcessed(rebuilt.runtime.status.get().position), 5000, 'rebuild whenProcessed')
-      expect(await readModels(rebuilt), 'read models after a rebuild').toEqual(expected.readModels)
-      await expectQuarantine(rebuilt, expected.quarantined, 'quarantine after a rebuild')
+      const mine = expectedOf(db)
+      expect(await readModels(rebuilt), `read models of ${db.tag} after a rebuild`).toEqual(mine.readModels)
+      await expectQuarantine(rebuilt, mine.quarantined, `quarantine of ${db.tag} after a rebuild`)
     } finally {
       await rebuilt.close()
     }
@@ -614,7 +1071,7 @@ describe('sync simulation (property-based)', () => {
     return
   }
 
-  it(`converges to the server's log with faults, refusals, quarantine, upgrades, reactors and two runtimes on one database; ${RUNS} runs, seed ${SEED}`, async () => {
+  it(`converges to the servers' logs with faults, refusals, quarantine, upgrades, reactors, two runtimes on one database and several spaces; ${RUNS} runs, seed ${SEED}`, async () => {
     await fc.assert(fc.asyncProperty(scenarioArb, runScenario), { seed: SEED, numRuns: RUNS })
   }, 600_000)
 })

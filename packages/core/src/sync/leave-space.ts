@@ -78,14 +78,20 @@ export async function removeSpace(
       if (highest > 0) await tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: highest })
       const streams = new Set<string>()
       const positions: number[] = []
+      let highest = 0
       await events
         .where('space')
         .equals(space)
         .each((e) => {
           streams.add(e.stream)
+          highest = Math.max(highest, e.lpos as number)
           if (e.gpos === undefined) positions.push(e.lpos as number)
         })
       const count = await events.where('space').equals(space).delete()
+      // Positions are never reused (async projections, reactors and whenProcessed moved past the removed ones).
+      const meta = tx.table<MetaRecord>('meta')
+      const high = ((await meta.get(HIGH_WATER))?.value as number | undefined) ?? 0
+      if (highest > high) await meta.put({ key: HIGH_WATER, value: highest })
       await commands.where('space').equals(space).delete()
       if (positions.length > 0) await tx.table('undo').where('lpos').anyOf(positions).delete()
       await tx
@@ -133,9 +139,10 @@ async function rebuildInPlace(
     for (const record of chunk) {
       if (!p.from.includes(record.stream.slice(0, record.stream.indexOf(':')))) continue
       const recordUndo = options.recordUndo && record.gpos === undefined
-      // Undo rows of other projections already hold sequence numbers at this position: continue after them.
+      // Undo rows of other projections already hold sequence numbers at this position: continue after the
+      // highest (not their count: the rows just deleted may have left a gap below another projection's).
       const undoStart = recordUndo
-        ? await undo.where('[lpos+n]').between([record.lpos, 0], [record.lpos, Infinity]).count()
+        ? ((await undo.where('[lpos+n]').between([record.lpos, 0], [record.lpos, Infinity]).last())?.n ?? -1) + 1
         : 0
       await projecting.apply([p], record, { recordUndo, undoStart })
     }

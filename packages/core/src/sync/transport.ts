@@ -207,8 +207,9 @@ export interface SpacesTransport {
 
 /**
  * A {@link SpacesTransport} over one single-space transport per space (`transportOf(space)`; undefined: the
- * space cannot be synced, its pulls fail with `NO_TRANSPORT`). Pulls ask each space in turn; live opens one
- * channel per space.
+ * space cannot be synced, its pulls fail with `NO_TRANSPORT`). Pulls ask each space in turn, each its own
+ * request: a space whose pull fails (refused, or its server unreachable) gets its error, the others their
+ * pages. Live opens one channel per space.
  */
 export function spacesTransport(transportOf: (space: string) => SyncTransport | undefined): SpacesTransport {
   const cache = new Map<string, SyncTransport | undefined>()
@@ -234,9 +235,14 @@ export function spacesTransport(transportOf: (space: string) => SyncTransport | 
         try {
           pages.push({ space, page: await t.pull(after, limit) })
         } catch (error) {
-          // One space's refusal is its own; the request as a whole failing (network) fails the pull.
-          if (error instanceof SyncHttpError) pages.push({ space, error })
-          else throw error
+          // Each space is its own request: its failure, refusal or network, is its own (the others still pull).
+          pages.push({
+            space,
+            error:
+              error instanceof SyncError
+                ? error
+                : new SyncNetworkError(error instanceof Error ? error.message : String(error)),
+          })
         }
       }
       return pages
