@@ -78,20 +78,14 @@ export async function removeSpace(
       if (highest > 0) await tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: highest })
       const streams = new Set<string>()
       const positions: number[] = []
-      let highest = 0
       await events
         .where('space')
         .equals(space)
         .each((e) => {
           streams.add(e.stream)
-          highest = Math.max(highest, e.lpos as number)
           if (e.gpos === undefined) positions.push(e.lpos as number)
         })
       const count = await events.where('space').equals(space).delete()
-      // Positions are never reused (async projections, reactors and whenProcessed moved past the removed ones).
-      const meta = tx.table<MetaRecord>('meta')
-      const high = ((await meta.get(HIGH_WATER))?.value as number | undefined) ?? 0
-      if (highest > high) await meta.put({ key: HIGH_WATER, value: highest })
       await commands.where('space').equals(space).delete()
       if (positions.length > 0) await tx.table('undo').where('lpos').anyOf(positions).delete()
       await tx
