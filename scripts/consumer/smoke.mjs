@@ -53,7 +53,7 @@ const notes = defineProjection({
 })
 const client = createLocalClient(defineDomain({ aggregates: { note }, projections: { notes } }), { name: 'smoke' })
 await client.execute('note.add', { id: 'n1', input: { text: 'hello' } })
-assert.deepEqual(await client.query('notes.all'), [{ id: 'n1', text: 'hello' }])
+assert.deepEqual(await client.query('notes.all'), [{ id: 'n1', text: 'hello', space: 'default' }])
 await client.close()
 console.log('  in-process runtime: a command and a query')
 

@@ -16,8 +16,8 @@ export function RejectionItem({ board, rejection: r, whileSyncing, onDismiss }: 
   const { data: card } = useQuery('cards.byId', typeof cardId === 'string' ? cardId : '', {
     enabled: typeof cardId === 'string',
   })
-  // A rejection does not say which board it was on: a card's own board, else the board on screen.
-  const where = card?.board ?? board
+  // The board it was on: its space (each board is a space), else the card's own board, else the one on screen.
+  const where = r.space !== '' ? r.space : (card?.board ?? board)
   const { data: columns = [] } = useQuery('columns.onBoard', where ?? '', { enabled: where !== null })
   const titles = new Map(columns.map((c) => [c.column, c.title]))
   return (

@@ -14,6 +14,8 @@ export function useBoardCommand<P extends RegisteredCommandPath>(path: P): (requ
     onError: (error, request) =>
       localRejections.add({
         commandId: request.commandId ?? crypto.randomUUID(),
+        space: request.space ?? '',
+        stream: `${path.slice(0, path.indexOf('.'))}:${request.id}`,
         path,
         input: request.input,
         code: error.code,

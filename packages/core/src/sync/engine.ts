@@ -692,7 +692,14 @@ export class SyncEngine {
     const limit = this.options.pullLimit ?? 500
     // The database is the truth for cursors: another tab may have synced, or the database been re-created.
     await this.loadSpaces()
-    let behind = this.active().filter((s) => !failures.has(s.space))
+    // Every space is pulled, its push failed or not: pushing and pulling are independent. A space whose pull
+    // fails here is left out of the rest of this pull.
+    const failed = new Set<string>()
+    const fail = (space: string, error: unknown) => {
+      failed.add(space)
+      if (!failures.has(space)) failures.set(space, error)
+    }
+    let behind = this.active()
     while (behind.length > 0) {
       const starts = new Map(behind.map((s) => [s.space, s.cursor]))
       const cursors = new Map(starts)
@@ -717,7 +724,7 @@ export class SyncEngine {
           const s = this.spaces.get(result.space)
           if (!s || !cursors.has(result.space)) continue
           if ('error' in result) {
-            failures.set(s.space, result.error)
+            fail(s.space, result.error)
             continue
           }
           const page = result.page
@@ -725,6 +732,7 @@ export class SyncEngine {
             await this.checkBackend(s, page.backendId)
           } catch (error) {
             failures.set(s.space, error)
+            failed.add(s.space)
             s.stopped = error as Error
             collected.delete(s.space)
             continue
@@ -744,7 +752,7 @@ export class SyncEngine {
         if (!progressed)
           // An answer that moves no cursor although the server is ahead: asking again would get the same.
           for (const s of next)
-            failures.set(
+            fail(
               s.space,
               new SyncError('NO_PROGRESS', `the server's answer for space '${s.space}' did not move past ${s.cursor}`, {
                 space: s.space,
@@ -766,12 +774,12 @@ export class SyncEngine {
         try {
           outcome = await applyPull(this.deps(), batches, this.accepted)
         } catch (error) {
-          for (const b of batches) failures.set(b.space, error)
+          for (const b of batches) fail(b.space, error)
           throw error
         }
         for (const b of batches) for (const e of b.events) this.accepted.delete(e.id)
         for (const c of outcome.collisions) {
-          failures.set(c.space, new SyncError('STREAM_IN_OTHER_SPACE', `${c.message}: leave one of the two spaces`, c))
+          fail(c.space, new SyncError('STREAM_IN_OTHER_SPACE', `${c.message}: leave one of the two spaces`, c))
         }
         this.host.onApplied(outcome)
       }
@@ -780,7 +788,7 @@ export class SyncEngine {
       await this.loadSpaces()
       behind = stillBehind
         .map((s) => this.spaces.get(s.space))
-        .filter((s): s is SpaceSync => s !== undefined && !failures.has(s.space) && s.stopped === undefined)
+        .filter((s): s is SpaceSync => s !== undefined && s.stopped === undefined && !failed.has(s.space))
     }
   }
 
