@@ -9,8 +9,9 @@ import { defineProjection, table } from '../src/domain'
 import type { AnyDomain } from '../src/domain/domain'
 import { defineDomain } from '../src/domain/domain'
 import { SyncHttpError, type SyncTransport, spacesTransport } from '../src/sync/transport'
-import { MemorySyncServer } from '../src/testing/memory-sync-server'
+import type { MemorySyncServer } from '../src/testing/memory-sync-server'
 import { counter, note, notesProjection } from './fixtures/failure-domain'
+import { type Servers, servers, spacesClient } from './fixtures/spaces-helpers'
 import { freshName } from './helpers'
 
 /** Notes per space, and one row counting notes of every space (`scope: 'all'`). */
@@ -34,25 +35,17 @@ const domain = defineDomain({
   projections: { notes: notesProjection(), totals },
 })
 
-type Servers = Map<string, MemorySyncServer>
-
-function servers(...spaces: string[]): Servers {
-  return new Map(spaces.map((s) => [s, new MemorySyncServer()]))
-}
-
+/** A client of the shared fixture, with one space's transport replaced when `transportOf` is given. */
 function client<D extends AnyDomain>(
   d: D,
   all: Servers,
   spaces: string[],
   options: { name?: string; transportOf?: (space: string) => SyncTransport | undefined } = {},
 ): LocalClient<D> {
-  return createLocalClient(d, {
-    name: options.name ?? freshName('spaces'),
-    sync: {
-      spaces,
-      spacesTransport: spacesTransport(options.transportOf ?? ((space) => all.get(space)?.transport())),
-      autoStart: false,
-    },
+  const { name, transportOf } = options
+  return spacesClient(d, all, spaces, {
+    ...(name === undefined ? {} : { name }),
+    ...(transportOf === undefined ? {} : { transport: spacesTransport(transportOf) }),
   })
 }
 
