@@ -2,7 +2,13 @@ import type { Dexie } from 'dexie'
 import { uuidv7 } from '../domain/ids'
 import { migrateSpaces } from '../store/migrate-spaces'
 import { type IndexedDbDeps, openStore } from '../store/open'
-import type { CheckpointRecord, CommandRecord, MetaRecord } from '../store/records'
+import {
+  type CheckpointRecord,
+  type CommandRecord,
+  HIGH_WATER,
+  type MetaRecord,
+  READ_SETS_SINCE,
+} from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { unknownTypeOf } from './project'
 import { catchUp, type RebuildProgress } from './rebuild'
@@ -40,7 +46,8 @@ export interface Booted {
 export async function boot(loaded: LoadedDomain, options: BootOptions): Promise<Booted> {
   const db = await openStore(options.name, loaded.domain, options)
   const meta = db.table<MetaRecord>('meta')
-  const clientId = await db.transaction('rw', meta, async () => {
+  const clientId = await db.transaction('rw', [meta, db.table('events')], async () => {
+    await markReadSetsStart(db)
     const existing = await meta.get('clientId')
     if (existing) return existing.value as string
     const id = uuidv7()
@@ -109,4 +116,16 @@ async function planRebuilds(db: Dexie, loaded: LoadedDomain, recordUndo: boolean
     ])
   })
   return [...new Set(stillUnknown.map(unknownTypeOf))]
+}
+
+/**
+ * Pending events from this position on have their reads in the undo log (READ_SETS_SINCE): set by the first
+ * start that records them, past everything the database holds.
+ */
+async function markReadSetsStart(db: Dexie): Promise<void> {
+  const meta = db.table<MetaRecord>('meta')
+  if (await meta.get(READ_SETS_SINCE)) return
+  const [lastKey, high] = await Promise.all([db.table('events').orderBy(':id').lastKey(), meta.get(HIGH_WATER)])
+  const last = Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0)
+  await meta.put({ key: READ_SETS_SINCE, value: last + 1 })
 }

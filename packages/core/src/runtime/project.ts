@@ -4,7 +4,7 @@ import type { RecordedEvent } from '../domain/events'
 import { schemaVersionOf } from '../domain/validation'
 import type { EventRecord, MetaRecord, QuarantineRecord } from '../store/records'
 import { type LoadedDomain, parseStream, type RuntimeProjection } from './loaded-domain'
-import { applyEvent, applyEventGuarded, type RowOverlay, type WriteSink } from './projector'
+import { applyEvent, applyEventGuarded, type RowOverlay, type RowRecorder, type WriteSink } from './projector'
 import { isUnknownEvent, toRecorded } from './recorded'
 import { isConstraintError, toStorageError } from './storage-errors'
 
@@ -41,6 +41,8 @@ export class Projecting {
       undoStart?: number
       /** Unguarded catch-up: per table name, the chunk's row overlay handlers write into (see RowOverlay). */
       overlays?: ReadonlyMap<string, RowOverlay>
+      /** Unguarded only: where row access is reported instead of the undo log (see ApplyOptions). */
+      recorder?: RowRecorder
     },
   ): Promise<RecordedEvent | undefined> {
     const aggregate = parseStream(record.stream).aggregate
@@ -53,12 +55,11 @@ export class Projecting {
     if (projections.length === 0) return event
     const applyOptions = { recordUndo: options.recordUndo, writes: this.writes, undoStart: options.undoStart ?? 0 }
     if (!this.guarded) {
-      await applyEvent(
-        this.tx,
-        projections,
-        event,
-        options.overlays ? { ...applyOptions, overlays: options.overlays } : applyOptions,
-      )
+      await applyEvent(this.tx, projections, event, {
+        ...applyOptions,
+        ...(options.overlays ? { overlays: options.overlays } : {}),
+        ...(options.recorder ? { recorder: options.recorder } : {}),
+      })
       return event
     }
     for (const failure of await applyEventGuarded(this.tx, projections, event, applyOptions)) {

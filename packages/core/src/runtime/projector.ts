@@ -7,7 +7,7 @@ import type { UndoRecord } from '../store/records'
 import { ROW_SPACE } from '../store/schema'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
-import { idbOf, markChanged } from './raw'
+import { idbOf, markChanged, rawBulk } from './raw'
 import { isConstraintError, toStorageError } from './storage-errors'
 
 /** Reads a row's primary key from the projection's key spec (`id` or `[a+b]`). */
@@ -54,9 +54,24 @@ export class WriteSink {
   }
 }
 
-/** Records the before-image of each row a pending event touches, once per row, in the undo log. */
-export class UndoRecorder {
+/**
+ * What a handler's table access is reported to while an event is applied: the rows it is about to write (with
+ * their before-image), the rows it read without writing, and reads through an index (the whole table).
+ */
+export interface RowRecorder {
+  /** `read` reads the row's current state (the chunk's overlay during a catch-up); `table.get` by default. */
+  record(table: Table, key: IndexKey, before?: unknown, read?: (key: IndexKey) => Promise<unknown>): Promise<void>
+  noteRead(table: Table, key: IndexKey): void
+  noteTableRead(table: Table): void
+}
+
+/**
+ * Records, in the undo log, the before-image of each row a pending event writes (once per row), and markers of
+ * what it read without writing (a rebase uses them to tell whether pulled events could change its outcome).
+ */
+export class UndoRecorder implements RowRecorder {
   private readonly seen = new Set<string>()
+  private readonly read = new Set<string>()
   constructor(
     private readonly undo: Table<UndoRecord>,
     private readonly lpos: number,
@@ -65,19 +80,36 @@ export class UndoRecorder {
     private n: number,
   ) {}
 
-  /** `read` reads the row's current state (the chunk's overlay during a catch-up); `table.get` by default. */
   async record(
     table: Table,
     key: IndexKey,
     before?: unknown,
     read?: (key: IndexKey) => Promise<unknown>,
   ): Promise<void> {
-    const id = `${table.name}|${JSON.stringify(key)}`
+    const id = `${table.name}|${keyId(key)}`
     if (this.seen.has(id)) return
     this.seen.add(id)
     const image = before === undefined ? await (read ? read(key) : table.get(key)) : before
-    const entry = { lpos: this.lpos, n: this.n++, table: table.name, key, before: image }
-    this.writes.track(() => this.undo.add(entry), 'undo')
+    this.add({ table: table.name, key, before: image })
+  }
+
+  noteRead(table: Table, key: IndexKey): void {
+    const id = `${table.name}|${keyId(key)}`
+    if (this.seen.has(id) || this.read.has(id)) return
+    this.read.add(id)
+    this.add({ table: table.name, key, before: undefined, read: 'row' })
+  }
+
+  noteTableRead(table: Table): void {
+    const id = `${table.name}|*`
+    if (this.read.has(id)) return
+    this.read.add(id)
+    this.add({ table: table.name, key: null, before: undefined, read: 'table' })
+  }
+
+  private add(entry: Omit<UndoRecord, 'lpos' | 'n'>): void {
+    const row = { lpos: this.lpos, n: this.n++, ...entry }
+    this.writes.track(() => this.undo.add(row), 'undo')
   }
 }
 
@@ -103,7 +135,7 @@ class SavePoint {
 }
 
 /** A map key telling apart every IndexedDB key (`1` and `'1'`, a Date and its ISO string, …). */
-function keyId(key: IndexKey): string {
+export function keyId(key: IndexKey): string {
   if (typeof key === 'string') return `s${key}`
   if (typeof key === 'number') return `n${key}`
   if (key instanceof Date) return `d${key.getTime()}`
@@ -208,29 +240,6 @@ export class RowOverlay {
   }
 }
 
-/**
- * Issues one request per item; settles when the last one has (requests run in order), or fails with the first
- * error. A failed request is kept from aborting the transaction by itself: the caller decides (WriteSink).
- */
-function rawBulk<T>(items: readonly T[], issue: (item: T) => IDBRequest): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let failed = false
-    const onerror = (event: Event) => {
-      event.preventDefault()
-      event.stopPropagation()
-      if (failed) return
-      failed = true
-      reject((event.target as IDBRequest).error)
-    }
-    let last: IDBRequest | undefined
-    for (const item of items) {
-      last = issue(item)
-      last.onerror = onerror
-    }
-    if (last) last.onsuccess = () => (failed ? undefined : resolve())
-  })
-}
-
 /** A Dexie BulkError carries the failing rows' own errors: rethrow the first, so it classifies like one write's. */
 function unwrapBulk(error: unknown): never {
   const failures = (error as { name?: unknown; failures?: unknown[] } | null)?.failures
@@ -247,7 +256,7 @@ function projectionTx(
   table: Table,
   keySpec: string,
   space: string,
-  undo: UndoRecorder | undefined,
+  undo: RowRecorder | undefined,
   writes: WriteSink,
   save?: SavePoint,
   overlay?: RowOverlay,
@@ -258,7 +267,10 @@ function projectionTx(
     if (save) await save.remember(table, key, row)
   }
   return {
-    get: (key) => table.get(key),
+    get: (key) => {
+      undo?.noteRead(table, key)
+      return table.get(key)
+    },
     put: async (row) => {
       await before(primaryKeyOf(keySpec, row))
       writes.track(() => table.put(inSpace(row, space)), table.name)
@@ -275,7 +287,10 @@ function projectionTx(
       await before(key)
       writes.track(() => table.delete(key), table.name)
     },
-    table: table as unknown as ReadTable<unknown>,
+    get table() {
+      undo?.noteTableRead(table)
+      return table as unknown as ReadTable<unknown>
+    },
   }
 }
 
@@ -285,11 +300,14 @@ function inSpace(row: unknown, space: string): unknown {
 }
 
 /** {@link projectionTx} over a chunk's overlay: before-images (for undo) are read from the overlay, then the table. */
-function overlayTx(overlay: RowOverlay, space: string, undo: UndoRecorder | undefined): ProjectionTx<unknown> {
+function overlayTx(overlay: RowOverlay, space: string, undo: RowRecorder | undefined): ProjectionTx<unknown> {
   const read = (key: IndexKey) => overlay.get(key)
   const table = overlay.table
   return {
-    get: read,
+    get: (key) => {
+      undo?.noteRead(table, key)
+      return read(key)
+    },
     put: async (row) => {
       if (undo) await undo.record(table, primaryKeyOf(overlay.keySpecOf(), row), undefined, read)
       overlay.put(inSpace(row, space))
@@ -307,6 +325,7 @@ function overlayTx(overlay: RowOverlay, space: string, undo: UndoRecorder | unde
       overlay.delete(key)
     },
     get table() {
+      undo?.noteTableRead(table)
       return overlay.readable()
     },
   }
@@ -321,6 +340,8 @@ export interface ApplyOptions {
   undoStart?: number
   /** Per read-model table name, the overlay a catch-up chunk writes into (see RowOverlay); absent: the table. */
   overlays?: ReadonlyMap<string, RowOverlay>
+  /** Where row access is reported instead of the undo log (a rebase's trial run; `applyEvent` only). */
+  recorder?: RowRecorder
 }
 
 /**
@@ -335,7 +356,7 @@ export async function applyEvent(
   event: RecordedEvent,
   options: ApplyOptions,
 ): Promise<void> {
-  let undo: UndoRecorder | undefined
+  let undo: RowRecorder | undefined = options.recorder
   for (const p of projections) {
     const handler = p.on[event.type]
     if (!handler) continue

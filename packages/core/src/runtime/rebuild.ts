@@ -1,4 +1,5 @@
 import { Dexie, type Table, type Transaction } from 'dexie'
+import { keyRangeOf } from '../store/open'
 import type { CheckpointRecord, EventRecord, QuarantineRecord, UndoRecord } from '../store/records'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
@@ -183,8 +184,7 @@ async function nextUndoNumber(undo: Table<UndoRecord>, lpos: number): Promise<nu
 
 /** The next chunk of the log after `position`: one `getAll` on the raw transaction (no Dexie per-row work). */
 function readChunk(tx: Transaction, position: number): Promise<EventRecord[]> {
-  const KeyRange =
-    (tx.db as unknown as { _deps?: { IDBKeyRange?: typeof IDBKeyRange } })._deps?.IDBKeyRange ?? IDBKeyRange
+  const KeyRange = keyRangeOf(tx.db)
   const events = idbOf(tx).objectStore('events')
   return request(events.getAll(KeyRange.lowerBound(position, true), CHUNK)) as Promise<EventRecord[]>
 }

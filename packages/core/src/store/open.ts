@@ -1,6 +1,7 @@
 import { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
 import { StorageError } from '../domain/errors'
+import { changeMarks } from '../runtime/raw'
 import { deriveSchema, type StoreShape, sameShape, shapeOf } from './schema'
 
 /** Where IndexedDB comes from; inject for tests (fake-indexeddb) or leave to the global one. */
@@ -74,6 +75,18 @@ export async function openStore(name: string, domain: AnyDomain, deps: IndexedDb
     chromeTransactionDurability: 'relaxed',
   })
   db.version(verno).stores(stores)
+  db.use(changeMarks)
+  keyRanges.set(db, deps.IDBKeyRange ?? globalThis.IDBKeyRange)
   await db.open()
   return db
+}
+
+const keyRanges = new WeakMap<Dexie, typeof IDBKeyRange>()
+
+/**
+ * The `IDBKeyRange` of the IndexedDB a database was opened with (injected with it, e.g. fake-indexeddb in Node):
+ * raw requests on its transactions must build their ranges with it.
+ */
+export function keyRangeOf(db: Dexie): typeof IDBKeyRange {
+  return keyRanges.get(db) ?? globalThis.IDBKeyRange
 }

@@ -61,13 +61,19 @@ export interface CheckpointRecord {
   state: 'ready' | 'rebuilding'
 }
 
-/** A row of the `undo` table: the before-image of one read-model row touched by a pending event. */
+/**
+ * A row of the `undo` table: the before-image of one read-model row a pending event wrote — or, with `read`, a
+ * marker that its handlers read a row they did not write (`'row'`, by `key`) or the table through an index
+ * (`'table'`). Markers restore nothing; they tell a rebase which rows the pending event depended on (META
+ * `readSetsSince`: from which position on they are recorded).
+ */
 export interface UndoRecord {
   lpos: number
   n: number
   table: string
   key: unknown
   before: unknown
+  read?: 'row' | 'table'
 }
 
 /** A row of the `snapshots` table. */
@@ -84,6 +90,13 @@ export interface SnapshotRecord {
  * reactors and `whenProcessed` have moved past a removed event's position, so a new event there would be missed.
  */
 export const HIGH_WATER = 'lposHigh'
+
+/**
+ * Meta key of the first local position whose pending events have their reads recorded in the undo log (read
+ * markers, see UndoRecord): set once by the first start of a version that records them. A rebase only skips
+ * re-applying pending events from there on (older ones may have read rows without a trace).
+ */
+export const READ_SETS_SINCE = 'readSetsSince'
 
 /** A row of the `meta` table. */
 export interface MetaRecord {

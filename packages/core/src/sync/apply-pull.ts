@@ -13,8 +13,18 @@ import {
   type UndoRecord,
 } from '../store/records'
 
-import { inlineOf, type PendingState, type PullDeps, type PullOutcome, type PullTx, type Refusal } from './pull-state'
+import {
+  inlineOf,
+  type PendingState,
+  type PullDeps,
+  type Pulled,
+  type PullOutcome,
+  type PullTx,
+  type Refusal,
+  toRecord,
+} from './pull-state'
 import { reapplyPending } from './rebase'
+import { rebaseCommuting } from './rebase-commuting'
 import { rollBack } from './rollback'
 
 export type { PullDeps, PullOutcome, Refusal } from './pull-state'
@@ -28,22 +38,6 @@ export interface SpaceBatch {
   /** In the space's server order. */
   events: StoredWireEvent[]
   cursor: number
-}
-
-/** A pulled event, with the space it was pulled from. */
-type Pulled = StoredWireEvent & { space: string }
-
-function toRecord(e: Pulled): EventRecord {
-  return {
-    id: e.id,
-    space: e.space,
-    stream: e.stream,
-    version: e.version,
-    type: e.type,
-    data: e.data as Record<string, unknown>,
-    meta: (e.meta ?? {}) as unknown as EventRecord['meta'],
-    gpos: e.seq,
-  }
 }
 
 /**
@@ -122,7 +116,7 @@ export async function applyPull(
       }
       const rest = confirmOwnPrefix(p, state)
       p.outcome.fastPath = rest.length === 0 && refused.size === 0
-      if (!p.outcome.fastPath) {
+      if (!p.outcome.fastPath && !(await rebaseCommuting(p, state, rest, refused))) {
         await rollBack(tx, state.stillPending, loaded)
         const own = new Set(state.stillPending.filter((e) => !state.reused.has(e.id)).map((e) => e.id))
         const changed = await applyRemote(p, rest, own)

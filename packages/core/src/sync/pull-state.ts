@@ -20,6 +20,11 @@ export interface PullOutcome {
   lastPosition: number
   /** `aggregate.Type` of pulled events this code does not know (written by a newer app version): kept and synced. */
   unknownTypes: string[]
+  /**
+   * True when the pulled events could not change what is pending (other streams, other rows): they were applied
+   * under the pending events, which were moved after them without being rolled back or re-applied.
+   */
+  commuted?: boolean
   /** Events a projection could not apply: quarantined, the rest applied. */
   quarantined: QuarantinedEvent[]
   /**
@@ -80,4 +85,21 @@ export interface PendingState {
 
 export function inlineOf(loaded: LoadedDomain, stream: string) {
   return loaded.projectionsOf(parseStream(stream).aggregate).filter((p) => p.mode === 'inline')
+}
+
+/** A pulled event, with the space it was pulled from. */
+export type Pulled = StoredWireEvent & { space: string }
+
+/** A pulled event as the log stores it (confirmed: it has its server seq); its local position comes later. */
+export function toRecord(e: Pulled): EventRecord {
+  return {
+    id: e.id,
+    space: e.space,
+    stream: e.stream,
+    version: e.version,
+    type: e.type,
+    data: e.data as Record<string, unknown>,
+    meta: (e.meta ?? {}) as unknown as EventRecord['meta'],
+    gpos: e.seq,
+  }
 }

@@ -19,7 +19,7 @@ export async function rollBack(tx: Transaction, pending: EventRecord[], loaded: 
   // Rows of a table that a projection upgrade dropped have nothing left to restore (the rebuild recorded its own).
   const tables = new Set(loaded.projections.map((p) => p.tableName))
   for (const row of rows) {
-    if (!tables.has(row.table)) continue
+    if (!tables.has(row.table) || row.read !== undefined) continue
     const table: Table = tx.table(row.table)
     if (row.before === undefined) writes.track(() => table.delete(row.key as never))
     else writes.track(() => table.put(row.before))
