@@ -5,11 +5,12 @@
  * the read models against a database that received the same events in server order.
  */
 import { describe, expect, it } from 'vitest'
-import type { LocalClient } from '../src/client/local-client'
+import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import { defineAggregate, defineDomain, defineEvents, defineProjection, event, table } from '../src/domain'
 import { SyncNetworkError, type SyncTransport } from '../src/sync/transport'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'
 import { localLog, syncClient } from './fixtures/failure-helpers'
+import { freshName } from './helpers'
 
 /** Handler runs of the `view` projection, per event type: a re-applied pending event counts again. */
 const runs = { Added: 0 }
@@ -79,7 +80,7 @@ const domain = defineDomain({ aggregates: { board, card }, projections: { view, 
 type Client = LocalClient<typeof domain>
 
 /** A client whose pushes fail as offline ones do until `release()`; pulls work. */
-function heldClient(server: MemorySyncServer) {
+function heldClient(server: MemorySyncServer, name?: string) {
   const inner = server.transport()
   let held = true
   const transport: SyncTransport = {
@@ -89,7 +90,7 @@ function heldClient(server: MemorySyncServer) {
       return inner.push(request)
     },
   }
-  const client = syncClient(domain, server, { sync: { transport } })
+  const client = syncClient(domain, server, { ...(name ? { name } : {}), sync: { transport } })
   return {
     client,
     release: () => {
@@ -132,8 +133,11 @@ describe('a pull that cannot change pending work', () => {
     await other.syncNow()
 
     const before = runs.Added
+    const pendingBefore = (await localLog(mine)).filter((e) => e.gpos === undefined)
     await pullOnly(mine)
     expect(runs.Added - before).toBe(5) // the 5 pulled events only: the 30 pending ones were not re-applied
+    // They were not even moved: the pulled events took free positions under them.
+    expect((await localLog(mine)).filter((e) => e.gpos === undefined)).toEqual(pendingBefore)
     expect(mine.runtime.status.get().pending).toBe(30)
     // Pending events come after the pulled ones in the local log, as the server will order them.
     const log = await localLog(mine)
@@ -146,6 +150,36 @@ describe('a pull that cannot change pending work', () => {
     expect(mine.runtime.status.get().pending).toBe(0)
     expect(await readModels(mine)).toEqual(await reference(server))
     expect((await localLog(mine)).map((e) => e.id)).toEqual((await server.pull(0, 100)).events.map((e) => e.id))
+    await mine.close()
+    await other.close()
+  })
+
+  it('with no free positions under the pending work (made while sync was off), it moves after the pulled events', async () => {
+    const server = new MemorySyncServer()
+    const name = freshName('move')
+    const offline = createLocalClient(domain, { name })
+    for (let i = 0; i < 20; i++) await offline.execute('card.add', { id: `m${i}`, input: { board: 'a', title: `m${i}` } })
+    await offline.close()
+    const other = syncClient(domain, server)
+    await other.execute('board.name', { id: 'z', input: { name: 'Z' } })
+    for (let i = 0; i < 5; i++) await other.execute('card.add', { id: `o${i}`, input: { board: 'z', title: `o${i}` } })
+    await other.syncNow()
+    const { client: mine, release } = heldClient(server, name)
+    await mine.query('perBoard.all') // opened: the undo of the 20 commands is recorded now that sync is on
+    const pendingBefore = (await localLog(mine)).map((e) => e.id)
+    const before = runs.Added
+    await pullOnly(mine)
+    expect(runs.Added - before).toBe(5)
+    const log = await localLog(mine)
+    expect(log.map((e) => e.id)).toEqual([...(await server.pull(0, 100)).events.map((e) => e.id), ...pendingBefore])
+    expect(await mine.query('perBoard.all')).toEqual([
+      { board: 'a', cards: 20 },
+      { board: 'z', cards: 5 },
+    ])
+    release()
+    await mine.syncNow()
+    expect(mine.runtime.status.get().pending).toBe(0)
+    expect(await readModels(mine)).toEqual(await reference(server))
     await mine.close()
     await other.close()
   })

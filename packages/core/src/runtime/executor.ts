@@ -14,6 +14,7 @@ import {
   type EventRecord,
   HIGH_WATER,
   type MetaRecord,
+  PENDING_GAP,
   type SnapshotRecord,
   type SpaceRecord,
 } from '../store/records'
@@ -21,7 +22,7 @@ import { decide, eventRecords, evolve, headKey, loadStream, snapshotDue } from '
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { Projecting } from './project'
 import { inlineProjectionsFor, WriteSink } from './projector'
-import { idbOf, request as idbRequest, lastIn, lastKeyOf, markChanged } from './raw'
+import { idbOf, request as idbRequest, lastIn, markChanged } from './raw'
 import { toRecorded } from './recorded'
 import { chooseSpace, type SpaceChoice } from './space-choice'
 import type { CachedState, StateCache } from './state-cache'
@@ -251,8 +252,8 @@ export class Executor {
     const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
     const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
     const syncing = this.env.spaces.joined() !== undefined
-    const [lastKey, high, heads, previous, joined] = await Promise.all([
-      lastKeyOf(events),
+    const [tail, high, heads, previous, joined] = await Promise.all([
+      lastIn<EventRecord>(events, null),
       tx.table<MetaRecord>('meta').get(HIGH_WATER),
       Promise.all(
         streams.map(
@@ -267,8 +268,12 @@ export class Executor {
       tx,
       heads: new Map(heads),
       previous: new Map(previous.flatMap((c): [string, CommandRecord][] => (c ? [[c.id, c]] : []))),
-      // Positions are never reused: events removed from the tail (a refused command) leave their mark.
-      nextPosition: Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0) + 1,
+      // Positions are never reused: events removed from the tail (a refused command) leave their mark. With
+      // sync, pending work after a confirmed tail starts past a gap: events pulled meanwhile go under it.
+      nextPosition:
+        Math.max(tail?.lpos ?? 0, (high?.value as number | undefined) ?? 0) +
+        1 +
+        (syncing && (tail === undefined || tail.gpos !== undefined) ? PENDING_GAP : 0),
       writes: new Map(),
       spaces: new Map(),
       joined: joined === undefined ? undefined : new Set(joined as string[]),

@@ -61,9 +61,13 @@ export class WriteSink {
 export interface RowRecorder {
   /** `read` reads the row's current state (the chunk's overlay during a catch-up); `table.get` by default. */
   record(table: Table, key: IndexKey, before?: unknown, read?: (key: IndexKey) => Promise<unknown>): Promise<void>
-  noteRead(table: Table, key: IndexKey): void
+  noteRead(table: Table, key: IndexKey): void | Promise<void>
+  /** Synchronous: it runs inside the `table` getter, before the table is handed out. */
   noteTableRead(table: Table): void
 }
+
+/** The key of a table-read marker in the undo log: an empty array, which no read-model row has as its key. */
+export const TABLE_READ: IndexKey = []
 
 /**
  * Records, in the undo log, the before-image of each row a pending event writes (once per row), and markers of
@@ -104,7 +108,7 @@ export class UndoRecorder implements RowRecorder {
     const id = `${table.name}|*`
     if (this.read.has(id)) return
     this.read.add(id)
-    this.add({ table: table.name, key: null, before: undefined, read: 'table' })
+    this.add({ table: table.name, key: TABLE_READ, before: undefined, read: 'table' })
   }
 
   private add(entry: Omit<UndoRecord, 'lpos' | 'n'>): void {
@@ -267,8 +271,8 @@ function projectionTx(
     if (save) await save.remember(table, key, row)
   }
   return {
-    get: (key) => {
-      undo?.noteRead(table, key)
+    get: async (key) => {
+      await undo?.noteRead(table, key)
       return table.get(key)
     },
     put: async (row) => {
@@ -304,8 +308,8 @@ function overlayTx(overlay: RowOverlay, space: string, undo: RowRecorder | undef
   const read = (key: IndexKey) => overlay.get(key)
   const table = overlay.table
   return {
-    get: (key) => {
-      undo?.noteRead(table, key)
+    get: async (key) => {
+      await undo?.noteRead(table, key)
       return read(key)
     },
     put: async (row) => {

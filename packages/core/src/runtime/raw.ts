@@ -31,12 +31,6 @@ export async function lastIn<T>(source: IDBObjectStore | IDBIndex, range: IDBKey
   return (cursor?.value as T | undefined) ?? undefined
 }
 
-/** The highest primary key of a store. */
-export async function lastKeyOf(store: IDBObjectStore): Promise<IDBValidKey | undefined> {
-  const cursor = await request(store.openKeyCursor(null, 'prev'))
-  return cursor?.primaryKey
-}
-
 /** Changed parts to announce, per IndexedDB transaction and table, handed to the next empty delete there. */
 const marks = new WeakMap<object, Map<string, ObservabilitySet>>()
 

@@ -64,7 +64,7 @@ export interface CheckpointRecord {
 /**
  * A row of the `undo` table: the before-image of one read-model row a pending event wrote — or, with `read`, a
  * marker that its handlers read a row they did not write (`'row'`, by `key`) or the table through an index
- * (`'table'`). Markers restore nothing; they tell a rebase which rows the pending event depended on (META
+ * (`'table'`, key `[]`). Indexed by `[table+key]`, so a rebase can ask whether pending work touched a row. Markers restore nothing; they tell a rebase which rows the pending event depended on (META
  * `readSetsSince`: from which position on they are recorded).
  */
 export interface UndoRecord {
@@ -90,6 +90,13 @@ export interface SnapshotRecord {
  * reactors and `whenProcessed` have moved past a removed event's position, so a new event there would be missed.
  */
 export const HIGH_WATER = 'lposHigh'
+
+/**
+ * Free local positions left before pending work that follows a confirmed event (when syncing): events pulled
+ * while that work is pending take positions there, under it, without moving it (sync/rebase-commuting.ts).
+ * Positions are numbers up to 2^53: a gap of 2^20 per episode of pending work leaves room for 2^33 of them.
+ */
+export const PENDING_GAP = 2 ** 20
 
 /**
  * Meta key of the first local position whose pending events have their reads recorded in the undo log (read

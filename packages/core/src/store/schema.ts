@@ -5,7 +5,7 @@ import type { AnyProjection } from '../domain/projection'
 export const SYSTEM_TABLES = {
   events: '++lpos, &id, &[stream+version], space, [space+gpos]',
   commands: 'id, status, space, [status+space]',
-  undo: '[lpos+n], lpos',
+  undo: '[lpos+n], lpos, [table+key]',
   checkpoints: 'projection',
   snapshots: 'stream',
   meta: 'key',

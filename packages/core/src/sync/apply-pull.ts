@@ -9,6 +9,7 @@ import {
   type EventRecord,
   HIGH_WATER,
   type MetaRecord,
+  PENDING_GAP,
   type SpaceRecord,
   type UndoRecord,
 } from '../store/records'
@@ -101,31 +102,37 @@ export async function applyPull(
       // After a failed attempt: batches whose streams this database holds in another space cannot be stored.
       if (guarded) current = await withoutCollisions(p, current)
       const pulled: Pulled[] = current.flatMap((b) => b.events.map((e) => ({ ...e, space: b.space })))
-      const state = await readPending(p, pulled)
-      // A pulled event with the id of one of ours but other content: the server holds someone else's event
-      // under that id, so ours can never be accepted (ID_REUSED). Its command is refused like any refusal.
-      const refused = new Map(refusals)
-      for (const local of state.reused.values()) {
-        const commandId = local.meta?.commandId
-        if (commandId !== undefined && !refused.has(commandId))
-          refused.set(commandId, {
-            commandId,
-            code: 'ID_REUSED',
-            message: `the server holds event ${local.id} with other content`,
-          })
+      // Nothing pulled can change what is pending: applied under it, pending work left as it is.
+      if (!(await rebaseCommuting(p, pulled, refusals))) {
+        const state = await readPending(p, pulled)
+        // A pulled event with the id of one of ours but other content: the server holds someone else's event
+        // under that id, so ours can never be accepted (ID_REUSED). Its command is refused like any refusal.
+        const refused = new Map(refusals)
+        for (const local of state.reused.values()) {
+          const commandId = local.meta?.commandId
+          if (commandId !== undefined && !refused.has(commandId))
+            refused.set(commandId, {
+              commandId,
+              code: 'ID_REUSED',
+              message: `the server holds event ${local.id} with other content`,
+            })
+        }
+        const rest = confirmOwnPrefix(p, state)
+        p.outcome.fastPath = rest.length === 0 && refused.size === 0
+        if (!p.outcome.fastPath) {
+          await rollBack(tx, state.stillPending, loaded)
+          const own = new Set(state.stillPending.filter((e) => !state.reused.has(e.id)).map((e) => e.id))
+          const changed = await applyRemote(p, rest, own)
+          // Pending work added again after them starts past a gap, as the executor leaves one: the next pull
+          // that cannot change it goes under it (rebase-commuting.ts).
+          if (state.stillPending.length > 0) p.next += PENDING_GAP
+          await reapplyPending(p, state, changed, acceptedIds, refused)
+        }
+        confirmCommands(p, state)
+        // Rolled-back events left the log; their positions (and the ones given out here) are never reused.
+        if (p.next > p.firstFree || state.stillPending.length > 0)
+          writes.track(() => tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: p.next - 1 }), 'meta')
       }
-      const rest = confirmOwnPrefix(p, state)
-      p.outcome.fastPath = rest.length === 0 && refused.size === 0
-      if (!p.outcome.fastPath && !(await rebaseCommuting(p, state, rest, refused))) {
-        await rollBack(tx, state.stillPending, loaded)
-        const own = new Set(state.stillPending.filter((e) => !state.reused.has(e.id)).map((e) => e.id))
-        const changed = await applyRemote(p, rest, own)
-        await reapplyPending(p, state, changed, acceptedIds, refused)
-      }
-      confirmCommands(p, state)
-      // Rolled-back events left the log; their positions (and the ones given out here) are never reused.
-      if (p.next > p.firstFree || state.stillPending.length > 0)
-        writes.track(() => tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: p.next - 1 }), 'meta')
       for (const b of current) {
         const row = rows[batches.indexOf(b)]
         if (row && row.cursor !== b.cursor)

@@ -2,172 +2,240 @@
  * The rebase of a pull that cannot change what is pending. Pulled (foreign) events must come before our pending
  * ones in the log. In general that means rolling the pending events' read-model effects back and applying them
  * again after the pulled ones (rollback.ts, rebase.ts): a cost proportional to everything pending. When the
- * pulled events touch none of the pending commands' streams, and their handlers touch no row the pending
- * events wrote or read (and write none they read), applying them on top of the current read models gives the
- * rows that applying them first would have given. Then the pending events stay as they are: their log
- * records and undo rows only move to positions after the pulled events (bulk writes, no handler runs).
+ * pulled events are on streams with no pending event, and their handlers touch no row the pending events wrote
+ * or read (nor write one they read), applying them on top of the current read models gives the rows that
+ * applying them first would have given. Then the pending events stay as they are:
+ * - the pulled events take free positions under them: pending work that follows a confirmed event starts past
+ *   a gap (PENDING_GAP) for exactly this. Nothing pending is read or written;
+ * - without room there (work from before the gap existed, or a huge pull), the pending events' log records and
+ *   undo rows move to positions after the pulled ones, with a new gap (bulk writes, no handler runs).
  *
- * The pulled events' handlers first run on an in-memory overlay while their row access is checked against the
- * pending events' footprint (the undo log: written rows, and read markers). At the first overlap the trial
- * stops, nothing has been written, and the caller takes the general path.
+ * The pulled events' handlers first run on an in-memory overlay while each row access is checked against the
+ * undo log (indexed by table and key: the rows pending events wrote, and read markers). At the first overlap
+ * the trial stops, nothing has been written, and the caller takes the general path.
  */
+import { Dexie, type IndexableType, type Table } from 'dexie'
 import type { IndexKey } from '../domain/read-table'
 import type { RuntimeProjection } from '../runtime/loaded-domain'
 import { parseStream } from '../runtime/loaded-domain'
-import { keyId, RowOverlay, type RowRecorder } from '../runtime/projector'
+import { RowOverlay, type RowRecorder, TABLE_READ } from '../runtime/projector'
 import { idbOf, markChanged, rawBulk, request } from '../runtime/raw'
 import { keyRangeOf } from '../store/open'
 import {
   type CheckpointRecord,
   type EventRecord,
+  HIGH_WATER,
   type MetaRecord,
+  PENDING_GAP,
   type QuarantineRecord,
   READ_SETS_SINCE,
+  type SpaceRecord,
   type UndoRecord,
 } from '../store/records'
-import type { PendingState, Pulled, PullTx, Refusal } from './pull-state'
+import type { Pulled, PullTx, Refusal } from './pull-state'
 import { toRecord } from './pull-state'
 
+/** Where the pending work starts: the first pending event, and the highest position of a confirmed one. */
+interface PendingTail {
+  first: number
+  maxConfirmed: number
+}
+
 /**
- * Applies `foreign` (pulled events of other streams) under the pending events if nothing of it can change them;
- * returns false, having written nothing, when it might (the caller then rolls back and re-applies).
+ * Applies the pulled events under the pending ones if nothing of them can change those; returns false, having
+ * written nothing, when they might (or when nothing is pending): the caller then takes the general path.
  */
 export async function rebaseCommuting(
   p: PullTx,
-  state: PendingState,
-  foreign: readonly Pulled[],
-  refused: ReadonlyMap<string, Refusal>,
+  pulled: readonly Pulled[],
+  refusals: ReadonlyMap<string, Refusal>,
 ): Promise<boolean> {
-  const pending = state.stillPending
-  const first = pending[0]?.lpos
-  const last = pending[pending.length - 1]?.lpos
-  if (first === undefined || last === undefined || foreign.length === 0) return false
-  if (p.projecting.guarded || refused.size > 0 || state.reused.size > 0) return false
-  if (!untouchedStreams(state, foreign)) return false
-  const fed = new Set(foreign.map((e) => parseStream(e.stream).aggregate))
-  const trial = await trialProjections(p, fed, first, last)
-  if (!trial || !(await onlyPendingBetween(p, pending, first, last))) return false
-  const undo = await p.tx.table<UndoRecord>('undo').where('lpos').aboveOrEqual(first).toArray()
-  const overlays = await applyOnOverlays(p, foreign, trial, footprintOf(undo))
+  if (p.projecting.guarded || refusals.size > 0 || pulled.length === 0) return false
+  const tail = await pendingTail(p)
+  if (!tail) return false
+  const foreign = await foreignOnly(p, pulled)
+  if (!foreign || foreign.length === 0 || !(await streamsFree(p, foreign))) return false
+  const since = (await p.tx.table<MetaRecord>('meta').get(READ_SETS_SINCE))?.value as number | undefined
+  // Pending events applied by an older version have no read markers: what they read is unknown.
+  if (since === undefined || tail.first < since) return false
+  const fits = tail.first - tail.maxConfirmed - 1 >= foreign.length
+  const base = fits ? tail.maxConfirmed + 1 : await nextFree(p)
+  const pendingEnd = fits ? undefined : base - 1
+  const plan = await planProjections(p, foreign, tail, base, pendingEnd)
+  if (!plan) return false
+  const overlays = await applyOnOverlays(p, foreign, plan.tried, base)
   if (!overlays) return false
 
-  // Nothing pending changes: the pulled events take the next positions, the pending ones move after them.
-  const base = p.next
-  const shift = base + foreign.length - first
-  // Raw requests (two range deletes, then puts): Dexie's per-row middleware would cost more than the writes.
-  const KeyRange = keyRangeOf(p.tx.db)
-  const events = idbOf(p.tx).objectStore('events')
-  const undoStore = idbOf(p.tx).objectStore('undo')
-  markChanged(p.tx.db, p.tx, ['events'])
   const records = foreign.map((e, i) => ({ ...toRecord(e), lpos: base + i }))
-  const moved = pending.map((e) => ({ ...e, lpos: (e.lpos as number) + shift }))
-  const undoMoved = undo.map((u) => ({ ...u, lpos: u.lpos + shift }))
-  p.writes.track(() => request(events.delete(KeyRange.bound(first, last))), 'events')
-  p.writes.track(() => request(undoStore.delete(KeyRange.bound([first], [last, []]))), 'undo')
-  p.writes.track(() => rawBulk([...records, ...moved], (row) => events.add(row)), 'events')
-  if (undoMoved.length > 0) p.writes.track(() => rawBulk(undoMoved, (row) => undoStore.add(row)), 'undo')
+  const lastForeign = base + foreign.length - 1
+  markChanged(p.tx.db, p.tx, ['events'])
+  const events = idbOf(p.tx).objectStore('events')
+  if (fits) p.writes.track(() => rawBulk(records, (row) => events.add(row)), 'events')
   for (const overlay of overlays.values()) overlay.flush()
-  p.next = last + shift + 1
-  // Async projections that had processed every pending event have now processed the pulled ones too.
   const checkpoints = p.tx.table<CheckpointRecord>('checkpoints')
-  for (const cp of trial.caughtUp) p.writes.track(() => checkpoints.put({ ...cp, position: p.next - 1 }), 'checkpoints')
+  const newEnd = fits ? lastForeign : await movePendingAfter(p, tail, records)
+  for (const cp of plan.advance)
+    p.writes.track(() => checkpoints.put({ ...cp, position: Math.max(cp.position, newEnd) }), 'checkpoints')
   p.outcome.applied = foreign.length
-  p.outcome.lastPosition = p.next - 1
+  p.outcome.lastPosition = lastForeign
   p.outcome.commuted = true
   return true
 }
 
-/** No pulled event is on a stream a pending command decided on, nor one of ours. */
-function untouchedStreams(state: PendingState, foreign: readonly Pulled[]): boolean {
-  const streams = new Set(state.pendingCommands.map((c) => c.stream))
-  for (const e of state.stillPending) streams.add(e.stream)
-  return foreign.every((e) => !streams.has(e.stream) && !state.pendingIds.has(e.id))
+/** The start of the pending work (pending events sit at the tail of the log), or undefined when none is. */
+async function pendingTail(p: PullTx): Promise<PendingTail | undefined> {
+  const spaces = await p.tx.table<SpaceRecord>('spaces').toCollection().primaryKeys()
+  const lasts = await Promise.all(
+    spaces.map((space) => p.events.where('[space+gpos]').between([space, Dexie.minKey], [space, Dexie.maxKey]).last()),
+  )
+  const maxConfirmed = Math.max(0, ...lasts.map((e) => e?.lpos ?? 0))
+  const first = await p.events.where(':id').above(maxConfirmed).first()
+  if (!first || first.gpos !== undefined) return undefined
+  return { first: first.lpos as number, maxConfirmed }
 }
 
 /**
- * The projections fed by the pulled events' aggregates (`fed`), which they are tried on; undefined when the
- * state of the read models forbids the trial.
+ * The pulled events this database does not hold yet, or undefined when one of them is ours (held pending, or
+ * written by this client): confirming our own events is the general path's work.
  */
-async function trialProjections(
+async function foreignOnly(p: PullTx, pulled: readonly Pulled[]): Promise<Pulled[] | undefined> {
+  const known = await p.events
+    .where('id')
+    .anyOf(pulled.map((e) => e.id))
+    .toArray()
+  if (known.some((e) => e.gpos === undefined)) return undefined
+  const held = new Set(known.map((e) => e.id))
+  const foreign: Pulled[] = []
+  for (const e of pulled) {
+    if (held.has(e.id)) continue
+    if ((e.meta as { clientId?: unknown } | undefined)?.clientId === p.deps.clientId) return undefined
+    held.add(e.id)
+    foreign.push(e)
+  }
+  return foreign
+}
+
+/** No pulled event is on a stream whose head is pending (a pending command decided on it, or waits on it). */
+async function streamsFree(p: PullTx, foreign: readonly Pulled[]): Promise<boolean> {
+  const streams = [...new Set(foreign.map((e) => e.stream))]
+  const heads = await Promise.all(
+    streams.map((s) => p.events.where('[stream+version]').between([s, Dexie.minKey], [s, Dexie.maxKey]).last()),
+  )
+  return heads.every((head) => head === undefined || head.gpos !== undefined)
+}
+
+/** The next position never given out. */
+async function nextFree(p: PullTx): Promise<number> {
+  const [lastKey, high] = await Promise.all([
+    p.events.orderBy(':id').lastKey(),
+    p.tx.table<MetaRecord>('meta').get(HIGH_WATER),
+  ])
+  return Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0) + 1
+}
+
+/**
+ * The read models the pulled events are tried on (those their aggregates feed, skipping async ones that will
+ * process them in order later), and the async projections whose checkpoint moves (see `rebaseCommuting`);
+ * undefined when the read models' state forbids this path.
+ */
+async function planProjections(
   p: PullTx,
-  fed: ReadonlySet<string>,
-  first: number,
-  last: number,
-): Promise<{ projections: RuntimeProjection[]; caughtUp: CheckpointRecord[] } | undefined> {
-  const { tx, deps } = p
-  const since = (await tx.table<MetaRecord>('meta').get(READ_SETS_SINCE))?.value as number | undefined
-  // Pending events applied by an older version have no read markers: what they read is unknown.
-  if (since === undefined || first < since) return undefined
-  const checkpoints = await tx.table<CheckpointRecord>('checkpoints').toArray()
+  foreign: readonly Pulled[],
+  tail: PendingTail,
+  base: number,
+  pendingEnd: number | undefined,
+): Promise<{ tried: RuntimeProjection[]; advance: CheckpointRecord[] } | undefined> {
+  const fits = pendingEnd === undefined
+  const fed = new Set(foreign.map((e) => parseStream(e.stream).aggregate))
+  const checkpoints = await p.tx.table<CheckpointRecord>('checkpoints').toArray()
   const byName = new Map(checkpoints.map((c) => [c.projection, c]))
-  const projections: RuntimeProjection[] = []
-  const caughtUp: CheckpointRecord[] = []
-  for (const projection of deps.loaded.projections) {
+  const tried: RuntimeProjection[] = []
+  const advance: CheckpointRecord[] = []
+  for (const projection of p.deps.loaded.projections) {
     const cp = byName.get(projection.name)
     if (cp && cp.state !== 'ready') return undefined
+    if (projection.mode === 'async') {
+      // Under the pending work: it has processed past the positions the pulled events take.
+      // After it: it has processed pending events, which move past the pulled ones.
+      const moves = cp !== undefined && cp.position >= (fits ? base : tail.first)
+      // Moving pending events it has only partly processed would make it process some twice.
+      if (moves && !fits && cp.position < pendingEnd) return undefined
+      if (!moves) continue
+      advance.push(cp)
+    }
     if (!projection.from.some((aggregate) => fed.has(aggregate))) continue
     // An overlay keeps a row's last state only: a unique index could clash on an intermediate one.
     if ((projection.table.indexes ?? []).some((index) => index.startsWith('&'))) return undefined
-    if (projection.mode === 'inline') projections.push(projection)
-    else if (cp && cp.position >= last) {
-      projections.push(projection)
-      caughtUp.push(cp)
-    } else if (cp && cp.position >= first) return undefined // part of the pending events: roll back
+    tried.push(projection)
   }
-  // Quarantine entries of pending events are decided again when they are re-applied: not here.
-  const quarantined = await tx
-    .table<QuarantineRecord>('quarantine')
-    .filter((q) => q.position >= first)
-    .count()
-  return quarantined === 0 ? { projections, caughtUp } : undefined
-}
-
-/** The pending events are the only events from `first` to `last` (they move as one range). */
-async function onlyPendingBetween(p: PullTx, pending: EventRecord[], first: number, last: number): Promise<boolean> {
-  return (await p.events.where(':id').between(first, last, true, true).count()) === pending.length
-}
-
-/** Rows pending events wrote, rows they read, and tables they read through an index: `table|key` ids. */
-interface Footprint {
-  written: Set<string>
-  read: Set<string>
-  writtenTables: Set<string>
-  readTables: Set<string>
-}
-
-function footprintOf(undo: readonly UndoRecord[]): Footprint {
-  const f: Footprint = { written: new Set(), read: new Set(), writtenTables: new Set(), readTables: new Set() }
-  for (const u of undo) {
-    if (u.read === 'table') f.readTables.add(u.table)
-    else if (u.read === 'row') f.read.add(`${u.table}|${keyId(u.key as IndexKey)}`)
-    else {
-      f.written.add(`${u.table}|${keyId(u.key as IndexKey)}`)
-      f.writtenTables.add(u.table)
-    }
+  if (!fits) {
+    // Quarantine entries name positions of pending events: moving them is the general path's work.
+    const quarantined = await p.tx
+      .table<QuarantineRecord>('quarantine')
+      .filter((q) => q.position >= tail.first)
+      .count()
+    if (quarantined > 0) return undefined
   }
-  return f
+  return { tried, advance }
 }
 
-/** Thrown inside a handler's table access at the first overlap with the pending footprint. */
+/**
+ * Moves the pending events and their undo rows past `records` (written first) and a new gap; returns the last
+ * position of the moved pending events.
+ */
+async function movePendingAfter(p: PullTx, tail: PendingTail, records: EventRecord[]): Promise<number> {
+  const KeyRange = keyRangeOf(p.tx.db)
+  const events = idbOf(p.tx).objectStore('events')
+  const undoStore = idbOf(p.tx).objectStore('undo')
+  const [pending, undo] = await Promise.all([
+    request(events.getAll(KeyRange.lowerBound(tail.first))) as Promise<EventRecord[]>,
+    request(undoStore.getAll(KeyRange.lowerBound([tail.first]))) as Promise<UndoRecord[]>,
+  ])
+  const last = pending[pending.length - 1]?.lpos as number
+  const shift = (records[records.length - 1]?.lpos as number) + PENDING_GAP + 1 - tail.first
+  // Raw requests (two range deletes, then adds): Dexie's per-row middleware would cost more than the writes.
+  p.writes.track(() => request(events.delete(KeyRange.lowerBound(tail.first))), 'events')
+  p.writes.track(() => request(undoStore.delete(KeyRange.lowerBound([tail.first]))), 'undo')
+  const moved = pending.map((e) => ({ ...e, lpos: (e.lpos as number) + shift }))
+  p.writes.track(() => rawBulk([...records, ...moved], (row) => events.add(row)), 'events')
+  if (undo.length > 0)
+    p.writes.track(() => rawBulk(undo, (row) => undoStore.add({ ...row, lpos: row.lpos + shift })), 'undo')
+  p.writes.track(() => p.tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: last + shift }), 'meta')
+  return last + shift
+}
+
+/** The `[table+key]` index key of an undo row. */
+function undoKey(table: string, key: IndexKey): IndexableType {
+  return [table, key] as IndexableType
+}
+
+/** Thrown inside a handler's table access at the first overlap with pending work. */
 class Overlap extends Error {}
 
-/** Checks each row access of the pulled events' handlers against the pending events' footprint. */
-class FootprintCheck implements RowRecorder {
-  constructor(private readonly pending: Footprint) {}
+/**
+ * Checks each row access of the pulled events' handlers against the undo log (every undo row belongs to a
+ * pending event): writing a row pending work wrote or read, reading a row it wrote, writing a table it read
+ * through an index. The pulled events' own index reads end the trial.
+ */
+class PendingOverlap implements RowRecorder {
+  constructor(private readonly undo: Table<UndoRecord>) {}
 
   async record(table: { name: string }, key: IndexKey): Promise<void> {
-    const id = `${table.name}|${keyId(key)}`
-    if (this.pending.written.has(id) || this.pending.read.has(id) || this.pending.readTables.has(table.name))
-      throw new Overlap(id)
+    const [touched, tableRead] = await Promise.all([
+      this.undo.where('[table+key]').equals(undoKey(table.name, key)).first(),
+      this.undo.where('[table+key]').equals(undoKey(table.name, TABLE_READ)).first(),
+    ])
+    if (touched || tableRead) throw new Overlap(`${table.name} ${JSON.stringify(key)}`)
   }
 
-  noteRead(table: { name: string }, key: IndexKey): void {
-    const id = `${table.name}|${keyId(key)}`
-    if (this.pending.written.has(id)) throw new Overlap(id)
+  async noteRead(table: { name: string }, key: IndexKey): Promise<void> {
+    const rows = await this.undo.where('[table+key]').equals(undoKey(table.name, key)).toArray()
+    if (rows.some((u) => u.read === undefined)) throw new Overlap(`${table.name} ${JSON.stringify(key)}`)
   }
 
+  /** Index reads cannot be checked row by row here: the general path applies such events. */
   noteTableRead(table: { name: string }): void {
-    if (this.pending.writtenTables.has(table.name)) throw new Overlap(table.name)
+    throw new Overlap(table.name)
   }
 }
 
@@ -178,30 +246,24 @@ class FootprintCheck implements RowRecorder {
 async function applyOnOverlays(
   p: PullTx,
   foreign: readonly Pulled[],
-  trial: { projections: RuntimeProjection[] },
-  footprint: Footprint,
+  tried: readonly RuntimeProjection[],
+  base: number,
 ): Promise<Map<string, RowOverlay> | undefined> {
   const overlays = new Map<string, RowOverlay>()
-  for (const projection of trial.projections)
+  for (const projection of tried)
     overlays.set(
       projection.tableName,
       new RowOverlay(p.tx.table(projection.tableName), projection.table.key, p.writes, p.tx),
     )
-  const check = new FootprintCheck(footprint)
-  const tried = new Set(trial.projections)
+  const check = new PendingOverlap(p.tx.table<UndoRecord>('undo'))
+  const triedSet = new Set(tried)
   try {
     for (const [i, e] of foreign.entries()) {
-      const aggregate = parseStream(e.stream).aggregate
-      const projections = p.deps.loaded.projectionsOf(aggregate).filter((x) => tried.has(x))
-      // Positions are given for the handlers' view only; the records are written once the trial passed.
+      const projections = p.deps.loaded.projectionsOf(parseStream(e.stream).aggregate).filter((x) => triedSet.has(x))
       await p.projecting.apply(
         projections,
-        { ...toRecord(e), lpos: p.next + i },
-        {
-          recordUndo: false,
-          overlays,
-          recorder: check,
-        },
+        { ...toRecord(e), lpos: base + i },
+        { recordUndo: false, overlays, recorder: check },
       )
     }
   } catch {
