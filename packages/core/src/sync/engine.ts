@@ -7,54 +7,16 @@ import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, SharedSyncStatus, SpaceStatus, StatusHub } from '../runtime/status'
 import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
 import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
-import { httpSpacesTransport } from './http-spaces-transport'
 import { type LeaveSpaceOptions, type LeaveSpaceResult, removeSpace } from './leave-space'
 import { Outbox } from './outbox'
 import { refusalsOf } from './refusals'
 import { backoffDelay, Signal } from './signal'
 import { ServerResetError, syncErrorOf } from './sync-errors'
-import { type SpacesTransport, SyncHttpError, type SyncTransport, spacesTransport } from './transport'
+import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
+import { type SpacesTransport, SyncHttpError } from './transport'
 
 export { ServerResetError, syncErrorOf } from './sync-errors'
-
-/** Sync configuration of `serve(domain, { sync })`. */
-export interface SyncOptions {
-  /** Server base URL, e.g. `location.origin` when `cairn-server --static` serves the app. */
-  url?: string
-  /**
-   * A space to join at start (kept joined across reloads, like `joinSpace`). More spaces: `spaces`, or
-   * `joinSpace()` at run time. A database holds every space it joined, until it leaves them.
-   */
-  space?: string
-  /** Spaces to join at start (besides `space`). */
-  spaces?: readonly string[]
-  /** A fixed bearer token (for every space without a token of its own). */
-  token?: string
-  /**
-   * Or a function giving a token for a space, asked for each request (a space joined with a token of its own
-   * uses that one).
-   */
-  getToken?: (space: string) => string | undefined | Promise<string | undefined>
-  /**
-   * A custom single-space transport (tests, other servers); replaces url/token. It syncs `space` (default
-   * `default`) only.
-   */
-  transport?: SyncTransport
-  /** A custom multi-space transport (tests, other servers); replaces url/token/transport. */
-  spacesTransport?: SpacesTransport
-  /** Events per push (whole commands only). Default 500. */
-  pushBatch?: number
-  /** Events per pull page, per space. Default 500. */
-  pullLimit?: number
-  /** Elect one syncing tab with the Web Locks API. Default true where `navigator.locks` exists. */
-  leaderElection?: boolean
-  /** Start the background loop. Default true; tests drive `syncOnce()` themselves. */
-  autoStart?: boolean
-  /** Requests one `syncNow()` round may make before it gives up (bounds every retry loop). Default 1000. */
-  maxRequestsPerRound?: number
-  /** Idle re-check interval when nothing pokes the loop (ms). Default 30 s. */
-  heartbeatMs?: number
-}
+export type { SyncOptions } from './sync-options'
 
 /** Options of `joinSpace`. */
 export interface JoinSpaceOptions {
@@ -139,38 +101,13 @@ export class SyncEngine {
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
-    const single = options.transport
-    if (options.spacesTransport) this.transport = options.spacesTransport
-    else if (single) {
-      const only = options.space ?? 'default'
-      this.transport = spacesTransport((space) => (space === only ? single : undefined))
-    } else {
-      if (!options.url) throw new TypeError('sync needs { url } or a transport')
-      this.transport = httpSpacesTransport({
-        url: options.url,
-        getToken: (space) => this.tokenOf(space),
-        clientId: host.clientId,
-      })
-    }
-    for (const space of this.initialSpaces())
+    this.transport = transportOf(options, host.clientId, (space) => this.spaces.get(space)?.token)
+    for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
   }
 
   private get status() {
     return this.host.status
-  }
-
-  private initialSpaces(): string[] {
-    const list = [...(this.options.space === undefined ? [] : [this.options.space]), ...(this.options.spaces ?? [])]
-    if (list.length === 0 && this.options.transport) list.push('default')
-    return [...new Set(list)]
-  }
-
-  private async tokenOf(space: string): Promise<string | undefined> {
-    const own = this.spaces.get(space)?.token
-    if (own !== undefined) return own
-    if (this.options.getToken) return this.options.getToken(space)
-    return this.options.token
   }
 
   /** The joined spaces (as this tab last read them). */
@@ -188,7 +125,7 @@ export class SyncEngine {
     const paused = await db.table<MetaRecord>('meta').get('syncPaused')
     await db.transaction('rw', ['spaces'], async (tx) => {
       const table = tx.table<SpaceRecord>('spaces')
-      for (const space of this.initialSpaces())
+      for (const space of initialSpaces(this.options))
         if (!(await table.get(space))) await table.put({ space, cursor: 0, joinedAt: this.host.now() })
     })
     await this.loadSpaces()
