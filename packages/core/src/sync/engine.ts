@@ -1,28 +1,24 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
+import { CairnError, SyncError } from '../domain/errors'
 import type { StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, SharedSyncStatus, SpaceStatus, StatusHub } from '../runtime/status'
 import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
 import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
-import { type LeaveSpaceOptions, type LeaveSpaceResult, removeSpace } from './leave-space'
+import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { Outbox } from './outbox'
 import { refusalsOf } from './refusals'
 import { backoffDelay, Signal } from './signal'
+import { type JoinSpaceOptions, SpaceRegistry, type SpaceSync } from './space-registry'
 import { ServerResetError, syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
 import { type SpacesTransport, SyncHttpError } from './transport'
 
+export type { JoinSpaceOptions } from './space-registry'
 export { ServerResetError, syncErrorOf } from './sync-errors'
 export type { SyncOptions } from './sync-options'
-
-/** Options of `joinSpace`. */
-export interface JoinSpaceOptions {
-  /** The space's own bearer token (kept in the database, shared by tabs); else `getToken(space)` or the sync token. */
-  token?: string
-}
 
 /** What the engine is given by the runtime that owns it. */
 export interface SyncHost {
@@ -54,21 +50,6 @@ export interface ReuploadResult {
 
 const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError', 'spaces'] as const
 
-/** One joined space, as the syncing engine tracks it. */
-interface SpaceSync {
-  space: string
-  /** When the space was joined: a space left and joined again is a new entry (nothing of the old one kept). */
-  joinedAt: number
-  cursor: number
-  backendId: string | undefined
-  token: string | undefined
-  /** Why this space's sync stopped for good (a server reset), until re-upload. */
-  stopped: Error | undefined
-  head: number
-  lastSyncedAt: number | null
-  lastError: SerializedCairnError | null
-}
-
 /**
  * The syncing tab's worker: for every joined space, pushes pending events in local order and pulls from the
  * space's cursor (all spaces in one request), applies pulls (rebasing pending commands), listens on one live
@@ -79,9 +60,7 @@ export class SyncEngine {
   private readonly transport: SpacesTransport
   private readonly wake = new Signal()
   private readonly accepted = new Set<string>()
-  private readonly spaces = new Map<string, SpaceSync>()
-  /** Every space joined and not left through this engine: what a lost database joins again. */
-  private readonly remembered = new Map<string, Pick<SpaceSync, 'backendId' | 'token'>>()
+  private readonly registry: SpaceRegistry
   /** Requests made in this round, per direction: a push loop can never starve the pull. */
   private readonly requests = { push: 0, pull: 0 }
   private closed = false
@@ -101,7 +80,12 @@ export class SyncEngine {
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
-    this.transport = transportOf(options, host.clientId, (space) => this.spaces.get(space)?.token)
+    this.registry = new SpaceRegistry(host, () => {
+      this.host.onSpaces(this.registry.joined())
+      this.publishSpaces()
+      this.wake.notify()
+    })
+    this.transport = transportOf(options, host.clientId, (space) => this.registry.get(space)?.token)
     for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
   }
@@ -112,7 +96,7 @@ export class SyncEngine {
 
   /** The joined spaces (as this tab last read them). */
   joined(): ReadonlySet<string> {
-    return new Set(this.spaces.keys())
+    return this.registry.joined()
   }
 
   /**
@@ -123,12 +107,8 @@ export class SyncEngine {
   async start(): Promise<void> {
     const db = this.host.db
     const paused = await db.table<MetaRecord>('meta').get('syncPaused')
-    await db.transaction('rw', ['spaces'], async (tx) => {
-      const table = tx.table<SpaceRecord>('spaces')
-      for (const space of initialSpaces(this.options))
-        if (!(await table.get(space))) await table.put({ space, cursor: 0, joinedAt: this.host.now() })
-    })
-    await this.loadSpaces()
+    await this.registry.ensure(initialSpaces(this.options))
+    await this.registry.load()
     await this.countPending()
     this.paused = paused?.value === true
     this.status.update({ paused: this.paused })
@@ -155,65 +135,9 @@ export class SyncEngine {
     return this.options.autoStart !== false && !this.closed
   }
 
-  /** Reads the spaces table: the database is the truth (another tab may have joined, left or synced). */
-  private async loadSpaces(): Promise<void> {
-    this.adopt(await this.host.db.table<SpaceRecord>('spaces').toArray())
-  }
-
-  /** Makes the in-memory spaces match the table's rows (cursors and tokens from the rows). */
-  private adopt(rows: SpaceRecord[]): void {
-    const seen = new Set<string>()
-    let changed = false
-    for (const row of rows) {
-      seen.add(row.space)
-      this.remembered.set(row.space, { backendId: row.backendId, token: row.token })
-      const known = this.spaces.get(row.space)
-      if (known && known.joinedAt === row.joinedAt) {
-        known.cursor = row.cursor
-        // A new token (after a 401 or 403): try again now rather than after the long retry delay.
-        if (known.token !== row.token) changed = true
-        known.token = row.token
-        if (known.backendId === undefined) known.backendId = row.backendId
-        continue
-      }
-      changed = true
-      this.spaces.set(row.space, {
-        space: row.space,
-        joinedAt: row.joinedAt,
-        cursor: row.cursor,
-        backendId: row.backendId,
-        token: row.token,
-        stopped: undefined,
-        head: 0,
-        lastSyncedAt: null,
-        lastError: null,
-      })
-    }
-    for (const space of [...this.spaces.keys()])
-      if (!seen.has(space)) {
-        this.spaces.delete(space)
-        changed = true
-      }
-    if (!changed) return
-    this.host.onSpaces(this.joined())
-    this.publishSpaces()
-    this.wake.notify()
-  }
-
   /** Joins a space (kept across reloads, shared by tabs): the syncing tab pulls it. */
   async join(space: string, options: JoinSpaceOptions = {}): Promise<void> {
-    if (!isSpaceName(space))
-      throw new SyncError('INVALID_SPACE', `joinSpace: invalid space name '${String(space)}'`, { space })
-    const table = this.host.db.table<SpaceRecord>('spaces')
-    await this.host.db.transaction('rw', table, async () => {
-      const row = await table.get(space)
-      const token = options.token ?? row?.token
-      await table.put({
-        ...(row ?? { space, cursor: 0, joinedAt: this.host.now() }),
-        ...(token === undefined ? {} : { token }),
-      })
-    })
-    await this.loadSpaces()
+    await this.registry.join(space, options)
   }
 
   /**
@@ -221,46 +145,18 @@ export class SyncEngine {
    * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
    */
   async leave(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
-    if (!this.spaces.has(space) && !(await this.holds(space)))
-      throw new SyncError('NOT_JOINED', `leaveSpace: space '${space}' is not joined`, { space })
-    const { db, loaded, recordUndo, now } = this.host
     try {
-      const result = await removeSpace(db, loaded, space, { ...options, recordUndo, now })
-      this.remembered.delete(space)
-      await this.loadSpaces()
-      return result
+      return await this.registry.leave(space, options)
     } catch (error) {
       if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.countPending()
       throw error
     }
   }
 
-  /** Whether the database holds anything of `space` (joined, or left behind by a command racing a leave). */
-  private async holds(space: string): Promise<boolean> {
-    const db = this.host.db
-    const [row, events, commands] = await Promise.all([
-      db.table('spaces').get(space),
-      db.table('events').where('space').equals(space).count(),
-      db.table('commands').where('space').equals(space).count(),
-    ])
-    return row !== undefined || events > 0 || commands > 0
-  }
-
   /** The local database was lost and re-created empty: join the same spaces again and pull everything. */
   async forgetCursor(): Promise<void> {
     this.accepted.clear()
-    const rows = [...this.remembered].map(
-      ([space, s]): SpaceRecord => ({
-        space,
-        cursor: 0,
-        joinedAt: this.host.now(),
-        ...(s.backendId === undefined ? {} : { backendId: s.backendId }),
-        ...(s.token === undefined ? {} : { token: s.token }),
-      }),
-    )
-    await this.host.db.table<SpaceRecord>('spaces').bulkPut(rows)
-    await this.loadSpaces()
-    for (const s of this.spaces.values()) s.cursor = 0
+    await this.registry.rejoin()
     this.wake.notify()
   }
 
@@ -282,7 +178,7 @@ export class SyncEngine {
         },
       }),
       liveQuery(() => db.table<SpaceRecord>('spaces').toArray()).subscribe({
-        next: (rows: SpaceRecord[]) => this.adopt(rows),
+        next: (rows: SpaceRecord[]) => this.registry.adopt(rows),
       }),
     )
     // The runtime keeps the pending count (over the shared journal): more pending work wakes the loop.
@@ -309,7 +205,7 @@ export class SyncEngine {
         if (this.closed) return
         try {
           const commands = this.host.db.table<CommandRecord>('commands')
-          const spaces = [...this.spaces.keys()]
+          const spaces = [...this.registry.all.keys()]
           const counts = await Promise.all(
             spaces.map((space) => commands.where('[status+space]').equals(['pending', space]).count()),
           )
@@ -337,7 +233,7 @@ export class SyncEngine {
     const spaces: Record<string, SpaceStatus> = {}
     const shared = this.status.get().spaces
     let head = 0
-    for (const s of this.spaces.values()) {
+    for (const s of this.registry.all.values()) {
       const pending = this.pendingBySpace.get(s.space) ?? 0
       const own = {
         head: s.head,
@@ -362,7 +258,7 @@ export class SyncEngine {
   /** This tab was elected to sync: runs the loop until closed. */
   lead(): void {
     if (this.closed) return
-    void this.loadSpaces().then(() => this.becomeLeader())
+    void this.registry.load().then(() => this.becomeLeader())
   }
 
   private becomeLeader(): void {
@@ -384,17 +280,12 @@ export class SyncEngine {
     return typeof navigator === 'undefined' || navigator.onLine !== false
   }
 
-  /** Spaces this round syncs: joined, and not stopped by a server reset. */
-  private active(): SpaceSync[] {
-    return [...this.spaces.values()].filter((s) => s.stopped === undefined)
-  }
-
   private async loop(): Promise<void> {
     if (this.running) return
     this.running = true
     let attempt = 0
     while (!this.closed) {
-      if (this.active().length === 0 || this.paused || !this.online()) {
+      if (this.registry.active().length === 0 || this.paused || !this.online()) {
         this.stopLive()
         this.share({ connected: false, syncing: false })
         // Workers do not always get an `online` event (the page forwards its own): re-check each second.
@@ -433,7 +324,7 @@ export class SyncEngine {
   private startLive(): void {
     const live = this.transport.live
     if (!live || this.closed) return
-    const spaces = this.active().filter((s) => s.lastError === null)
+    const spaces = this.registry.active().filter((s) => s.lastError === null)
     const key = spaces.map((s) => s.space).join(',')
     if (this.closeLive && key === this.liveSpaces) return
     this.stopLive()
@@ -443,7 +334,7 @@ export class SyncEngine {
       spaces.map((s) => ({ space: s.space, after: s.cursor })),
       {
         onPoke: (space, head) => {
-          const s = this.spaces.get(space)
+          const s = this.registry.get(space)
           if (s && !(head <= s.cursor)) this.wake.notify()
         },
         onConnected: (connected) => {
@@ -462,7 +353,7 @@ export class SyncEngine {
           ;(timer as { unref?: () => void }).unref?.()
         },
         onRefused: (space, error) => {
-          const s = this.spaces.get(space)
+          const s = this.registry.get(space)
           if (!s) return
           s.lastError = syncErrorOf(error)
           this.publishSpaces()
@@ -492,8 +383,8 @@ export class SyncEngine {
    */
   async syncOnce(): Promise<void> {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync is paused (resume it to sync): nothing was sent')
-    const stopped = [...this.spaces.values()].find((s) => s.stopped)?.stopped
-    if (this.active().length === 0) {
+    const stopped = [...this.registry.all.values()].find((s) => s.stopped)?.stopped
+    if (this.registry.active().length === 0) {
       if (stopped) throw stopped
       throw new SyncError('NO_SPACE', 'no space is joined: nothing to sync (joinSpace first)')
     }
@@ -504,10 +395,10 @@ export class SyncEngine {
     // A failure of the round as a whole (the network, storage, the request budget), as opposed to one space's.
     let roundError: unknown
     try {
-      let conflicts = new Set<string>(this.active().map((s) => s.space))
+      let conflicts = new Set<string>(this.registry.active().map((s) => s.space))
       for (let round = 0; round < 10 && conflicts.size > 0; round++) {
         const next = new Set<string>()
-        for (const s of this.active()) {
+        for (const s of this.registry.active()) {
           if (!conflicts.has(s.space)) continue
           try {
             if ((await this.pushAll(s)) === 'conflict') next.add(s.space)
@@ -531,7 +422,7 @@ export class SyncEngine {
       roundError = error
     }
     const now = this.host.now()
-    for (const s of this.spaces.values()) {
+    for (const s of this.registry.all.values()) {
       const failure = failures.get(s.space) ?? (s.stopped === undefined ? roundError : undefined)
       if (failure === undefined) {
         if (s.stopped === undefined) {
@@ -592,7 +483,7 @@ export class SyncEngine {
           clientId: this.host.clientId,
           events: batch.map(toWire),
         })
-        await this.checkBackend(s, response.backendId)
+        await this.registry.checkBackend(s, response.backendId)
         for (const a of response.accepted) this.accepted.add(a.id)
         s.head = Math.max(s.head, response.head)
         outbox.sent(batch)
@@ -628,7 +519,7 @@ export class SyncEngine {
   private async pullAll(failures: Map<string, unknown>): Promise<void> {
     const limit = this.options.pullLimit ?? 500
     // The database is the truth for cursors: another tab may have synced, or the database been re-created.
-    await this.loadSpaces()
+    await this.registry.load()
     // Every space is pulled, its push failed or not: pushing and pulling are independent. A space whose pull
     // fails here is left out of the rest of this pull.
     const failed = new Set<string>()
@@ -636,7 +527,7 @@ export class SyncEngine {
       failed.add(space)
       if (!failures.has(space)) failures.set(space, error)
     }
-    let behind = this.active()
+    let behind = this.registry.active()
     while (behind.length > 0) {
       const starts = new Map(behind.map((s) => [s.space, s.cursor]))
       const cursors = new Map(starts)
@@ -658,7 +549,7 @@ export class SyncEngine {
         const next: SpaceSync[] = []
         let progressed = false
         for (const result of pages) {
-          const s = this.spaces.get(result.space)
+          const s = this.registry.get(result.space)
           if (!s || !cursors.has(result.space)) continue
           if ('error' in result) {
             fail(s.space, result.error)
@@ -666,7 +557,7 @@ export class SyncEngine {
           }
           const page = result.page
           try {
-            await this.checkBackend(s, page.backendId)
+            await this.registry.checkBackend(s, page.backendId)
           } catch (error) {
             failures.set(s.space, error)
             failed.add(s.space)
@@ -722,25 +613,15 @@ export class SyncEngine {
       }
       // The database is the truth: a batch dropped (its space left, joined again, or pulled by another tab)
       // did not move the cursor.
-      await this.loadSpaces()
+      await this.registry.load()
       behind = stillBehind
-        .map((s) => this.spaces.get(s.space))
+        .map((s) => this.registry.get(s.space))
         .filter((s): s is SpaceSync => s !== undefined && s.stopped === undefined && !failed.has(s.space))
     }
   }
 
   private async hasPending(): Promise<boolean> {
     return (await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').count()) > 0
-  }
-
-  private async checkBackend(s: SpaceSync, backendId: string): Promise<void> {
-    if (s.backendId === backendId) return
-    if (s.backendId === undefined) {
-      s.backendId = backendId
-      await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId })
-      return
-    }
-    throw new ServerResetError(s.backendId, backendId, s.space)
   }
 
   /** Pauses or resumes sync for every tab of this database (persisted). */
@@ -761,7 +642,7 @@ export class SyncEngine {
    */
   async reupload(): Promise<ReuploadResult> {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'reuploadToServer: sync is paused; resume it first')
-    const reset = [...this.spaces.values()].filter((s) => s.stopped instanceof ServerResetError)
+    const reset = [...this.registry.all.values()].filter((s) => s.stopped instanceof ServerResetError)
     if (reset.length === 0)
       throw new SyncError('NOT_RESET', 'reuploadToServer: the server was not reset; nothing to re-upload')
     let pushed = 0
