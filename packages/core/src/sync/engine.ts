@@ -4,7 +4,7 @@ import { CairnError, SyncError } from '../domain/errors'
 import type { StoredWireEvent, WireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
-import type { RuntimeStatus, SharedSyncStatus, SpaceStatus, StatusHub } from '../runtime/status'
+import type { RuntimeStatus, StatusHub } from '../runtime/status'
 import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
 import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
@@ -14,6 +14,7 @@ import { backoffDelay, Signal } from './signal'
 import { type JoinSpaceOptions, SpaceRegistry, type SpaceSync } from './space-registry'
 import { ServerResetError, syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
+import { SyncStatusPublisher } from './sync-status-publisher'
 import { type SpacesTransport, SyncHttpError } from './transport'
 
 export type { JoinSpaceOptions } from './space-registry'
@@ -48,8 +49,6 @@ export interface ReuploadResult {
   backendId: string
 }
 
-const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError', 'spaces'] as const
-
 /**
  * The syncing tab's worker: for every joined space, pushes pending events in local order and pulls from the
  * space's cursor (all spaces in one request), applies pulls (rebasing pending commands), listens on one live
@@ -61,19 +60,17 @@ export class SyncEngine {
   private readonly wake = new Signal()
   private readonly accepted = new Set<string>()
   private readonly registry: SpaceRegistry
+  private readonly publisher: SyncStatusPublisher
   /** Requests made in this round, per direction: a push loop can never starve the pull. */
   private readonly requests = { push: 0, pull: 0 }
   private closed = false
-  private leader = false
   private running = false
   private paused = false
   private closeLive: (() => void) | undefined
   private liveSpaces = ''
   /** Live channels that broke in a row (the reopening backs off). */
   private liveFailures = 0
-  private channel: BroadcastChannel | undefined
   private readonly subscriptions: { unsubscribe(): void }[] = []
-  private unsubscribeStatus: (() => void) | undefined
   private onlineListeners: (() => void) | undefined
 
   constructor(
@@ -82,12 +79,13 @@ export class SyncEngine {
   ) {
     this.registry = new SpaceRegistry(host, () => {
       this.host.onSpaces(this.registry.joined())
-      this.publishSpaces()
+      this.publisher.publishSpaces()
       this.wake.notify()
     })
     this.transport = transportOf(options, host.clientId, (space) => this.registry.get(space)?.token)
     for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
+    this.publisher = new SyncStatusPublisher(host.status, host.db, this.registry.all)
   }
 
   private get status() {
@@ -109,25 +107,17 @@ export class SyncEngine {
     const paused = await db.table<MetaRecord>('meta').get('syncPaused')
     await this.registry.ensure(initialSpaces(this.options))
     await this.registry.load()
-    await this.countPending()
+    await this.publisher.countPending()
     this.paused = paused?.value === true
     this.status.update({ paused: this.paused })
     this.watchShared()
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.channel = new BroadcastChannel(`cairn-sync-status:${this.host.dbName}`)
-      this.channel.onmessage = (e: MessageEvent<SharedSyncStatus>) => {
-        if (!this.leader) this.status.update(e.data)
-      }
-    }
+    this.publisher.listen(this.host.dbName)
     if (typeof addEventListener === 'function') {
       const onOnline = () => this.wake.notify()
       addEventListener('online', onOnline)
       this.onlineListeners = () => removeEventListener('online', onOnline)
     }
-    if (this.options.autoStart === false) {
-      this.leader = true
-      this.status.update({ leader: true })
-    }
+    if (this.options.autoStart === false) this.publisher.lead()
   }
 
   /** True when the owner should elect this tab (`autoStart` is not false). */
@@ -148,7 +138,7 @@ export class SyncEngine {
     try {
       return await this.registry.leave(space, options)
     } catch (error) {
-      if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.countPending()
+      if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.publisher.countPending()
       throw error
     }
   }
@@ -182,77 +172,7 @@ export class SyncEngine {
       }),
     )
     // The runtime keeps the pending count (over the shared journal): more pending work wakes the loop.
-    let pending = this.status.get().pending
-    this.unsubscribeStatus = this.status.subscribe((status) => {
-      if (status.pending > pending) this.wake.notify()
-      if (status.pending !== pending) void this.countPending()
-      pending = status.pending
-    })
-  }
-
-  /**
-   * Pending commands per space, into `status.spaces` (what a leave would discard). Coalesced: a burst of
-   * commands costs one count per space at a time, not one per command.
-   */
-  private async countPending(): Promise<void> {
-    if (this.counting) {
-      this.countAgain = true
-      return this.counting
-    }
-    this.counting = (async () => {
-      do {
-        this.countAgain = false
-        if (this.closed) return
-        try {
-          const commands = this.host.db.table<CommandRecord>('commands')
-          const spaces = [...this.registry.all.keys()]
-          const counts = await Promise.all(
-            spaces.map((space) => commands.where('[status+space]').equals(['pending', space]).count()),
-          )
-          this.pendingBySpace = new Map(spaces.map((space, i) => [space, counts[i] ?? 0]))
-          this.publishSpaces()
-        } catch {
-          // a closing database: the next count will tell
-        }
-      } while (this.countAgain)
-    })().finally(() => {
-      this.counting = undefined
-    })
-    return this.counting
-  }
-
-  private counting: Promise<void> | undefined
-  private countAgain = false
-  private pendingBySpace = new Map<string, number>()
-
-  /**
-   * `status.spaces` from the in-memory spaces. Every tab knows cursors (from the database) and pending counts; the
-   * server's head, errors and sync times come from the syncing tab (a follower keeps what the leader shared).
-   */
-  private publishSpaces(): void {
-    const spaces: Record<string, SpaceStatus> = {}
-    const shared = this.status.get().spaces
-    let head = 0
-    for (const s of this.registry.all.values()) {
-      const pending = this.pendingBySpace.get(s.space) ?? 0
-      const own = {
-        head: s.head,
-        lastSyncedAt: s.lastSyncedAt,
-        lastError: s.lastError,
-        stopped: s.stopped !== undefined,
-      }
-      const synced = this.leader ? own : (shared[s.space] ?? own)
-      head += synced.head
-      spaces[s.space] = {
-        cursor: s.cursor,
-        head: synced.head,
-        pending,
-        lastSyncedAt: synced.lastSyncedAt,
-        lastError: synced.lastError,
-        stopped: synced.stopped,
-      }
-    }
-    this.share(this.leader ? { spaces, head } : { spaces })
+    this.publisher.watchPending(() => this.wake.notify())
   }
 
   /** This tab was elected to sync: runs the loop until closed. */
@@ -263,17 +183,8 @@ export class SyncEngine {
 
   private becomeLeader(): void {
     if (this.closed) return
-    this.leader = true
-    this.status.update({ leader: true })
+    this.publisher.lead()
     void this.loop()
-  }
-
-  private share(patch: Partial<SharedSyncStatus>): void {
-    this.status.update(patch)
-    if (!this.leader || !this.channel) return
-    const s = this.status.get()
-    const shared = Object.fromEntries(SHARED_KEYS.map((k) => [k, s[k]])) as unknown as SharedSyncStatus
-    this.channel.postMessage(shared)
   }
 
   private online(): boolean {
@@ -287,7 +198,7 @@ export class SyncEngine {
     while (!this.closed) {
       if (this.registry.active().length === 0 || this.paused || !this.online()) {
         this.stopLive()
-        this.share({ connected: false, syncing: false })
+        this.publisher.share({ connected: false, syncing: false })
         // Workers do not always get an `online` event (the page forwards its own): re-check each second.
         await this.wake.wait(this.online() ? (this.options.heartbeatMs ?? 30_000) : 1000)
         continue
@@ -339,7 +250,7 @@ export class SyncEngine {
         },
         onConnected: (connected) => {
           if (this.closeLive !== close) return
-          this.share({ connected })
+          this.publisher.share({ connected })
           if (connected) {
             this.liveFailures = 0
             this.wake.notify()
@@ -356,7 +267,7 @@ export class SyncEngine {
           const s = this.registry.get(space)
           if (!s) return
           s.lastError = syncErrorOf(error)
-          this.publishSpaces()
+          this.publisher.publishSpaces()
         },
       },
     )
@@ -388,7 +299,7 @@ export class SyncEngine {
       if (stopped) throw stopped
       throw new SyncError('NO_SPACE', 'no space is joined: nothing to sync (joinSpace first)')
     }
-    this.share({ syncing: true })
+    this.publisher.share({ syncing: true })
     this.requests.push = 0
     this.requests.pull = 0
     const failures = new Map<string, unknown>()
@@ -431,20 +342,20 @@ export class SyncEngine {
         }
       } else s.lastError = this.online() ? syncErrorOf(failure) : null
     }
-    await this.countPending()
-    this.publishSpaces()
+    await this.publisher.countPending()
+    this.publisher.publishSpaces()
     const first = roundError ?? failures.values().next().value
     if (first !== undefined) {
       // Offline is a normal state, not an error worth shouting about. A round that ran to its end reached the
       // server, whatever some spaces were answered.
-      this.share({
+      this.publisher.share({
         syncing: false,
         connected: roundError === undefined,
         lastError: this.online() ? syncErrorOf(first) : null,
       })
       throw first
     }
-    this.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
+    this.publisher.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
   }
 
   /**
@@ -652,8 +563,8 @@ export class SyncEngine {
       pushed += result.pushed
       backendId = result.backendId
     }
-    this.share({ lastError: null })
-    this.publishSpaces()
+    this.publisher.share({ lastError: null })
+    this.publisher.publishSpaces()
     this.wake.notify()
     return { pushed, backendId }
   }
@@ -699,8 +610,7 @@ export class SyncEngine {
     this.stopLive()
     this.wake.notify()
     for (const s of this.subscriptions) s.unsubscribe()
-    this.unsubscribeStatus?.()
-    this.channel?.close()
+    this.publisher.close()
     this.onlineListeners?.()
   }
 }
