@@ -8,6 +8,7 @@ import type { RuntimeStatus, StatusHub } from '../runtime/status'
 import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
 import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
+import { LiveChannel } from './live-channel'
 import { Outbox } from './outbox'
 import { refusalsOf } from './refusals'
 import { backoffDelay, Signal } from './signal'
@@ -61,15 +62,12 @@ export class SyncEngine {
   private readonly accepted = new Set<string>()
   private readonly registry: SpaceRegistry
   private readonly publisher: SyncStatusPublisher
+  private readonly live: LiveChannel
   /** Requests made in this round, per direction: a push loop can never starve the pull. */
   private readonly requests = { push: 0, pull: 0 }
   private closed = false
   private running = false
   private paused = false
-  private closeLive: (() => void) | undefined
-  private liveSpaces = ''
-  /** Live channels that broke in a row (the reopening backs off). */
-  private liveFailures = 0
   private readonly subscriptions: { unsubscribe(): void }[] = []
   private onlineListeners: (() => void) | undefined
 
@@ -86,6 +84,16 @@ export class SyncEngine {
     for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
     this.publisher = new SyncStatusPublisher(host.status, host.db, this.registry.all)
+    this.live = new LiveChannel(this.transport, this.registry.all, {
+      wake: () => this.wake.notify(),
+      connected: (connected) => this.publisher.share({ connected }),
+      refused: (space, error) => {
+        const s = this.registry.get(space)
+        if (!s) return
+        s.lastError = syncErrorOf(error)
+        this.publisher.publishSpaces()
+      },
+    })
   }
 
   private get status() {
@@ -163,7 +171,7 @@ export class SyncEngine {
           if (paused === this.paused) return
           this.paused = paused
           this.status.update({ paused })
-          if (paused) this.stopLive()
+          if (paused) this.live.stop()
           this.wake.notify()
         },
       }),
@@ -197,7 +205,7 @@ export class SyncEngine {
     let attempt = 0
     while (!this.closed) {
       if (this.registry.active().length === 0 || this.paused || !this.online()) {
-        this.stopLive()
+        this.live.stop()
         this.publisher.share({ connected: false, syncing: false })
         // Workers do not always get an `online` event (the page forwards its own): re-check each second.
         await this.wake.wait(this.online() ? (this.options.heartbeatMs ?? 30_000) : 1000)
@@ -231,53 +239,10 @@ export class SyncEngine {
     return backoffDelay(attempt)
   }
 
-  /** One live channel for every active space; reopened when the set of spaces changes. */
+  /** One live channel for every active space that syncs without error; reopened when that set changes. */
   private startLive(): void {
-    const live = this.transport.live
-    if (!live || this.closed) return
-    const spaces = this.registry.active().filter((s) => s.lastError === null)
-    const key = spaces.map((s) => s.space).join(',')
-    if (this.closeLive && key === this.liveSpaces) return
-    this.stopLive()
-    if (spaces.length === 0) return
-    this.liveSpaces = key
-    const close = live(
-      spaces.map((s) => ({ space: s.space, after: s.cursor })),
-      {
-        onPoke: (space, head) => {
-          const s = this.registry.get(space)
-          if (s && !(head <= s.cursor)) this.wake.notify()
-        },
-        onConnected: (connected) => {
-          if (this.closeLive !== close) return
-          this.publisher.share({ connected })
-          if (connected) {
-            this.liveFailures = 0
-            this.wake.notify()
-            return
-          }
-          // The channel broke (a server restart, a proxy's idle timeout): drop it; the next round, soon, opens a
-          // new one. Transports do not reconnect by themselves.
-          this.stopLive()
-          this.liveFailures += 1
-          const timer = setTimeout(() => this.wake.notify(), backoffDelay(this.liveFailures, 500, 30_000))
-          ;(timer as { unref?: () => void }).unref?.()
-        },
-        onRefused: (space, error) => {
-          const s = this.registry.get(space)
-          if (!s) return
-          s.lastError = syncErrorOf(error)
-          this.publisher.publishSpaces()
-        },
-      },
-    )
-    this.closeLive = close
-  }
-
-  private stopLive(): void {
-    this.closeLive?.()
-    this.closeLive = undefined
-    this.liveSpaces = ''
+    if (this.closed) return
+    this.live.open(this.registry.active().filter((s) => s.lastError === null))
   }
 
   /** Triggers a sync round now (no-op for a tab that does not sync). */
@@ -541,7 +506,7 @@ export class SyncEngine {
     // This tab obeys at once (a `syncNow()` right after must not push); the others follow the meta row.
     this.paused = paused
     this.status.update({ paused })
-    if (paused) this.stopLive()
+    if (paused) this.live.stop()
     this.wake.notify()
   }
 
@@ -607,7 +572,7 @@ export class SyncEngine {
 
   async close(): Promise<void> {
     this.closed = true
-    this.stopLive()
+    this.live.stop()
     this.wake.notify()
     for (const s of this.subscriptions) s.unsubscribe()
     this.publisher.close()
