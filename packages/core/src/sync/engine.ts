@@ -1,16 +1,16 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
 import { CairnError, SyncError } from '../domain/errors'
-import type { StoredWireEvent, WireEvent } from '../protocol'
+import type { StoredWireEvent } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, StatusHub } from '../runtime/status'
 import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
-import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
+import { applyPull, type PullOutcome, type SpaceBatch } from './apply-pull'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
-import { Outbox } from './outbox'
-import { refusalsOf } from './refusals'
+import { Pusher, toWire } from './push-round'
+import { RequestBudget, type RoundContext } from './round-context'
 import { backoffDelay, Signal } from './signal'
 import { type JoinSpaceOptions, SpaceRegistry, type SpaceSync } from './space-registry'
 import { ServerResetError, syncErrorOf } from './sync-errors'
@@ -63,8 +63,8 @@ export class SyncEngine {
   private readonly registry: SpaceRegistry
   private readonly publisher: SyncStatusPublisher
   private readonly live: LiveChannel
-  /** Requests made in this round, per direction: a push loop can never starve the pull. */
-  private readonly requests = { push: 0, pull: 0 }
+  private readonly context: RoundContext
+  private readonly pusher: Pusher
   private closed = false
   private running = false
   private paused = false
@@ -94,6 +94,16 @@ export class SyncEngine {
         this.publisher.publishSpaces()
       },
     })
+    this.context = {
+      transport: this.transport,
+      deps: { db: host.db, loaded: host.loaded, clientId: host.clientId, newId: host.newId, now: host.now },
+      accepted: this.accepted,
+      registry: this.registry,
+      options,
+      budget: new RequestBudget(options, () => this.paused),
+      onApplied: (outcome) => this.host.onApplied(outcome),
+    }
+    this.pusher = new Pusher(this.context)
   }
 
   private get status() {
@@ -265,8 +275,7 @@ export class SyncEngine {
       throw new SyncError('NO_SPACE', 'no space is joined: nothing to sync (joinSpace first)')
     }
     this.publisher.share({ syncing: true })
-    this.requests.push = 0
-    this.requests.pull = 0
+    this.context.budget.reset()
     const failures = new Map<string, unknown>()
     // A failure of the round as a whole (the network, storage, the request budget), as opposed to one space's.
     let roundError: unknown
@@ -277,7 +286,7 @@ export class SyncEngine {
         for (const s of this.registry.active()) {
           if (!conflicts.has(s.space)) continue
           try {
-            if ((await this.pushAll(s)) === 'conflict') next.add(s.space)
+            if ((await this.pusher.pushAll(s)) === 'conflict') next.add(s.space)
           } catch (error) {
             if (error instanceof SyncError && (error.code === 'SYNC_PAUSED' || error.code === 'TOO_MANY_REQUESTS'))
               throw error
@@ -324,71 +333,6 @@ export class SyncEngine {
   }
 
   /**
-   * Counts a request against the round's budget (per direction): no loop, however it is driven, runs forever.
-   * Also where a pause takes effect inside a round: nothing leaves the device once `pauseSync()` resolved.
-   */
-  private spend(direction: 'push' | 'pull'): void {
-    if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync was paused: the round stopped')
-    this.requests[direction] += 1
-    const max = this.options.maxRequestsPerRound ?? 1000
-    if (this.requests[direction] > max)
-      throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} ${direction} requests`)
-  }
-
-  private readonly outboxes = new Map<string, Outbox>()
-
-  private outboxOf(space: string): Outbox {
-    let outbox = this.outboxes.get(space)
-    if (!outbox) {
-      outbox = new Outbox(this.host.db, this.accepted, this.options.pushBatch ?? 500, space)
-      this.outboxes.set(space, outbox)
-    }
-    return outbox
-  }
-
-  private async pushAll(s: SpaceSync): Promise<'done' | 'conflict'> {
-    // A 413 shrinks the batches for this round only: the next round tries the configured size again.
-    const outbox = this.outboxOf(s.space)
-    await outbox.restart()
-    for (;;) {
-      const batch = await outbox.next()
-      if (batch.length === 0) return 'done'
-      try {
-        this.spend('push')
-        const response = await this.transport.push(s.space, {
-          clientId: this.host.clientId,
-          events: batch.map(toWire),
-        })
-        await this.registry.checkBackend(s, response.backendId)
-        for (const a of response.accepted) this.accepted.add(a.id)
-        s.head = Math.max(s.head, response.head)
-        outbox.sent(batch)
-      } catch (error) {
-        if (!(error instanceof SyncHttpError)) throw error
-        if (error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
-        // Too large for the server: send fewer commands per batch (still whole commands), down to one.
-        if (error.status === 413 && !error.body.refused?.length && outbox.shrink(batch)) continue
-        const refusals = refusalsOf(error, batch)
-        if (refusals.size === 0) throw error
-        // Refused for good: those commands become durable rejections (rolled back locally); push the rest.
-        await this.reject(refusals)
-        await outbox.rewind()
-      }
-    }
-  }
-
-  /** Rejects refused commands: rolled back locally, journaled as rejected, reported. */
-  private async reject(refusals: Map<string, Refusal>): Promise<void> {
-    const outcome = await applyPull(this.deps(), [], this.accepted, refusals)
-    this.host.onApplied(outcome)
-  }
-
-  private deps() {
-    const { db, loaded, clientId, newId, now } = this.host
-    return { db, loaded, clientId, newId, now }
-  }
-
-  /**
    * Pulls every active space until caught up: one request asks all spaces still behind; several pages are
    * gathered per transaction. A space whose pull fails is noted in `failures` and left out for the round.
    */
@@ -417,7 +361,7 @@ export class SyncEngine {
       // may come back short, even empty, and is asked again). A request that moves no cursor ends the round.
       let stillBehind: SpaceSync[] = []
       while (asking.length > 0 && total < gather) {
-        this.spend('pull')
+        this.context.budget.spend('pull')
         const pages = await this.transport.pull(
           asking.map((s) => ({ space: s.space, after: cursors.get(s.space) ?? 0 })),
           limit,
@@ -476,7 +420,7 @@ export class SyncEngine {
       if (batches.some((b) => b.events.length > 0)) {
         let outcome: PullOutcome
         try {
-          outcome = await applyPull(this.deps(), batches, this.accepted)
+          outcome = await applyPull(this.context.deps, batches, this.accepted)
         } catch (error) {
           for (const b of batches) fail(b.space, error)
           throw error
@@ -577,16 +521,5 @@ export class SyncEngine {
     for (const s of this.subscriptions) s.unsubscribe()
     this.publisher.close()
     this.onlineListeners?.()
-  }
-}
-
-function toWire(e: EventRecord): WireEvent {
-  return {
-    id: e.id,
-    stream: e.stream,
-    version: e.version,
-    type: e.type,
-    data: e.data as WireEvent['data'],
-    meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
   }
 }
