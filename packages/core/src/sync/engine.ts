@@ -1,6 +1,6 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError, SyncError } from '../domain/errors'
+import { SyncError } from '../domain/errors'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, StatusHub } from '../runtime/status'
@@ -8,15 +8,15 @@ import type { EventRecord, MetaRecord, SpaceRecord } from '../store/records'
 import type { PullOutcome } from './apply-pull'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
-import { pullAll } from './pull-round'
-import { Pusher, toWire } from './push-round'
+import { toWire } from './push-round'
 import { RequestBudget, type RoundContext } from './round-context'
-import { backoffDelay, Signal } from './signal'
+import { Signal } from './signal'
 import { type JoinSpaceOptions, SpaceRegistry, type SpaceSync } from './space-registry'
 import { ServerResetError, syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
+import { isOnline, retryDelay, SyncRound } from './sync-round'
 import { SyncStatusPublisher } from './sync-status-publisher'
-import { type SpacesTransport, SyncHttpError } from './transport'
+import type { SpacesTransport } from './transport'
 
 export type { JoinSpaceOptions } from './space-registry'
 export { ServerResetError, syncErrorOf } from './sync-errors'
@@ -64,7 +64,7 @@ export class SyncEngine {
   private readonly publisher: SyncStatusPublisher
   private readonly live: LiveChannel
   private readonly context: RoundContext
-  private readonly pusher: Pusher
+  private readonly round: SyncRound
   private closed = false
   private running = false
   private paused = false
@@ -103,7 +103,7 @@ export class SyncEngine {
       budget: new RequestBudget(options, () => this.paused),
       onApplied: (outcome) => this.host.onApplied(outcome),
     }
-    this.pusher = new Pusher(this.context)
+    this.round = new SyncRound(this.context)
   }
 
   private get status() {
@@ -205,20 +205,16 @@ export class SyncEngine {
     void this.loop()
   }
 
-  private online(): boolean {
-    return typeof navigator === 'undefined' || navigator.onLine !== false
-  }
-
   private async loop(): Promise<void> {
     if (this.running) return
     this.running = true
     let attempt = 0
     while (!this.closed) {
-      if (this.registry.active().length === 0 || this.paused || !this.online()) {
+      if (this.registry.active().length === 0 || this.paused || !isOnline()) {
         this.live.stop()
         this.publisher.share({ connected: false, syncing: false })
         // Workers do not always get an `online` event (the page forwards its own): re-check each second.
-        await this.wake.wait(this.online() ? (this.options.heartbeatMs ?? 30_000) : 1000)
+        await this.wake.wait(isOnline() ? (this.options.heartbeatMs ?? 30_000) : 1000)
         continue
       }
       try {
@@ -227,26 +223,16 @@ export class SyncEngine {
         this.startLive()
       } catch (error) {
         if (this.closed) break
-        if (!this.online()) continue
+        if (!isOnline()) continue
         attempt += 1
         // The spaces that did sync still get their pokes.
         this.startLive()
-        await this.wake.wait(this.retryDelay(error, attempt))
+        await this.wake.wait(retryDelay(error, attempt))
         continue
       }
       await this.wake.wait(this.options.heartbeatMs ?? 30_000)
     }
     this.running = false
-  }
-
-  private retryDelay(error: unknown, attempt: number): number {
-    if (error instanceof CairnError && error.name === 'HandlerError') return backoffDelay(6)
-    if (error instanceof SyncHttpError) {
-      if (error.retryAfterMs !== undefined) return Math.max(100, error.retryAfterMs)
-      // Bad request, forbidden, too large, refused data: retrying soon cannot help; keep it visible and slow.
-      if ([400, 401, 403, 413, 422].includes(error.status)) return backoffDelay(6)
-    }
-    return backoffDelay(attempt)
   }
 
   /** One live channel for every active space that syncs without error; reopened when that set changes. */
@@ -275,57 +261,16 @@ export class SyncEngine {
       throw new SyncError('NO_SPACE', 'no space is joined: nothing to sync (joinSpace first)')
     }
     this.publisher.share({ syncing: true })
-    this.context.budget.reset()
-    const failures = new Map<string, unknown>()
-    // A failure of the round as a whole (the network, storage, the request budget), as opposed to one space's.
-    let roundError: unknown
-    try {
-      let conflicts = new Set<string>(this.registry.active().map((s) => s.space))
-      for (let round = 0; round < 10 && conflicts.size > 0; round++) {
-        const next = new Set<string>()
-        for (const s of this.registry.active()) {
-          if (!conflicts.has(s.space)) continue
-          try {
-            if ((await this.pusher.pushAll(s)) === 'conflict') next.add(s.space)
-          } catch (error) {
-            if (error instanceof SyncError && (error.code === 'SYNC_PAUSED' || error.code === 'TOO_MANY_REQUESTS'))
-              throw error
-            failures.set(s.space, error)
-            if (error instanceof ServerResetError) s.stopped = error
-          }
-        }
-        await pullAll(this.context, failures)
-        conflicts = next
-        if (conflicts.size > 0 && round === 9)
-          for (const space of conflicts)
-            failures.set(
-              space,
-              new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' }),
-            )
-      }
-    } catch (error) {
-      roundError = error
-    }
-    const now = this.host.now()
-    for (const s of this.registry.all.values()) {
-      const failure = failures.get(s.space) ?? (s.stopped === undefined ? roundError : undefined)
-      if (failure === undefined) {
-        if (s.stopped === undefined) {
-          s.lastError = null
-          s.lastSyncedAt = now
-        }
-      } else s.lastError = this.online() ? syncErrorOf(failure) : null
-    }
+    const { now, roundError, first } = await this.round.run()
     await this.publisher.countPending()
     this.publisher.publishSpaces()
-    const first = roundError ?? failures.values().next().value
     if (first !== undefined) {
       // Offline is a normal state, not an error worth shouting about. A round that ran to its end reached the
       // server, whatever some spaces were answered.
       this.publisher.share({
         syncing: false,
         connected: roundError === undefined,
-        lastError: this.online() ? syncErrorOf(first) : null,
+        lastError: isOnline() ? syncErrorOf(first) : null,
       })
       throw first
     }
