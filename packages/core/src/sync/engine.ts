@@ -4,20 +4,21 @@ import { SyncError } from '../domain/errors'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, StatusHub } from '../runtime/status'
-import type { EventRecord, MetaRecord, SpaceRecord } from '../store/records'
+import type { MetaRecord, SpaceRecord } from '../store/records'
 import type { PullOutcome } from './apply-pull'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
-import { toWire } from './push-round'
+import { type ReuploadResult, reuploadResetSpaces } from './reupload'
 import { RequestBudget, type RoundContext } from './round-context'
 import { Signal } from './signal'
-import { type JoinSpaceOptions, SpaceRegistry, type SpaceSync } from './space-registry'
-import { ServerResetError, syncErrorOf } from './sync-errors'
+import { type JoinSpaceOptions, SpaceRegistry } from './space-registry'
+import { syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
 import { isOnline, retryDelay, SyncRound } from './sync-round'
 import { SyncStatusPublisher } from './sync-status-publisher'
 import type { SpacesTransport } from './transport'
 
+export type { ReuploadResult } from './reupload'
 export type { JoinSpaceOptions } from './space-registry'
 export { ServerResetError, syncErrorOf } from './sync-errors'
 export type { SyncOptions } from './sync-options'
@@ -40,14 +41,6 @@ export interface SyncHost {
   onApplied(outcome: PullOutcome): void
   /** The joined spaces changed (the runtime's command path checks them). */
   onSpaces(joined: ReadonlySet<string>): void
-}
-
-/** What `reuploadToServer` did. */
-export interface ReuploadResult {
-  /** Events pushed to the new server (already confirmed ones; pending ones follow with normal sync). */
-  pushed: number
-  /** The new server's identity, now adopted. */
-  backendId: string
 }
 
 /**
@@ -295,56 +288,11 @@ export class SyncEngine {
    */
   async reupload(): Promise<ReuploadResult> {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'reuploadToServer: sync is paused; resume it first')
-    const reset = [...this.registry.all.values()].filter((s) => s.stopped instanceof ServerResetError)
-    if (reset.length === 0)
-      throw new SyncError('NOT_RESET', 'reuploadToServer: the server was not reset; nothing to re-upload')
-    let pushed = 0
-    let backendId = ''
-    for (const s of reset) {
-      const result = await this.reuploadSpace(s, s.stopped as ServerResetError)
-      pushed += result.pushed
-      backendId = result.backendId
-    }
+    const result = await reuploadResetSpaces(this.context, this.registry.all.values())
     this.publisher.share({ lastError: null })
     this.publisher.publishSpaces()
     this.wake.notify()
-    return { pushed, backendId }
-  }
-
-  private async reuploadSpace(s: SpaceSync, reset: ServerResetError): Promise<ReuploadResult> {
-    const events = this.host.db.table<EventRecord>('events')
-    const limit = this.options.pushBatch ?? 500
-    let pushed = 0
-    let from = 0
-    for (;;) {
-      const rows = await events
-        .where('lpos')
-        .above(from)
-        .limit(limit * 4)
-        .toArray()
-      if (rows.length === 0) break
-      from = rows[rows.length - 1]?.lpos as number
-      const confirmed = rows.filter((e) => e.gpos !== undefined && e.space === s.space)
-      for (let i = 0; i < confirmed.length; i += limit) {
-        const batch = confirmed.slice(i, i + limit)
-        const response = await this.transport.push(s.space, {
-          clientId: this.host.clientId,
-          events: batch.map(toWire),
-        })
-        if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId, s.space)
-        pushed += batch.length
-      }
-    }
-    // Start over on the new server: pull everything again (known ids are skipped), then push what is pending.
-    await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId: reset.current, cursor: 0 })
-    s.backendId = reset.current
-    s.cursor = 0
-    s.head = 0
-    // What the old server had accepted is not on the new one: push it again.
-    this.accepted.clear()
-    s.stopped = undefined
-    s.lastError = null
-    return { pushed, backendId: reset.current }
+    return result
   }
 
   async close(): Promise<void> {
