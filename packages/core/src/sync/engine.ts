@@ -16,7 +16,6 @@ import { syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
 import { isOnline, retryDelay, SyncRound } from './sync-round'
 import { SyncStatusPublisher } from './sync-status-publisher'
-import type { SpacesTransport } from './transport'
 
 export type { ReuploadResult } from './reupload'
 export type { JoinSpaceOptions } from './space-registry'
@@ -48,9 +47,13 @@ export interface SyncHost {
  * space's cursor (all spaces in one request), applies pulls (rebasing pending commands), listens on one live
  * channel for all spaces, backs off on failures. A reset or refusal in one space never stops the others.
  * One tab syncs (Web Locks); the others follow through the shared database and a BroadcastChannel for status.
+ *
+ * The engine wires its parts and runs the loop: the joined spaces (`SpaceRegistry`), the status
+ * (`SyncStatusPublisher`), the live channel (`LiveChannel`), a round of pushes and pulls (`SyncRound`, over a
+ * `RoundContext`) and the re-upload after a server reset (`reuploadResetSpaces`). They get what they need
+ * explicitly and report back through callbacks; none of them calls the engine.
  */
 export class SyncEngine {
-  private readonly transport: SpacesTransport
   private readonly wake = new Signal()
   private readonly accepted = new Set<string>()
   private readonly registry: SpaceRegistry
@@ -73,11 +76,11 @@ export class SyncEngine {
       this.publisher.publishSpaces()
       this.wake.notify()
     })
-    this.transport = transportOf(options, host.clientId, (space) => this.registry.get(space)?.token)
+    const transport = transportOf(options, host.clientId, (space) => this.registry.get(space)?.token)
     for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
     this.publisher = new SyncStatusPublisher(host.status, host.db, this.registry.all)
-    this.live = new LiveChannel(this.transport, this.registry.all, {
+    this.live = new LiveChannel(transport, this.registry.all, {
       wake: () => this.wake.notify(),
       connected: (connected) => this.publisher.share({ connected }),
       refused: (space, error) => {
@@ -88,7 +91,7 @@ export class SyncEngine {
       },
     })
     this.context = {
-      transport: this.transport,
+      transport,
       deps: { db: host.db, loaded: host.loaded, clientId: host.clientId, newId: host.newId, now: host.now },
       accepted: this.accepted,
       registry: this.registry,
