@@ -1,66 +1,26 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
-import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
-import type { StoredWireEvent, WireEvent } from '../protocol'
+import { SyncError } from '../domain/errors'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
-import type { RuntimeStatus, SharedSyncStatus, SpaceStatus, StatusHub } from '../runtime/status'
-import type { CommandRecord, EventRecord, MetaRecord, SpaceRecord } from '../store/records'
-import { applyPull, type PullOutcome, type Refusal, type SpaceBatch } from './apply-pull'
-import { httpSpacesTransport } from './http-spaces-transport'
-import { type LeaveSpaceOptions, type LeaveSpaceResult, removeSpace } from './leave-space'
-import { Outbox } from './outbox'
-import { refusalsOf } from './refusals'
-import { backoffDelay, Signal } from './signal'
-import { ServerResetError, syncErrorOf } from './sync-errors'
-import { type SpacesTransport, SyncHttpError, type SyncTransport, spacesTransport } from './transport'
+import type { RuntimeStatus, StatusHub } from '../runtime/status'
+import type { MetaRecord, SpaceRecord } from '../store/records'
+import type { PullOutcome } from './apply-pull'
+import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
+import { LiveChannel } from './live-channel'
+import { type ReuploadResult, reuploadResetSpaces } from './reupload'
+import { RequestBudget, type RoundContext } from './round-context'
+import { Signal } from './signal'
+import { type JoinSpaceOptions, SpaceRegistry } from './space-registry'
+import { syncErrorOf } from './sync-errors'
+import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
+import { isOnline, retryDelay, SyncRound } from './sync-round'
+import { SyncStatusPublisher } from './sync-status-publisher'
 
+export type { ReuploadResult } from './reupload'
+export type { JoinSpaceOptions } from './space-registry'
 export { ServerResetError, syncErrorOf } from './sync-errors'
-
-/** Sync configuration of `serve(domain, { sync })`. */
-export interface SyncOptions {
-  /** Server base URL, e.g. `location.origin` when `cairn-server --static` serves the app. */
-  url?: string
-  /**
-   * A space to join at start (kept joined across reloads, like `joinSpace`). More spaces: `spaces`, or
-   * `joinSpace()` at run time. A database holds every space it joined, until it leaves them.
-   */
-  space?: string
-  /** Spaces to join at start (besides `space`). */
-  spaces?: readonly string[]
-  /** A fixed bearer token (for every space without a token of its own). */
-  token?: string
-  /**
-   * Or a function giving a token for a space, asked for each request (a space joined with a token of its own
-   * uses that one).
-   */
-  getToken?: (space: string) => string | undefined | Promise<string | undefined>
-  /**
-   * A custom single-space transport (tests, other servers); replaces url/token. It syncs `space` (default
-   * `default`) only.
-   */
-  transport?: SyncTransport
-  /** A custom multi-space transport (tests, other servers); replaces url/token/transport. */
-  spacesTransport?: SpacesTransport
-  /** Events per push (whole commands only). Default 500. */
-  pushBatch?: number
-  /** Events per pull page, per space. Default 500. */
-  pullLimit?: number
-  /** Elect one syncing tab with the Web Locks API. Default true where `navigator.locks` exists. */
-  leaderElection?: boolean
-  /** Start the background loop. Default true; tests drive `syncOnce()` themselves. */
-  autoStart?: boolean
-  /** Requests one `syncNow()` round may make before it gives up (bounds every retry loop). Default 1000. */
-  maxRequestsPerRound?: number
-  /** Idle re-check interval when nothing pokes the loop (ms). Default 30 s. */
-  heartbeatMs?: number
-}
-
-/** Options of `joinSpace`. */
-export interface JoinSpaceOptions {
-  /** The space's own bearer token (kept in the database, shared by tabs); else `getToken(space)` or the sync token. */
-  token?: string
-}
+export type { SyncOptions } from './sync-options'
 
 /** What the engine is given by the runtime that owns it. */
 export interface SyncHost {
@@ -82,100 +42,73 @@ export interface SyncHost {
   onSpaces(joined: ReadonlySet<string>): void
 }
 
-/** What `reuploadToServer` did. */
-export interface ReuploadResult {
-  /** Events pushed to the new server (already confirmed ones; pending ones follow with normal sync). */
-  pushed: number
-  /** The new server's identity, now adopted. */
-  backendId: string
-}
-
-const SHARED_KEYS = ['connected', 'syncing', 'lastSyncedAt', 'head', 'lastError', 'spaces'] as const
-
-/** One joined space, as the syncing engine tracks it. */
-interface SpaceSync {
-  space: string
-  /** When the space was joined: a space left and joined again is a new entry (nothing of the old one kept). */
-  joinedAt: number
-  cursor: number
-  backendId: string | undefined
-  token: string | undefined
-  /** Why this space's sync stopped for good (a server reset), until re-upload. */
-  stopped: Error | undefined
-  head: number
-  lastSyncedAt: number | null
-  lastError: SerializedCairnError | null
-}
-
 /**
  * The syncing tab's worker: for every joined space, pushes pending events in local order and pulls from the
  * space's cursor (all spaces in one request), applies pulls (rebasing pending commands), listens on one live
  * channel for all spaces, backs off on failures. A reset or refusal in one space never stops the others.
  * One tab syncs (Web Locks); the others follow through the shared database and a BroadcastChannel for status.
+ *
+ * The engine wires its parts and runs the loop: the joined spaces (`SpaceRegistry`), the status
+ * (`SyncStatusPublisher`), the live channel (`LiveChannel`), a round of pushes and pulls (`SyncRound`, over a
+ * `RoundContext`) and the re-upload after a server reset (`reuploadResetSpaces`). They get what they need
+ * explicitly and report back through callbacks; none of them calls the engine.
  */
 export class SyncEngine {
-  private readonly transport: SpacesTransport
   private readonly wake = new Signal()
   private readonly accepted = new Set<string>()
-  private readonly spaces = new Map<string, SpaceSync>()
-  /** Every space joined and not left through this engine: what a lost database joins again. */
-  private readonly remembered = new Map<string, Pick<SpaceSync, 'backendId' | 'token'>>()
-  /** Requests made in this round, per direction: a push loop can never starve the pull. */
-  private readonly requests = { push: 0, pull: 0 }
+  private readonly registry: SpaceRegistry
+  private readonly publisher: SyncStatusPublisher
+  private readonly live: LiveChannel
+  private readonly context: RoundContext
+  private readonly round: SyncRound
   private closed = false
-  private leader = false
   private running = false
   private paused = false
-  private closeLive: (() => void) | undefined
-  private liveSpaces = ''
-  /** Live channels that broke in a row (the reopening backs off). */
-  private liveFailures = 0
-  private channel: BroadcastChannel | undefined
   private readonly subscriptions: { unsubscribe(): void }[] = []
-  private unsubscribeStatus: (() => void) | undefined
   private onlineListeners: (() => void) | undefined
 
   constructor(
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
-    const single = options.transport
-    if (options.spacesTransport) this.transport = options.spacesTransport
-    else if (single) {
-      const only = options.space ?? 'default'
-      this.transport = spacesTransport((space) => (space === only ? single : undefined))
-    } else {
-      if (!options.url) throw new TypeError('sync needs { url } or a transport')
-      this.transport = httpSpacesTransport({
-        url: options.url,
-        getToken: (space) => this.tokenOf(space),
-        clientId: host.clientId,
-      })
-    }
-    for (const space of this.initialSpaces())
+    this.registry = new SpaceRegistry(host, () => {
+      this.host.onSpaces(this.registry.joined())
+      this.publisher.publishSpaces()
+      this.wake.notify()
+    })
+    const transport = transportOf(options, host.clientId, (space) => this.registry.get(space)?.token)
+    for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
+    this.publisher = new SyncStatusPublisher(host.status, host.db, this.registry.all)
+    this.live = new LiveChannel(transport, this.registry.all, {
+      wake: () => this.wake.notify(),
+      connected: (connected) => this.publisher.share({ connected }),
+      refused: (space, error) => {
+        const s = this.registry.get(space)
+        if (!s) return
+        s.lastError = syncErrorOf(error)
+        this.publisher.publishSpaces()
+      },
+    })
+    this.context = {
+      transport,
+      deps: { db: host.db, loaded: host.loaded, clientId: host.clientId, newId: host.newId, now: host.now },
+      accepted: this.accepted,
+      registry: this.registry,
+      options,
+      budget: new RequestBudget(options, () => this.paused),
+      onApplied: (outcome) => this.host.onApplied(outcome),
+    }
+    this.round = new SyncRound(this.context)
   }
 
   private get status() {
     return this.host.status
   }
 
-  private initialSpaces(): string[] {
-    const list = [...(this.options.space === undefined ? [] : [this.options.space]), ...(this.options.spaces ?? [])]
-    if (list.length === 0 && this.options.transport) list.push('default')
-    return [...new Set(list)]
-  }
-
-  private async tokenOf(space: string): Promise<string | undefined> {
-    const own = this.spaces.get(space)?.token
-    if (own !== undefined) return own
-    if (this.options.getToken) return this.options.getToken(space)
-    return this.options.token
-  }
-
   /** The joined spaces (as this tab last read them). */
   joined(): ReadonlySet<string> {
-    return new Set(this.spaces.keys())
+    return this.registry.joined()
   }
 
   /**
@@ -186,31 +119,19 @@ export class SyncEngine {
   async start(): Promise<void> {
     const db = this.host.db
     const paused = await db.table<MetaRecord>('meta').get('syncPaused')
-    await db.transaction('rw', ['spaces'], async (tx) => {
-      const table = tx.table<SpaceRecord>('spaces')
-      for (const space of this.initialSpaces())
-        if (!(await table.get(space))) await table.put({ space, cursor: 0, joinedAt: this.host.now() })
-    })
-    await this.loadSpaces()
-    await this.countPending()
+    await this.registry.ensure(initialSpaces(this.options))
+    await this.registry.load()
+    await this.publisher.countPending()
     this.paused = paused?.value === true
     this.status.update({ paused: this.paused })
     this.watchShared()
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.channel = new BroadcastChannel(`cairn-sync-status:${this.host.dbName}`)
-      this.channel.onmessage = (e: MessageEvent<SharedSyncStatus>) => {
-        if (!this.leader) this.status.update(e.data)
-      }
-    }
+    this.publisher.listen(this.host.dbName)
     if (typeof addEventListener === 'function') {
       const onOnline = () => this.wake.notify()
       addEventListener('online', onOnline)
       this.onlineListeners = () => removeEventListener('online', onOnline)
     }
-    if (this.options.autoStart === false) {
-      this.leader = true
-      this.status.update({ leader: true })
-    }
+    if (this.options.autoStart === false) this.publisher.lead()
   }
 
   /** True when the owner should elect this tab (`autoStart` is not false). */
@@ -218,65 +139,9 @@ export class SyncEngine {
     return this.options.autoStart !== false && !this.closed
   }
 
-  /** Reads the spaces table: the database is the truth (another tab may have joined, left or synced). */
-  private async loadSpaces(): Promise<void> {
-    this.adopt(await this.host.db.table<SpaceRecord>('spaces').toArray())
-  }
-
-  /** Makes the in-memory spaces match the table's rows (cursors and tokens from the rows). */
-  private adopt(rows: SpaceRecord[]): void {
-    const seen = new Set<string>()
-    let changed = false
-    for (const row of rows) {
-      seen.add(row.space)
-      this.remembered.set(row.space, { backendId: row.backendId, token: row.token })
-      const known = this.spaces.get(row.space)
-      if (known && known.joinedAt === row.joinedAt) {
-        known.cursor = row.cursor
-        // A new token (after a 401 or 403): try again now rather than after the long retry delay.
-        if (known.token !== row.token) changed = true
-        known.token = row.token
-        if (known.backendId === undefined) known.backendId = row.backendId
-        continue
-      }
-      changed = true
-      this.spaces.set(row.space, {
-        space: row.space,
-        joinedAt: row.joinedAt,
-        cursor: row.cursor,
-        backendId: row.backendId,
-        token: row.token,
-        stopped: undefined,
-        head: 0,
-        lastSyncedAt: null,
-        lastError: null,
-      })
-    }
-    for (const space of [...this.spaces.keys()])
-      if (!seen.has(space)) {
-        this.spaces.delete(space)
-        changed = true
-      }
-    if (!changed) return
-    this.host.onSpaces(this.joined())
-    this.publishSpaces()
-    this.wake.notify()
-  }
-
   /** Joins a space (kept across reloads, shared by tabs): the syncing tab pulls it. */
   async join(space: string, options: JoinSpaceOptions = {}): Promise<void> {
-    if (!isSpaceName(space))
-      throw new SyncError('INVALID_SPACE', `joinSpace: invalid space name '${String(space)}'`, { space })
-    const table = this.host.db.table<SpaceRecord>('spaces')
-    await this.host.db.transaction('rw', table, async () => {
-      const row = await table.get(space)
-      const token = options.token ?? row?.token
-      await table.put({
-        ...(row ?? { space, cursor: 0, joinedAt: this.host.now() }),
-        ...(token === undefined ? {} : { token }),
-      })
-    })
-    await this.loadSpaces()
+    await this.registry.join(space, options)
   }
 
   /**
@@ -284,46 +149,18 @@ export class SyncEngine {
    * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
    */
   async leave(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
-    if (!this.spaces.has(space) && !(await this.holds(space)))
-      throw new SyncError('NOT_JOINED', `leaveSpace: space '${space}' is not joined`, { space })
-    const { db, loaded, recordUndo, now } = this.host
     try {
-      const result = await removeSpace(db, loaded, space, { ...options, recordUndo, now })
-      this.remembered.delete(space)
-      await this.loadSpaces()
-      return result
+      return await this.registry.leave(space, options)
     } catch (error) {
-      if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.countPending()
+      if (error instanceof SyncError && error.code === 'UNSYNCED_WORK') await this.publisher.countPending()
       throw error
     }
-  }
-
-  /** Whether the database holds anything of `space` (joined, or left behind by a command racing a leave). */
-  private async holds(space: string): Promise<boolean> {
-    const db = this.host.db
-    const [row, events, commands] = await Promise.all([
-      db.table('spaces').get(space),
-      db.table('events').where('space').equals(space).count(),
-      db.table('commands').where('space').equals(space).count(),
-    ])
-    return row !== undefined || events > 0 || commands > 0
   }
 
   /** The local database was lost and re-created empty: join the same spaces again and pull everything. */
   async forgetCursor(): Promise<void> {
     this.accepted.clear()
-    const rows = [...this.remembered].map(
-      ([space, s]): SpaceRecord => ({
-        space,
-        cursor: 0,
-        joinedAt: this.host.now(),
-        ...(s.backendId === undefined ? {} : { backendId: s.backendId }),
-        ...(s.token === undefined ? {} : { token: s.token }),
-      }),
-    )
-    await this.host.db.table<SpaceRecord>('spaces').bulkPut(rows)
-    await this.loadSpaces()
-    for (const s of this.spaces.values()) s.cursor = 0
+    await this.registry.rejoin()
     this.wake.notify()
   }
 
@@ -340,116 +177,28 @@ export class SyncEngine {
           if (paused === this.paused) return
           this.paused = paused
           this.status.update({ paused })
-          if (paused) this.stopLive()
+          if (paused) this.live.stop()
           this.wake.notify()
         },
       }),
       liveQuery(() => db.table<SpaceRecord>('spaces').toArray()).subscribe({
-        next: (rows: SpaceRecord[]) => this.adopt(rows),
+        next: (rows: SpaceRecord[]) => this.registry.adopt(rows),
       }),
     )
     // The runtime keeps the pending count (over the shared journal): more pending work wakes the loop.
-    let pending = this.status.get().pending
-    this.unsubscribeStatus = this.status.subscribe((status) => {
-      if (status.pending > pending) this.wake.notify()
-      if (status.pending !== pending) void this.countPending()
-      pending = status.pending
-    })
-  }
-
-  /**
-   * Pending commands per space, into `status.spaces` (what a leave would discard). Coalesced: a burst of
-   * commands costs one count per space at a time, not one per command.
-   */
-  private async countPending(): Promise<void> {
-    if (this.counting) {
-      this.countAgain = true
-      return this.counting
-    }
-    this.counting = (async () => {
-      do {
-        this.countAgain = false
-        if (this.closed) return
-        try {
-          const commands = this.host.db.table<CommandRecord>('commands')
-          const spaces = [...this.spaces.keys()]
-          const counts = await Promise.all(
-            spaces.map((space) => commands.where('[status+space]').equals(['pending', space]).count()),
-          )
-          this.pendingBySpace = new Map(spaces.map((space, i) => [space, counts[i] ?? 0]))
-          this.publishSpaces()
-        } catch {
-          // a closing database: the next count will tell
-        }
-      } while (this.countAgain)
-    })().finally(() => {
-      this.counting = undefined
-    })
-    return this.counting
-  }
-
-  private counting: Promise<void> | undefined
-  private countAgain = false
-  private pendingBySpace = new Map<string, number>()
-
-  /**
-   * `status.spaces` from the in-memory spaces. Every tab knows cursors (from the database) and pending counts; the
-   * server's head, errors and sync times come from the syncing tab (a follower keeps what the leader shared).
-   */
-  private publishSpaces(): void {
-    const spaces: Record<string, SpaceStatus> = {}
-    const shared = this.status.get().spaces
-    let head = 0
-    for (const s of this.spaces.values()) {
-      const pending = this.pendingBySpace.get(s.space) ?? 0
-      const own = {
-        head: s.head,
-        lastSyncedAt: s.lastSyncedAt,
-        lastError: s.lastError,
-        stopped: s.stopped !== undefined,
-      }
-      const synced = this.leader ? own : (shared[s.space] ?? own)
-      head += synced.head
-      spaces[s.space] = {
-        cursor: s.cursor,
-        head: synced.head,
-        pending,
-        lastSyncedAt: synced.lastSyncedAt,
-        lastError: synced.lastError,
-        stopped: synced.stopped,
-      }
-    }
-    this.share(this.leader ? { spaces, head } : { spaces })
+    this.publisher.watchPending(() => this.wake.notify())
   }
 
   /** This tab was elected to sync: runs the loop until closed. */
   lead(): void {
     if (this.closed) return
-    void this.loadSpaces().then(() => this.becomeLeader())
+    void this.registry.load().then(() => this.becomeLeader())
   }
 
   private becomeLeader(): void {
     if (this.closed) return
-    this.leader = true
-    this.status.update({ leader: true })
+    this.publisher.lead()
     void this.loop()
-  }
-
-  private share(patch: Partial<SharedSyncStatus>): void {
-    this.status.update(patch)
-    if (!this.leader || !this.channel) return
-    const s = this.status.get()
-    const shared = Object.fromEntries(SHARED_KEYS.map((k) => [k, s[k]])) as unknown as SharedSyncStatus
-    this.channel.postMessage(shared)
-  }
-
-  private online(): boolean {
-    return typeof navigator === 'undefined' || navigator.onLine !== false
-  }
-
-  /** Spaces this round syncs: joined, and not stopped by a server reset. */
-  private active(): SpaceSync[] {
-    return [...this.spaces.values()].filter((s) => s.stopped === undefined)
   }
 
   private async loop(): Promise<void> {
@@ -457,11 +206,11 @@ export class SyncEngine {
     this.running = true
     let attempt = 0
     while (!this.closed) {
-      if (this.active().length === 0 || this.paused || !this.online()) {
-        this.stopLive()
-        this.share({ connected: false, syncing: false })
+      if (this.registry.active().length === 0 || this.paused || !isOnline()) {
+        this.live.stop()
+        this.publisher.share({ connected: false, syncing: false })
         // Workers do not always get an `online` event (the page forwards its own): re-check each second.
-        await this.wake.wait(this.online() ? (this.options.heartbeatMs ?? 30_000) : 1000)
+        await this.wake.wait(isOnline() ? (this.options.heartbeatMs ?? 30_000) : 1000)
         continue
       }
       try {
@@ -470,11 +219,11 @@ export class SyncEngine {
         this.startLive()
       } catch (error) {
         if (this.closed) break
-        if (!this.online()) continue
+        if (!isOnline()) continue
         attempt += 1
         // The spaces that did sync still get their pokes.
         this.startLive()
-        await this.wake.wait(this.retryDelay(error, attempt))
+        await this.wake.wait(retryDelay(error, attempt))
         continue
       }
       await this.wake.wait(this.options.heartbeatMs ?? 30_000)
@@ -482,63 +231,10 @@ export class SyncEngine {
     this.running = false
   }
 
-  private retryDelay(error: unknown, attempt: number): number {
-    if (error instanceof CairnError && error.name === 'HandlerError') return backoffDelay(6)
-    if (error instanceof SyncHttpError) {
-      if (error.retryAfterMs !== undefined) return Math.max(100, error.retryAfterMs)
-      // Bad request, forbidden, too large, refused data: retrying soon cannot help; keep it visible and slow.
-      if ([400, 401, 403, 413, 422].includes(error.status)) return backoffDelay(6)
-    }
-    return backoffDelay(attempt)
-  }
-
-  /** One live channel for every active space; reopened when the set of spaces changes. */
+  /** One live channel for every active space that syncs without error; reopened when that set changes. */
   private startLive(): void {
-    const live = this.transport.live
-    if (!live || this.closed) return
-    const spaces = this.active().filter((s) => s.lastError === null)
-    const key = spaces.map((s) => s.space).join(',')
-    if (this.closeLive && key === this.liveSpaces) return
-    this.stopLive()
-    if (spaces.length === 0) return
-    this.liveSpaces = key
-    const close = live(
-      spaces.map((s) => ({ space: s.space, after: s.cursor })),
-      {
-        onPoke: (space, head) => {
-          const s = this.spaces.get(space)
-          if (s && !(head <= s.cursor)) this.wake.notify()
-        },
-        onConnected: (connected) => {
-          if (this.closeLive !== close) return
-          this.share({ connected })
-          if (connected) {
-            this.liveFailures = 0
-            this.wake.notify()
-            return
-          }
-          // The channel broke (a server restart, a proxy's idle timeout): drop it; the next round, soon, opens a
-          // new one. Transports do not reconnect by themselves.
-          this.stopLive()
-          this.liveFailures += 1
-          const timer = setTimeout(() => this.wake.notify(), backoffDelay(this.liveFailures, 500, 30_000))
-          ;(timer as { unref?: () => void }).unref?.()
-        },
-        onRefused: (space, error) => {
-          const s = this.spaces.get(space)
-          if (!s) return
-          s.lastError = syncErrorOf(error)
-          this.publishSpaces()
-        },
-      },
-    )
-    this.closeLive = close
-  }
-
-  private stopLive(): void {
-    this.closeLive?.()
-    this.closeLive = undefined
-    this.liveSpaces = ''
+    if (this.closed) return
+    this.live.open(this.registry.active().filter((s) => s.lastError === null))
   }
 
   /** Triggers a sync round now (no-op for a tab that does not sync). */
@@ -555,255 +251,26 @@ export class SyncEngine {
    */
   async syncOnce(): Promise<void> {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync is paused (resume it to sync): nothing was sent')
-    const stopped = [...this.spaces.values()].find((s) => s.stopped)?.stopped
-    if (this.active().length === 0) {
+    const stopped = [...this.registry.all.values()].find((s) => s.stopped)?.stopped
+    if (this.registry.active().length === 0) {
       if (stopped) throw stopped
       throw new SyncError('NO_SPACE', 'no space is joined: nothing to sync (joinSpace first)')
     }
-    this.share({ syncing: true })
-    this.requests.push = 0
-    this.requests.pull = 0
-    const failures = new Map<string, unknown>()
-    // A failure of the round as a whole (the network, storage, the request budget), as opposed to one space's.
-    let roundError: unknown
-    try {
-      let conflicts = new Set<string>(this.active().map((s) => s.space))
-      for (let round = 0; round < 10 && conflicts.size > 0; round++) {
-        const next = new Set<string>()
-        for (const s of this.active()) {
-          if (!conflicts.has(s.space)) continue
-          try {
-            if ((await this.pushAll(s)) === 'conflict') next.add(s.space)
-          } catch (error) {
-            if (error instanceof SyncError && (error.code === 'SYNC_PAUSED' || error.code === 'TOO_MANY_REQUESTS'))
-              throw error
-            failures.set(s.space, error)
-            if (error instanceof ServerResetError) s.stopped = error
-          }
-        }
-        await this.pullAll(failures)
-        conflicts = next
-        if (conflicts.size > 0 && round === 9)
-          for (const space of conflicts)
-            failures.set(
-              space,
-              new SyncHttpError(409, { code: 'CONFLICT', message: 'pushes kept conflicting after 10 rebases' }),
-            )
-      }
-    } catch (error) {
-      roundError = error
-    }
-    const now = this.host.now()
-    for (const s of this.spaces.values()) {
-      const failure = failures.get(s.space) ?? (s.stopped === undefined ? roundError : undefined)
-      if (failure === undefined) {
-        if (s.stopped === undefined) {
-          s.lastError = null
-          s.lastSyncedAt = now
-        }
-      } else s.lastError = this.online() ? syncErrorOf(failure) : null
-    }
-    await this.countPending()
-    this.publishSpaces()
-    const first = roundError ?? failures.values().next().value
+    this.publisher.share({ syncing: true })
+    const { now, roundError, first } = await this.round.run()
+    await this.publisher.countPending()
+    this.publisher.publishSpaces()
     if (first !== undefined) {
       // Offline is a normal state, not an error worth shouting about. A round that ran to its end reached the
       // server, whatever some spaces were answered.
-      this.share({
+      this.publisher.share({
         syncing: false,
         connected: roundError === undefined,
-        lastError: this.online() ? syncErrorOf(first) : null,
+        lastError: isOnline() ? syncErrorOf(first) : null,
       })
       throw first
     }
-    this.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
-  }
-
-  /**
-   * Counts a request against the round's budget (per direction): no loop, however it is driven, runs forever.
-   * Also where a pause takes effect inside a round: nothing leaves the device once `pauseSync()` resolved.
-   */
-  private spend(direction: 'push' | 'pull'): void {
-    if (this.paused) throw new SyncError('SYNC_PAUSED', 'Sync was paused: the round stopped')
-    this.requests[direction] += 1
-    const max = this.options.maxRequestsPerRound ?? 1000
-    if (this.requests[direction] > max)
-      throw new SyncError('TOO_MANY_REQUESTS', `a sync round made more than ${max} ${direction} requests`)
-  }
-
-  private readonly outboxes = new Map<string, Outbox>()
-
-  private outboxOf(space: string): Outbox {
-    let outbox = this.outboxes.get(space)
-    if (!outbox) {
-      outbox = new Outbox(this.host.db, this.accepted, this.options.pushBatch ?? 500, space)
-      this.outboxes.set(space, outbox)
-    }
-    return outbox
-  }
-
-  private async pushAll(s: SpaceSync): Promise<'done' | 'conflict'> {
-    // A 413 shrinks the batches for this round only: the next round tries the configured size again.
-    const outbox = this.outboxOf(s.space)
-    await outbox.restart()
-    for (;;) {
-      const batch = await outbox.next()
-      if (batch.length === 0) return 'done'
-      try {
-        this.spend('push')
-        const response = await this.transport.push(s.space, {
-          clientId: this.host.clientId,
-          events: batch.map(toWire),
-        })
-        await this.checkBackend(s, response.backendId)
-        for (const a of response.accepted) this.accepted.add(a.id)
-        s.head = Math.max(s.head, response.head)
-        outbox.sent(batch)
-      } catch (error) {
-        if (!(error instanceof SyncHttpError)) throw error
-        if (error.status === 409 && error.body.code === 'CONFLICT') return 'conflict'
-        // Too large for the server: send fewer commands per batch (still whole commands), down to one.
-        if (error.status === 413 && !error.body.refused?.length && outbox.shrink(batch)) continue
-        const refusals = refusalsOf(error, batch)
-        if (refusals.size === 0) throw error
-        // Refused for good: those commands become durable rejections (rolled back locally); push the rest.
-        await this.reject(refusals)
-        await outbox.rewind()
-      }
-    }
-  }
-
-  /** Rejects refused commands: rolled back locally, journaled as rejected, reported. */
-  private async reject(refusals: Map<string, Refusal>): Promise<void> {
-    const outcome = await applyPull(this.deps(), [], this.accepted, refusals)
-    this.host.onApplied(outcome)
-  }
-
-  private deps() {
-    const { db, loaded, clientId, newId, now } = this.host
-    return { db, loaded, clientId, newId, now }
-  }
-
-  /**
-   * Pulls every active space until caught up: one request asks all spaces still behind; several pages are
-   * gathered per transaction. A space whose pull fails is noted in `failures` and left out for the round.
-   */
-  private async pullAll(failures: Map<string, unknown>): Promise<void> {
-    const limit = this.options.pullLimit ?? 500
-    // The database is the truth for cursors: another tab may have synced, or the database been re-created.
-    await this.loadSpaces()
-    // Every space is pulled, its push failed or not: pushing and pulling are independent. A space whose pull
-    // fails here is left out of the rest of this pull.
-    const failed = new Set<string>()
-    const fail = (space: string, error: unknown) => {
-      failed.add(space)
-      if (!failures.has(space)) failures.set(space, error)
-    }
-    let behind = this.active()
-    while (behind.length > 0) {
-      const starts = new Map(behind.map((s) => [s.space, s.cursor]))
-      const cursors = new Map(starts)
-      const collected = new Map<string, StoredWireEvent[]>(behind.map((s) => [s.space, []]))
-      // Several pages per transaction: with pending events, the whole gap (one rollback instead of one per
-      // page); without, enough to spread the cost of a commit (a first sync is mostly commits otherwise).
-      const gather = (await this.hasPending()) ? 20_000 : 5_000
-      let total = 0
-      let asking = behind
-      // Spaces still below their head after the last request (a multi-space answer has one byte budget: a space
-      // may come back short, even empty, and is asked again). A request that moves no cursor ends the round.
-      let stillBehind: SpaceSync[] = []
-      while (asking.length > 0 && total < gather) {
-        this.spend('pull')
-        const pages = await this.transport.pull(
-          asking.map((s) => ({ space: s.space, after: cursors.get(s.space) ?? 0 })),
-          limit,
-        )
-        const next: SpaceSync[] = []
-        let progressed = false
-        for (const result of pages) {
-          const s = this.spaces.get(result.space)
-          if (!s || !cursors.has(result.space)) continue
-          if ('error' in result) {
-            fail(s.space, result.error)
-            continue
-          }
-          const page = result.page
-          try {
-            await this.checkBackend(s, page.backendId)
-          } catch (error) {
-            failures.set(s.space, error)
-            failed.add(s.space)
-            s.stopped = error as Error
-            collected.delete(s.space)
-            continue
-          }
-          const before = cursors.get(s.space) ?? 0
-          let cursor = before
-          for (const e of page.events) {
-            collected.get(s.space)?.push(e)
-            cursor = Math.max(cursor, e.seq)
-          }
-          total += page.events.length
-          cursors.set(s.space, cursor)
-          s.head = page.head
-          if (cursor > before) progressed = true
-          if (cursor < page.head) next.push(s)
-        }
-        if (!progressed)
-          // An answer that moves no cursor although the server is ahead: asking again would get the same.
-          for (const s of next)
-            fail(
-              s.space,
-              new SyncError('NO_PROGRESS', `the server's answer for space '${s.space}' did not move past ${s.cursor}`, {
-                space: s.space,
-                cursor: cursors.get(s.space) ?? 0,
-                head: s.head,
-              }),
-            )
-        stillBehind = progressed ? next : []
-        asking = stillBehind
-      }
-      const batches: SpaceBatch[] = []
-      for (const [space, events] of collected) {
-        const from = starts.get(space) ?? 0
-        const cursor = cursors.get(space) ?? 0
-        if (events.length > 0 || cursor !== from) batches.push({ space, from, events, cursor })
-      }
-      if (batches.some((b) => b.events.length > 0)) {
-        let outcome: PullOutcome
-        try {
-          outcome = await applyPull(this.deps(), batches, this.accepted)
-        } catch (error) {
-          for (const b of batches) fail(b.space, error)
-          throw error
-        }
-        for (const b of batches) for (const e of b.events) this.accepted.delete(e.id)
-        for (const c of outcome.collisions) {
-          fail(c.space, new SyncError('STREAM_IN_OTHER_SPACE', `${c.message}: leave one of the two spaces`, c))
-        }
-        this.host.onApplied(outcome)
-      }
-      // The database is the truth: a batch dropped (its space left, joined again, or pulled by another tab)
-      // did not move the cursor.
-      await this.loadSpaces()
-      behind = stillBehind
-        .map((s) => this.spaces.get(s.space))
-        .filter((s): s is SpaceSync => s !== undefined && s.stopped === undefined && !failed.has(s.space))
-    }
-  }
-
-  private async hasPending(): Promise<boolean> {
-    return (await this.host.db.table<CommandRecord>('commands').where('status').equals('pending').count()) > 0
-  }
-
-  private async checkBackend(s: SpaceSync, backendId: string): Promise<void> {
-    if (s.backendId === backendId) return
-    if (s.backendId === undefined) {
-      s.backendId = backendId
-      await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId })
-      return
-    }
-    throw new ServerResetError(s.backendId, backendId, s.space)
+    this.publisher.share({ connected: true, syncing: false, lastSyncedAt: now, lastError: null })
   }
 
   /** Pauses or resumes sync for every tab of this database (persisted). */
@@ -812,7 +279,7 @@ export class SyncEngine {
     // This tab obeys at once (a `syncNow()` right after must not push); the others follow the meta row.
     this.paused = paused
     this.status.update({ paused })
-    if (paused) this.stopLive()
+    if (paused) this.live.stop()
     this.wake.notify()
   }
 
@@ -824,76 +291,19 @@ export class SyncEngine {
    */
   async reupload(): Promise<ReuploadResult> {
     if (this.paused) throw new SyncError('SYNC_PAUSED', 'reuploadToServer: sync is paused; resume it first')
-    const reset = [...this.spaces.values()].filter((s) => s.stopped instanceof ServerResetError)
-    if (reset.length === 0)
-      throw new SyncError('NOT_RESET', 'reuploadToServer: the server was not reset; nothing to re-upload')
-    let pushed = 0
-    let backendId = ''
-    for (const s of reset) {
-      const result = await this.reuploadSpace(s, s.stopped as ServerResetError)
-      pushed += result.pushed
-      backendId = result.backendId
-    }
-    this.share({ lastError: null })
-    this.publishSpaces()
+    const result = await reuploadResetSpaces(this.context, this.registry.all.values())
+    this.publisher.share({ lastError: null })
+    this.publisher.publishSpaces()
     this.wake.notify()
-    return { pushed, backendId }
-  }
-
-  private async reuploadSpace(s: SpaceSync, reset: ServerResetError): Promise<ReuploadResult> {
-    const events = this.host.db.table<EventRecord>('events')
-    const limit = this.options.pushBatch ?? 500
-    let pushed = 0
-    let from = 0
-    for (;;) {
-      const rows = await events
-        .where('lpos')
-        .above(from)
-        .limit(limit * 4)
-        .toArray()
-      if (rows.length === 0) break
-      from = rows[rows.length - 1]?.lpos as number
-      const confirmed = rows.filter((e) => e.gpos !== undefined && e.space === s.space)
-      for (let i = 0; i < confirmed.length; i += limit) {
-        const batch = confirmed.slice(i, i + limit)
-        const response = await this.transport.push(s.space, {
-          clientId: this.host.clientId,
-          events: batch.map(toWire),
-        })
-        if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId, s.space)
-        pushed += batch.length
-      }
-    }
-    // Start over on the new server: pull everything again (known ids are skipped), then push what is pending.
-    await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId: reset.current, cursor: 0 })
-    s.backendId = reset.current
-    s.cursor = 0
-    s.head = 0
-    // What the old server had accepted is not on the new one: push it again.
-    this.accepted.clear()
-    s.stopped = undefined
-    s.lastError = null
-    return { pushed, backendId: reset.current }
+    return result
   }
 
   async close(): Promise<void> {
     this.closed = true
-    this.stopLive()
+    this.live.stop()
     this.wake.notify()
     for (const s of this.subscriptions) s.unsubscribe()
-    this.unsubscribeStatus?.()
-    this.channel?.close()
+    this.publisher.close()
     this.onlineListeners?.()
-  }
-}
-
-function toWire(e: EventRecord): WireEvent {
-  return {
-    id: e.id,
-    stream: e.stream,
-    version: e.version,
-    type: e.type,
-    data: e.data as WireEvent['data'],
-    meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
   }
 }
