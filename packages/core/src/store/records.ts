@@ -64,8 +64,9 @@ export interface CheckpointRecord {
 /**
  * A row of the `undo` table: the before-image of one read-model row a pending event wrote — or, with `read`, a
  * marker that its handlers read a row they did not write (`'row'`, by `key`) or the table through an index
- * (`'table'`, key `[]`). Indexed by `[table+key]`, so a rebase can ask whether pending work touched a row. Markers restore nothing; they tell a rebase which rows the pending event depended on (META
- * `readSetsSince`: from which position on they are recorded).
+ * (`'table'`, key `[]`). Markers restore nothing; they tell a rebase which rows the pending event depended on
+ * (META `readSetsSince`: from which position on they are recorded). Indexed by `[table+key]`, so a rebase can
+ * ask whether pending work touched a row.
  */
 export interface UndoRecord {
   lpos: number
