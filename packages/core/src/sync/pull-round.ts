@@ -10,6 +10,7 @@ import type { CommandRecord } from '../store/records'
 import { applyPull, type PullOutcome, type SpaceBatch } from './apply-pull'
 import type { RoundContext } from './round-context'
 import type { SpaceSync } from './space-registry'
+import { ServerResetError } from './sync-errors'
 
 /**
  * Pulls every active space until caught up: one request asks all spaces still behind; several pages are
@@ -59,9 +60,9 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
         try {
           await registry.checkBackend(s, page.backendId)
         } catch (error) {
-          failures.set(s.space, error)
-          failed.add(s.space)
-          s.stopped = error as Error
+          fail(s.space, error)
+          // Only a server reset stops a space (until re-upload); a storage failure is retried next round.
+          if (error instanceof ServerResetError) s.stopped = error
           collected.delete(s.space)
           continue
         }

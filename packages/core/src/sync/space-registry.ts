@@ -188,8 +188,9 @@ export class SpaceRegistry {
   async checkBackend(s: SpaceSync, backendId: string): Promise<void> {
     if (s.backendId === backendId) return
     if (s.backendId === undefined) {
-      s.backendId = backendId
+      // Adopted once it is saved: a failed save is retried with the next answer.
       await this.host.db.table<SpaceRecord>('spaces').update(s.space, { backendId })
+      s.backendId = backendId
       return
     }
     throw new ServerResetError(s.backendId, backendId, s.space)
