@@ -281,7 +281,11 @@ function projectionTx(
     },
     update: async (key, changes) => {
       const row = await table.get(key)
-      if (row === undefined) return false
+      if (row === undefined) {
+        // Its outcome depends on the row's absence: a read.
+        await undo?.noteRead(table, key)
+        return false
+      }
       await before(key, row)
       const next = typeof changes === 'function' ? changes(row) : { ...(row as object), ...(changes as object) }
       writes.track(() => table.put(inSpace(next, space)), table.name)
@@ -318,7 +322,10 @@ function overlayTx(overlay: RowOverlay, space: string, undo: RowRecorder | undef
     },
     update: async (key, changes) => {
       const row = await overlay.get(key)
-      if (row === undefined) return false
+      if (row === undefined) {
+        await undo?.noteRead(table, key)
+        return false
+      }
       if (undo) await undo.record(table, key, row)
       const next = typeof changes === 'function' ? changes(row) : { ...(row as object), ...(changes as object) }
       overlay.put(inSpace(next, space))

@@ -4,11 +4,11 @@
  * again after the pulled ones (rollback.ts, rebase.ts): a cost proportional to everything pending. When the
  * pulled events are on streams with no pending event, and their handlers touch no row the pending events wrote
  * or read (nor write one they read), applying them on top of the current read models gives the rows that
- * applying them first would have given. Then the pending events stay as they are:
- * - the pulled events take free positions under them: pending work that follows a confirmed event starts past
- *   a gap (PENDING_GAP) for exactly this. Nothing pending is read or written;
- * - without room there (work from before the gap existed, or a huge pull), the pending events' log records and
- *   undo rows move to positions after the pulled ones, with a new gap (bulk writes, no handler runs).
+ * applying them first would have given. Then the pending events stay as they are, and the pulled events take
+ * free positions under them: pending work that follows a confirmed event starts past a gap (PENDING_GAP) for
+ * exactly this. Nothing pending is read, moved or re-applied. Without room there (work made while sync was
+ * off, or right after a confirmed prefix), the general path runs once and leaves a gap for the next pulls.
+ * (Moving pending events instead would leave stale any row a handler wrote with an event's position.)
  *
  * The pulled events' handlers first run on an in-memory overlay while each row access is checked against the
  * undo log (indexed by table and key: the rows pending events wrote, and read markers). At the first overlap
@@ -19,15 +19,10 @@ import type { IndexKey } from '../domain/read-table'
 import type { RuntimeProjection } from '../runtime/loaded-domain'
 import { parseStream } from '../runtime/loaded-domain'
 import { RowOverlay, type RowRecorder, TABLE_READ } from '../runtime/projector'
-import { idbOf, markChanged, rawBulk, request } from '../runtime/raw'
-import { keyRangeOf } from '../store/open'
+import { idbOf, markChanged, rawBulk } from '../runtime/raw'
 import {
   type CheckpointRecord,
-  type EventRecord,
-  HIGH_WATER,
   type MetaRecord,
-  PENDING_GAP,
-  type QuarantineRecord,
   READ_SETS_SINCE,
   type SpaceRecord,
   type UndoRecord,
@@ -58,10 +53,9 @@ export async function rebaseCommuting(
   const since = (await p.tx.table<MetaRecord>('meta').get(READ_SETS_SINCE))?.value as number | undefined
   // Pending events applied by an older version have no read markers: what they read is unknown.
   if (since === undefined || tail.first < since) return false
-  const fits = tail.first - tail.maxConfirmed - 1 >= foreign.length
-  const base = fits ? tail.maxConfirmed + 1 : await nextFree(p)
-  const pendingEnd = fits ? undefined : base - 1
-  const plan = await planProjections(p, foreign, tail, base, pendingEnd)
+  if (tail.first - tail.maxConfirmed - 1 < foreign.length) return false
+  const base = tail.maxConfirmed + 1
+  const plan = await planProjections(p, foreign, base)
   if (!plan) return false
   const overlays = await applyOnOverlays(p, foreign, plan.tried, base)
   if (!overlays) return false
@@ -70,12 +64,11 @@ export async function rebaseCommuting(
   const lastForeign = base + foreign.length - 1
   markChanged(p.tx.db, p.tx, ['events'])
   const events = idbOf(p.tx).objectStore('events')
-  if (fits) p.writes.track(() => rawBulk(records, (row) => events.add(row)), 'events')
+  p.writes.track(() => rawBulk(records, (row) => events.add(row)), 'events')
   for (const overlay of overlays.values()) overlay.flush()
   const checkpoints = p.tx.table<CheckpointRecord>('checkpoints')
-  const newEnd = fits ? lastForeign : await movePendingAfter(p, tail, records)
   for (const cp of plan.advance)
-    p.writes.track(() => checkpoints.put({ ...cp, position: Math.max(cp.position, newEnd) }), 'checkpoints')
+    p.writes.track(() => checkpoints.put({ ...cp, position: Math.max(cp.position, lastForeign) }), 'checkpoints')
   p.outcome.applied = foreign.length
   p.outcome.lastPosition = lastForeign
   p.outcome.commuted = true
@@ -124,28 +117,16 @@ async function streamsFree(p: PullTx, foreign: readonly Pulled[]): Promise<boole
   return heads.every((head) => head === undefined || head.gpos !== undefined)
 }
 
-/** The next position never given out. */
-async function nextFree(p: PullTx): Promise<number> {
-  const [lastKey, high] = await Promise.all([
-    p.events.orderBy(':id').lastKey(),
-    p.tx.table<MetaRecord>('meta').get(HIGH_WATER),
-  ])
-  return Math.max((lastKey as number | undefined) ?? 0, (high?.value as number | undefined) ?? 0) + 1
-}
-
 /**
  * The read models the pulled events are tried on (those their aggregates feed, skipping async ones that will
- * process them in order later), and the async projections whose checkpoint moves (see `rebaseCommuting`);
- * undefined when the read models' state forbids this path.
+ * process them in order later), and the async projections that processed past the positions they take (their
+ * checkpoint moves past them once they are applied); undefined when a read model's state forbids this path.
  */
 async function planProjections(
   p: PullTx,
   foreign: readonly Pulled[],
-  tail: PendingTail,
   base: number,
-  pendingEnd: number | undefined,
 ): Promise<{ tried: RuntimeProjection[]; advance: CheckpointRecord[] } | undefined> {
-  const fits = pendingEnd === undefined
   const fed = new Set(foreign.map((e) => parseStream(e.stream).aggregate))
   const checkpoints = await p.tx.table<CheckpointRecord>('checkpoints').toArray()
   const byName = new Map(checkpoints.map((c) => [c.projection, c]))
@@ -155,12 +136,7 @@ async function planProjections(
     const cp = byName.get(projection.name)
     if (cp && cp.state !== 'ready') return undefined
     if (projection.mode === 'async') {
-      // Under the pending work: it has processed past the positions the pulled events take.
-      // After it: it has processed pending events, which move past the pulled ones.
-      const moves = cp !== undefined && cp.position >= (fits ? base : tail.first)
-      // Moving pending events it has only partly processed would make it process some twice.
-      if (moves && !fits && cp.position < pendingEnd) return undefined
-      if (!moves) continue
+      if (!cp || cp.position < base) continue
       advance.push(cp)
     }
     if (!projection.from.some((aggregate) => fed.has(aggregate))) continue
@@ -168,40 +144,7 @@ async function planProjections(
     if ((projection.table.indexes ?? []).some((index) => index.startsWith('&'))) return undefined
     tried.push(projection)
   }
-  if (!fits) {
-    // Quarantine entries name positions of pending events: moving them is the general path's work.
-    const quarantined = await p.tx
-      .table<QuarantineRecord>('quarantine')
-      .filter((q) => q.position >= tail.first)
-      .count()
-    if (quarantined > 0) return undefined
-  }
   return { tried, advance }
-}
-
-/**
- * Moves the pending events and their undo rows past `records` (written first) and a new gap; returns the last
- * position of the moved pending events.
- */
-async function movePendingAfter(p: PullTx, tail: PendingTail, records: EventRecord[]): Promise<number> {
-  const KeyRange = keyRangeOf(p.tx.db)
-  const events = idbOf(p.tx).objectStore('events')
-  const undoStore = idbOf(p.tx).objectStore('undo')
-  const [pending, undo] = await Promise.all([
-    request(events.getAll(KeyRange.lowerBound(tail.first))) as Promise<EventRecord[]>,
-    request(undoStore.getAll(KeyRange.lowerBound([tail.first]))) as Promise<UndoRecord[]>,
-  ])
-  const last = pending[pending.length - 1]?.lpos as number
-  const shift = (records[records.length - 1]?.lpos as number) + PENDING_GAP + 1 - tail.first
-  // Raw requests (two range deletes, then adds): Dexie's per-row middleware would cost more than the writes.
-  p.writes.track(() => request(events.delete(KeyRange.lowerBound(tail.first))), 'events')
-  p.writes.track(() => request(undoStore.delete(KeyRange.lowerBound([tail.first]))), 'undo')
-  const moved = pending.map((e) => ({ ...e, lpos: (e.lpos as number) + shift }))
-  p.writes.track(() => rawBulk([...records, ...moved], (row) => events.add(row)), 'events')
-  if (undo.length > 0)
-    p.writes.track(() => rawBulk(undo, (row) => undoStore.add({ ...row, lpos: row.lpos + shift })), 'undo')
-  p.writes.track(() => p.tx.table<MetaRecord>('meta').put({ key: HIGH_WATER, value: last + shift }), 'meta')
-  return last + shift
 }
 
 /** The `[table+key]` index key of an undo row. */
@@ -218,6 +161,9 @@ class Overlap extends Error {}
  * through an index. The pulled events' own index reads end the trial.
  */
 class PendingOverlap implements RowRecorder {
+  /** The first overlap, kept even if a handler catches the error thrown for it. */
+  hit: string | undefined
+
   constructor(private readonly undo: Table<UndoRecord>) {}
 
   async record(table: { name: string }, key: IndexKey): Promise<void> {
@@ -225,17 +171,22 @@ class PendingOverlap implements RowRecorder {
       this.undo.where('[table+key]').equals(undoKey(table.name, key)).first(),
       this.undo.where('[table+key]').equals(undoKey(table.name, TABLE_READ)).first(),
     ])
-    if (touched || tableRead) throw new Overlap(`${table.name} ${JSON.stringify(key)}`)
+    if (touched || tableRead) this.overlap(`${table.name} ${JSON.stringify(key)}`)
   }
 
   async noteRead(table: { name: string }, key: IndexKey): Promise<void> {
     const rows = await this.undo.where('[table+key]').equals(undoKey(table.name, key)).toArray()
-    if (rows.some((u) => u.read === undefined)) throw new Overlap(`${table.name} ${JSON.stringify(key)}`)
+    if (rows.some((u) => u.read === undefined)) this.overlap(`${table.name} ${JSON.stringify(key)}`)
   }
 
-  /** Index reads cannot be checked row by row here: the general path applies such events. */
+  /** Index reads cannot be checked row by row here (and would flush the overlay): the general path applies. */
   noteTableRead(table: { name: string }): void {
-    throw new Overlap(table.name)
+    this.overlap(table.name)
+  }
+
+  private overlap(what: string): never {
+    this.hit ??= what
+    throw new Overlap(what)
   }
 }
 
@@ -265,6 +216,7 @@ async function applyOnOverlays(
         { ...toRecord(e), lpos: base + i },
         { recordUndo: false, overlays, recorder: check },
       )
+      if (check.hit !== undefined) return undefined
     }
   } catch {
     // An overlap, or a handler that fails: the general path applies them (and quarantines what must be).
