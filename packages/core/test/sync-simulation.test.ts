@@ -24,6 +24,15 @@
  * leave reached no server unless it had accepted them before. No normalization: `updatedAt` and list order must
  * match.
  *
+ * Dimension `streams` (one run in two): stream ids come from a larger pool (4 boards, 10 items, 5 users per space;
+ * an item's commands go to its own board), the `stats` read model counts per type and stream instead of per type
+ * (a row every event of a type would share), runs are longer and mostly commands, and databases may hold their
+ * pushes back while their pulls still work (at start and by step `hold`: a network that lets reads through, or a
+ * server refusing writes for a while). The others sync as they go, and the holding ones pull each of their
+ * commands: their pending work meets pulled events that touch other streams and rows, the pulls applied under
+ * pending work without rolling it back (`sync/rebase-commuting.ts`) that the contended runs (one board per
+ * space) almost never reach.
+ *
  * fast-check prints the seed and the shrunk counterexample on failure. `CAIRN_SIM_SEED` and `CAIRN_SIM_RUNS`
  * override the fixed defaults; `CAIRN_SIM_OFF=reopen,twin,...` turns dimensions off (see `DIMENSIONS`) to
  * isolate a failure; `CAIRN_SIM_REPLAY='<counterexample JSON>'` runs one printed counterexample alone
@@ -48,6 +57,7 @@ import {
   type SimVersions,
   simDomain,
   simRefusal,
+  statKey,
 } from './fixtures/sim-domain'
 import { freshName } from './helpers'
 
@@ -55,7 +65,7 @@ const SEED = Number(process.env.CAIRN_SIM_SEED ?? 20261130)
 const RUNS = Number(process.env.CAIRN_SIM_RUNS ?? 200)
 
 /** Dimensions beyond plain sync with faults; each can be turned off with `CAIRN_SIM_OFF`. */
-const DIMENSIONS = ['async', 'reactor', 'reopen', 'refuse', 'poison', 'unique', 'twin', 'spaces'] as const
+const DIMENSIONS = ['async', 'reactor', 'reopen', 'refuse', 'poison', 'unique', 'twin', 'spaces', 'streams'] as const
 type Dimension = (typeof DIMENSIONS)[number]
 const OFF = new Set((process.env.CAIRN_SIM_OFF ?? '').split(',').filter(Boolean))
 for (const d of OFF) if (!(DIMENSIONS as readonly string[]).includes(d)) throw new Error(`unknown dimension '${d}'`)
@@ -67,12 +77,13 @@ const SPACE_SCOPED = ['items', 'columns', 'handles', 'titles'] as const
 
 type Fault = 'none' | 'lose-request' | 'lose-response' | 'duplicate' | 'break-pull'
 
+/** `board`: which board of the pool (dimension `streams`); absent, the space's one board. */
 type Command =
-  | { kind: 'create' }
-  | { kind: 'add'; item: number; column: number }
-  | { kind: 'move'; item: number; column: number }
-  | { kind: 'remove'; item: number }
-  | { kind: 'limit'; limit: number | null }
+  | { kind: 'create'; board?: number }
+  | { kind: 'add'; board?: number; item: number; column: number }
+  | { kind: 'move'; board?: number; item: number; column: number }
+  | { kind: 'remove'; board?: number; item: number }
+  | { kind: 'limit'; board?: number; limit: number | null }
   | { kind: 'rename'; item: number; title: string }
   | { kind: 'claim'; user: number; handle: string }
   | { kind: 'release'; user: number }
@@ -94,6 +105,8 @@ type Step =
   | { kind: 'join'; client: number; twin: boolean; space: number }
   /** Leaves a joined space (`space` indexes those), discarding pending work or not. */
   | { kind: 'leave'; client: number; twin: boolean; space: number; discard: boolean }
+  /** Holds the database's pushes back (they fail as offline ones do) or lets them through; pulls work. */
+  | { kind: 'hold'; client: number; held: boolean }
 
 interface Scenario {
   clients: number
@@ -103,40 +116,61 @@ interface Scenario {
   spaces?: number
   /** Per database, the spaces it joins at start (a non-empty bit mask; several spaces only). */
   joined?: number[]
+  /** Dimension `streams`: ids from the larger pool, `stats` per stream, pushes held back at times. */
+  streams?: boolean
+  /** Dimension `streams`: per database, whether it starts with its pushes held back (not all of them). */
+  held?: boolean[]
   steps: Step[]
 }
+
+/** Stream pools per space: the contended one, and the larger one of dimension `streams`. */
+const POOLS = { contended: { boards: 1, items: 4, users: 3 }, wide: { boards: 4, items: 10, users: 5 } }
+type Pool = (typeof POOLS)[keyof typeof POOLS]
 
 const titles = ['a', 'b', ...(on('poison') ? [POISON] : []), ...(on('refuse') ? ['refused'] : [])]
 const handles = ['h1', 'h2', ...(on('refuse') ? ['root'] : [])]
 
-const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('create' as const) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), item: fc.nat(3), column: fc.nat(2) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), item: fc.nat(3), column: fc.nat(2) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), item: fc.nat(3) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('limit' as const), limit: fc.option(fc.integer({ min: 1, max: 2 })) }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('rename' as const), item: fc.nat(3), title: fc.constantFrom(...titles) }),
-  },
-  {
-    weight: on('unique') ? 2 : 0,
-    arbitrary: fc.record({ kind: fc.constant('claim' as const), user: fc.nat(2), handle: fc.constantFrom(...handles) }),
-  },
-  { weight: on('unique') ? 1 : 0, arbitrary: fc.record({ kind: fc.constant('release' as const), user: fc.nat(2) }) },
-)
+function commandArb(pool: Pool): fc.Arbitrary<Command> {
+  const item = fc.nat(pool.items - 1)
+  const user = fc.nat(pool.users - 1)
+  // The contended pool has one board: its commands name none (the space's board, as before the pool grew).
+  const onBoard = <T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }) =>
+    pool.boards > 1 ? fc.record({ ...fields, board: fc.nat(pool.boards - 1) }) : fc.record(fields)
+  // An item's commands go to its own board (item number modulo the boards), so that moves and removes find it.
+  const onItemsBoard = <T extends { item: number }>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }) =>
+    pool.boards > 1 ? fc.record(fields).map((c) => ({ ...c, board: c.item % pool.boards })) : fc.record(fields)
+  return fc.oneof(
+    { weight: 1, arbitrary: onBoard({ kind: fc.constant('create' as const) }) },
+    { weight: 3, arbitrary: onItemsBoard({ kind: fc.constant('add' as const), item, column: fc.nat(2) }) },
+    { weight: 3, arbitrary: onItemsBoard({ kind: fc.constant('move' as const), item, column: fc.nat(2) }) },
+    { weight: 1, arbitrary: onItemsBoard({ kind: fc.constant('remove' as const), item }) },
+    {
+      weight: 1,
+      arbitrary: onBoard({ kind: fc.constant('limit' as const), limit: fc.option(fc.integer({ min: 1, max: 2 })) }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('rename' as const), item, title: fc.constantFrom(...titles) }),
+    },
+    {
+      weight: on('unique') ? 2 : 0,
+      arbitrary: fc.record({ kind: fc.constant('claim' as const), user, handle: fc.constantFrom(...handles) }),
+    },
+    { weight: on('unique') ? 1 : 0, arbitrary: fc.record({ kind: fc.constant('release' as const), user }) },
+  ) as fc.Arbitrary<Command>
+}
+
 const faultArb = fc.constantFrom<Fault>('none', 'none', 'lose-request', 'lose-response', 'duplicate', 'break-pull')
 
-function stepsArb(clients: number, spaces: number): fc.Arbitrary<Step[]> {
+function stepsArb(clients: number, spaces: number, wide: boolean): fc.Arbitrary<Step[]> {
   const several = spaces > 1
   const client = fc.nat(clients - 1)
+  const command = commandArb(wide ? POOLS.wide : POOLS.contended)
   return fc.array(
     fc.oneof(
       {
-        weight: 6,
+        // Dimension `streams`: mostly commands (each database's work must meet the others').
+        weight: wide ? 12 : 6,
         arbitrary: fc.record({
           kind: fc.constant('command' as const),
           client,
@@ -150,7 +184,7 @@ function stepsArb(clients: number, spaces: number): fc.Arbitrary<Step[]> {
                 { weight: 1, arbitrary: fc.constant<Naming>('unjoined') },
               )
             : fc.constant<Naming>('name'),
-          command: commandArb,
+          command,
         }),
       },
       {
@@ -176,7 +210,8 @@ function stepsArb(clients: number, spaces: number): fc.Arbitrary<Step[]> {
         }),
       },
       {
-        weight: on('reopen') ? 2 : 0,
+        // Dimension `streams`: none (the contended runs cover restarts; a restart costs more than a command).
+        weight: on('reopen') && !wide ? 2 : 0,
         arbitrary: fc.record({
           kind: fc.constant('reopen' as const),
           client,
@@ -188,7 +223,7 @@ function stepsArb(clients: number, spaces: number): fc.Arbitrary<Step[]> {
         arbitrary: fc.record({ kind: fc.constant('join' as const), client, twin: fc.boolean(), space: fc.nat(2) }),
       },
       {
-        weight: several ? 2 : 0,
+        weight: several ? (wide ? 1 : 2) : 0,
         arbitrary: fc.record({
           kind: fc.constant('leave' as const),
           client,
@@ -197,8 +232,17 @@ function stepsArb(clients: number, spaces: number): fc.Arbitrary<Step[]> {
           discard: fc.boolean(),
         }),
       },
+      {
+        weight: wide ? 3 : 0,
+        arbitrary: fc.record({
+          kind: fc.constant('hold' as const),
+          client,
+          held: fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+        }),
+      },
     ),
-    { minLength: 4, maxLength: several ? 36 : 28 },
+    // Dimension `streams` needs longer runs: pending work of a held database must meet others' pushes.
+    { minLength: 4, maxLength: several ? 36 : 28, ...(wide ? { size: '+1' as const } : {}) },
   )
 }
 
@@ -206,14 +250,17 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     clients: fc.integer({ min: 2, max: 4 }),
     spaces: on('spaces') ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
+    streams: on('streams') ? fc.boolean() : fc.constant(false),
   })
-  .chain(({ clients, spaces }) =>
+  .chain(({ clients, spaces, streams }) =>
     fc.record({
       clients: fc.constant(clients),
       twinOf: on('twin') ? fc.integer({ min: -1, max: clients - 1 }) : fc.constant(-1),
       spaces: fc.constant(spaces),
       joined: fc.array(fc.integer({ min: 1, max: 2 ** spaces - 1 }), { minLength: clients, maxLength: clients }),
-      steps: stepsArb(clients, spaces),
+      streams: fc.constant(streams),
+      held: streams ? fc.array(fc.boolean(), { minLength: clients, maxLength: clients }) : fc.constant<boolean[]>([]),
+      steps: stepsArb(clients, spaces, streams),
     }),
   )
 
@@ -229,6 +276,8 @@ const prefixOf = (space: string) => (space === DEFAULT_SPACE ? '' : `${space}-`)
 class Link {
   faults: Fault[] = []
   offline = false
+  /** Pushes fail as offline ones do; pulls work (step `hold`). */
+  pushHeld = false
   readonly offlineSpaces = new Set<string>()
 
   next(space: string): Fault {
@@ -247,6 +296,7 @@ class FaultyTransport implements SyncTransport {
   ) {}
 
   async push(request: PushRequest) {
+    if (this.link.pushHeld) throw new SyncNetworkError('pushes held back')
     const fault = this.link.next(this.space)
     if (fault === 'lose-request') throw new SyncNetworkError('request lost')
     const response = this.server.push(structuredClone(request))
@@ -268,7 +318,7 @@ type Client = LocalClient<SimDomain>
 
 function toCommand(c: Command, p: string): { path: Parameters<Client['execute']>[0]; request: { id: string } } {
   const column = (i: number) => COLUMNS[i] as string
-  const board = `${p}b`
+  const board = `${p}b${'board' in c ? (c.board ?? '') : ''}`
   const item = (i: number) => `${p}i${i}`
   switch (c.kind) {
     case 'create':
@@ -299,7 +349,9 @@ function toCommand(c: Command, p: string): { path: Parameters<Client['execute']>
 const refused = (c: Command) =>
   (c.kind === 'rename' && c.title === 'refused') || (c.kind === 'claim' && c.handle === 'root')
 
-const domainOf = (versions: SimVersions) => simDomain(versions, { asyncTitles: on('async'), reactor: on('reactor') })
+/** `wide`: dimension `streams` (the `stats` read model counts per stream). */
+const domainOf = (versions: SimVersions, wide: boolean) =>
+  simDomain(versions, { asyncTitles: on('async'), reactor: on('reactor'), statsPerStream: wide })
 
 /** Injected clock and ids: runs replay exactly from the seed. */
 let clock = 1_800_000_000_000
@@ -329,6 +381,7 @@ class Database {
     initial: readonly string[],
     private readonly hasTwin: boolean,
     private readonly twinSynced: string[],
+    readonly wide: boolean,
   ) {
     this.transports = new Map(
       [...servers].map(([space, server]) => [space, new FaultyTransport(server, this.link, space)]),
@@ -352,7 +405,7 @@ class Database {
   }
 
   async open(): Promise<void> {
-    const domain = domainOf(this.versions)
+    const domain = domainOf(this.versions, this.wide)
     this.primary = createLocalClient(domain, { name: this.name, now, newId: this.newId, sync: this.syncOptions() })
     this.primary.onRejected((r) => this.reported.add(r.commandId))
     if (this.hasTwin) {
@@ -530,7 +583,10 @@ async function settle(db: Database): Promise<void> {
  * the events each projection must quarantine (a throwing handler, a unique-index violation). Spaces are
  * independent (distinct streams, rows and handles), so their logs are folded one after the other.
  */
-function model(logs: readonly { space: string; log: readonly StoredWireEvent[] }[]): {
+function model(
+  logs: readonly { space: string; log: readonly StoredWireEvent[] }[],
+  wide: boolean,
+): {
   readModels: ReadModels
   quarantined: string[]
 } {
@@ -554,7 +610,8 @@ function model(logs: readonly { space: string; log: readonly StoredWireEvent[] }
       }
       const at = (e.meta as { issuedAt: number }).issuedAt
       const id = e.stream.slice(e.stream.indexOf(':') + 1)
-      stats.set(e.type, { type: e.type, count: (stats.get(e.type)?.count ?? 0) + 1 })
+      const stat = statKey(e, wide)
+      stats.set(stat, { type: stat, count: (stats.get(stat)?.count ?? 0) + 1 })
       const col = (c: string) => columns.get(`${id}/${c}`) as Row & { itemIds: string[] }
       const setCol = (c: string, row: Row & { itemIds: string[] }) =>
         columns.set(`${id}/${c}`, { ...row, updatedAt: at, space })
@@ -652,6 +709,7 @@ const syncCode = (error: unknown) => (error instanceof SyncError ? error.code : 
 async function runScenario(scenario: Scenario): Promise<void> {
   const names = spaceNames(scenario.spaces ?? 1)
   const several = names.length > 1
+  const wide = scenario.streams === true
   const servers = new Map(
     names.map((space) => [space, new MemorySyncServer(on('refuse') ? { refuse: simRefusal } : {})] as const),
   )
@@ -660,13 +718,13 @@ async function runScenario(scenario: Scenario): Promise<void> {
   const dbs = Array.from({ length: scenario.clients }, (_, i) => {
     const mask = several ? scenario.joined?.[i] || 1 : 1
     const initial = names.filter((_, k) => mask & (1 << k))
-    return new Database(`c${i}`, servers, initial, i === scenario.twinOf, twinSynced)
+    return new Database(`c${i}`, servers, initial, i === scenario.twinOf, twinSynced, wide)
   })
   const executed: Executed[] = []
   const discarded: Discarded[] = []
   /** What the run exercised (CAIRN_SIM_STATS). */
   const seen = { invalid: 0, unsynced: 0, cutOff: 0, omitted: 0 }
-  const oracle = createLocalClient(domainOf(BASE_VERSIONS), {
+  const oracle = createLocalClient(domainOf(BASE_VERSIONS, wide), {
     name: freshName('oracle'),
     sync: several
       ? { spacesTransport: spacesTransport((s) => servers.get(s)?.transport()), spaces: names, autoStart: false }
@@ -674,19 +732,33 @@ async function runScenario(scenario: Scenario): Promise<void> {
   })
   try {
     for (const db of dbs) await db.open()
-    // Each space's board, created by its first member (a space nobody joined yet gets one from a `create`).
+    // Each space's boards, created by its first member (a space nobody joined yet gets them from a `create`).
     for (const space of names) {
       const creator = dbs.find((db) => db.joined.has(space))
-      if (creator)
-        await creator.primary.execute('board.create', {
-          id: `${prefixOf(space)}b`,
+      const boards = wide ? Array.from({ length: POOLS.wide.boards }, (_, k) => `${k}`) : ['']
+      for (const board of creator ? boards : [])
+        await creator?.primary.execute('board.create', {
+          id: `${prefixOf(space)}b${board}`,
           input: { doingLimit: 1 },
           ...(several ? { space } : {}),
         })
     }
     for (const db of dbs) await db.primary.syncNow()
     for (const db of dbs) await db.primary.syncNow()
+    const held = scenario.held ?? []
+    for (const [i, db] of dbs.entries()) db.link.pushHeld = held[i] === true && !held.every(Boolean)
 
+    /**
+     * Dimension `streams`: databases sync as they go (as over a live connection). One that does not hold its
+     * pushes back syncs after each of its commands, and then the ones that do pull it: their pending work meets
+     * pulled events of others' commands.
+     */
+    const liveSync = async (db: Database) => {
+      const holding = dbs.filter((other) => other.link.pushHeld)
+      if (!wide || db.link.pushHeld || holding.length === 0) return
+      await db.primary.syncNow().catch(() => {})
+      for (const other of holding) await other.primary.syncNow().catch(() => {})
+    }
     for (const step of scenario.steps) {
       const db = dbs[step.client] as Database
       if (step.kind === 'command') {
@@ -698,6 +770,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
         const { path, request } = toCommand(step.command, prefixOf(space))
         if (!several) {
           const result = await client.execute(path, request as never).catch(() => undefined)
+          await liveSync(db)
           if (result && result.events.length > 0 && !result.duplicate)
             executed.push({
               db: step.client,
@@ -761,6 +834,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
             gone: false,
           })
         }
+        await liveSync(db)
       } else if (step.kind === 'sync') {
         db.link.faults = [...step.faults]
         await db.primary.syncNow().catch(() => {})
@@ -782,6 +856,8 @@ async function runScenario(scenario: Scenario): Promise<void> {
           if (step.offline) db.link.offlineSpaces.add(space)
           else db.link.offlineSpaces.delete(space)
         }
+      } else if (step.kind === 'hold') {
+        db.link.pushHeld = step.held
       } else if (step.kind === 'reopen') {
         await db.reopen(step.bump)
       } else if (step.kind === 'join') {
@@ -864,6 +940,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
     // Heal the network; sync and let async projections and reactors catch up until nothing moves.
     for (const db of dbs) {
       db.link.offline = false
+      db.link.pushHeld = false
       db.link.offlineSpaces.clear()
       db.link.faults = []
     }
@@ -917,8 +994,12 @@ async function runScenario(scenario: Scenario): Promise<void> {
     expect(syncErrors, 'sync still fails after the network healed').toEqual([])
 
     const logs = names.map((space) => ({ space, log: serverOf(space).log }))
-    const expected = model(logs)
-    const expectedOf = (db: Database) => model(logs.filter((l) => db.joined.has(l.space)))
+    const expected = model(logs, wide)
+    const expectedOf = (db: Database) =>
+      model(
+        logs.filter((l) => db.joined.has(l.space)),
+        wide,
+      )
     if (process.env.CAIRN_SIM_STATS) {
       const statuses = await Promise.all(
         executed.map(
@@ -928,7 +1009,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       const count = (kind: Step['kind']) => scenario.steps.filter((st) => st.kind === kind).length
       const head = logs.reduce((n, l) => n + l.log.length, 0)
       console.log(
-        `SIMSTATS spaces=${names.length} events=${head} quarantined=${expected.quarantined.length} rejected=${statuses.filter((x) => x === 'rejected').length} refused=${executed.filter((x) => x.refused).length} notes=${logs.reduce((n, l) => n + l.log.filter((e) => e.type === 'Noted').length, 0)} reopens=${count('reopen')} twin=${scenario.twinOf >= 0} joins=${count('join')} leaves=${count('leave')} discarded=${discarded.reduce((n, d) => n + d.commandIds.size, 0)} ${Object.entries(
+        `SIMSTATS spaces=${names.length} streams=${wide} events=${head} quarantined=${expected.quarantined.length} rejected=${statuses.filter((x) => x === 'rejected').length} refused=${executed.filter((x) => x.refused).length} notes=${logs.reduce((n, l) => n + l.log.filter((e) => e.type === 'Noted').length, 0)} reopens=${count('reopen')} twin=${scenario.twinOf >= 0} joins=${count('join')} leaves=${count('leave')} discarded=${discarded.reduce((n, d) => n + d.commandIds.size, 0)} ${Object.entries(
           seen,
         )
           .map(([k, v]) => `${k}=${v}`)
@@ -1044,7 +1125,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
     const db = dbs.reduce((a, b) => (b.left.size > a.left.size ? b : a))
     const bumped = Object.fromEntries(PROJECTIONS.map((p) => [p, db.versions[p] + 1])) as unknown as SimVersions
     await db.close()
-    const rebuilt = createLocalClient(domainOf(bumped), { name: db.name, now })
+    const rebuilt = createLocalClient(domainOf(bumped, wide), { name: db.name, now })
     try {
       await ready(rebuilt, 'rebuild')
       await within(rebuilt.whenProcessed(rebuilt.runtime.status.get().position), 5000, 'rebuild whenProcessed')
