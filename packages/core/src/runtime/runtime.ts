@@ -1,6 +1,6 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
-import { type CairnError, ClosedError, HandlerError, SyncError, ValidationError } from '../domain/errors'
+import { ClosedError, SyncError, ValidationError } from '../domain/errors'
 import { uuidv7 } from '../domain/ids'
 import { runSchema } from '../domain/validation'
 import type { IndexedDbDeps } from '../store/open'
@@ -11,12 +11,13 @@ import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 import { RejectionWatcher } from '../sync/rejections'
 import { boot } from './boot'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
-import { type FindOptions, find } from './find'
+import type { FindOptions } from './find'
 import { electLeader } from './leader'
-import { type LiveListener, LiveQueries } from './live-queries'
+import type { LiveListener } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
-import { type LogSnapshot, readLog } from './log'
+import type { LogSnapshot } from './log'
 import { Processing } from './processing'
+import { type LogExport, Queries } from './queries'
 import { ReactorRunner } from './reactors'
 import type { RebuildProgress } from './rebuild'
 import { DEFAULT_SPACE } from './space-choice'
@@ -27,15 +28,7 @@ import { persistedStorage, watchDatabase } from './storage-health'
 import { watchJournal } from './watch-journal'
 import { subscribeWhenReady } from './when-ready'
 
-/** Everything a database holds, as JSON: the way to keep local work when a server was reset. */
-export interface LogExport {
-  clientId: string
-  exportedAt: number
-  /** Every event of the local log, in local order (`gpos` set once a server confirmed it). */
-  events: EventRecord[]
-  /** The command journal: pending, confirmed, rejected and failed commands. */
-  commands: CommandRecord[]
-}
+export type { LogExport } from './queries'
 
 /** Options of a runtime (and of `serve` in a worker). */
 export interface RuntimeOptions extends IndexedDbDeps {
@@ -72,7 +65,7 @@ export class Runtime {
   private db!: Dexie
   private executor!: Executor
   private readonly cache: StateCache
-  private readonly live = new LiveQueries()
+  private readonly reads: Queries
   private readonly env: RuntimeEnv
   private closed = false
   private readonly processing: Processing
@@ -113,6 +106,15 @@ export class Runtime {
     this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
     this.ready = this.boot()
     this.ready.catch(() => {})
+    // Built once `ready` exists: every read waits for it.
+    this.reads = new Queries({
+      loaded: this.loaded,
+      ready: this.ready,
+      db: () => this.db,
+      clientId: () => this.env.clientId,
+      now: this.env.now,
+      isClosed: () => this.closed,
+    })
   }
 
   /** Id of this database's client (UUIDv7, made once and kept in `meta`). */
@@ -326,58 +328,28 @@ export class Runtime {
   }
 
   /** Runs a named query once. */
-  async query(path: string, arg?: unknown): Promise<unknown> {
-    if (this.closed) throw new ClosedError()
-    const run = this.queryRunner(path, arg)
-    await this.ready
-    return run()
+  query(path: string, arg?: unknown): Promise<unknown> {
+    return this.reads.query(path, arg)
   }
 
   /** Runs the generic `find` over a projection's table. */
-  async find(projection: string, options: FindOptions = {}): Promise<unknown[]> {
-    if (this.closed) throw new ClosedError()
-    const p = this.loaded.projection(projection)
-    await this.ready
-    return find(this.db.table(p.tableName), options)
-  }
-
-  private queryRunner(path: string, arg: unknown): () => Promise<unknown> {
-    const { projection, fn } = this.loaded.query(path)
-    return async () => {
-      try {
-        return await fn(this.db.table(projection.tableName) as never, arg)
-      } catch (error) {
-        throw wrapQueryError(path, error)
-      }
-    }
+  find(projection: string, options: FindOptions = {}): Promise<unknown[]> {
+    return this.reads.find(projection, options)
   }
 
   /** Subscribes to a named query; the listener gets the first result and every changed result. */
   subscribe(path: string, arg: unknown, listener: LiveListener): () => void {
-    if (this.closed) throw new ClosedError()
-    const run = this.queryRunner(path, arg)
-    return subscribeWhenReady(
-      this.ready,
-      () => this.live.subscribe(`${path}\u0000${JSON.stringify(arg ?? null)}`, run, listener),
-      (error) => listener({ ok: false, error: toStorageError(error).toJSON() }),
-    )
+    return this.reads.subscribe(path, arg, listener)
   }
 
   /** Subscribes to a `find`, live. */
   subscribeFind(projection: string, options: FindOptions, listener: LiveListener): () => void {
-    if (this.closed) throw new ClosedError()
-    const p = this.loaded.projection(projection)
-    const run = () => find(this.db.table(p.tableName), options)
-    return subscribeWhenReady(
-      this.ready,
-      () => this.live.subscribe(`find:${projection}\u0000${JSON.stringify(options)}`, run, listener),
-      (error) => listener({ ok: false, error: toStorageError(error).toJSON() }),
-    )
+    return this.reads.subscribeFind(projection, options, listener)
   }
 
   /** Number of distinct live queries running (for tests and diagnostics). */
   get liveQueryCount(): number {
-    return this.live.size
+    return this.reads.liveCount
   }
 
   /** Listens for commands that sync rejected (in any tab). */
@@ -402,15 +374,8 @@ export class Runtime {
   }
 
   /** Every local event and journaled command, as JSON (e.g. to keep work before leaving a reset server). */
-  async exportLog(): Promise<LogExport> {
-    await this.ready
-    const [events, commands] = await this.db.transaction('r', ['events', 'commands'], (tx) =>
-      Promise.all([
-        tx.table<EventRecord>('events').orderBy('lpos').toArray(),
-        tx.table<CommandRecord>('commands').toArray(),
-      ]),
-    )
-    return { clientId: this.env.clientId, exportedAt: this.env.now(), events, commands }
+  exportLog(): Promise<LogExport> {
+    return this.reads.exportLog()
   }
 
   /**
@@ -475,9 +440,7 @@ export class Runtime {
 
   /** Subscribes to the event log and projection checkpoints (a developer tool), newest events first. */
   subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): () => void {
-    const limit = options.limit ?? 100
-    const run = () => readLog(this.db, this.loaded, limit)
-    return subscribeWhenReady(this.ready, () => this.live.subscribe(`log\u0000${limit}`, run, listener as LiveListener))
+    return this.reads.subscribeLog(options, listener)
   }
 
   /** Closes the database and stops live queries. */
@@ -487,16 +450,8 @@ export class Runtime {
     this.rejections?.close()
     for (const release of this.releases.splice(0)) release()
     await this.sync?.close()
-    this.live.closeAll()
+    this.reads.closeAll()
     await this.ready.catch(() => {})
     this.db?.close()
   }
-}
-
-function wrapQueryError(path: string, error: unknown): CairnError {
-  if (error && typeof error === 'object' && 'code' in error && 'name' in error) return error as CairnError
-  const names = String((error as { name?: unknown })?.name ?? '')
-  if (/Error$/.test(names) && /Dexie|IDB|Database|Quota|Abort/.test(`${names} ${String(error)}`))
-    return toStorageError(error)
-  return new HandlerError(`query '${path}'`, error)
 }
