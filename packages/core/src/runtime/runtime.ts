@@ -1,14 +1,13 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
-import { ClosedError, SyncError, ValidationError } from '../domain/errors'
+import { ClosedError, ValidationError } from '../domain/errors'
 import { uuidv7 } from '../domain/ids'
 import { runSchema } from '../domain/validation'
 import type { IndexedDbDeps } from '../store/open'
 import type { CommandRecord, EventRecord } from '../store/records'
 import type { PullOutcome } from '../sync/apply-pull'
-import { type JoinSpaceOptions, type ReuploadResult, SyncEngine, type SyncOptions } from '../sync/engine'
+import type { JoinSpaceOptions, ReuploadResult, SyncOptions } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
-import { RejectionWatcher } from '../sync/rejections'
 import { boot } from './boot'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import type { FindOptions } from './find'
@@ -23,10 +22,9 @@ import type { RebuildProgress } from './rebuild'
 import { DEFAULT_SPACE } from './space-choice'
 import { StateCache } from './state-cache'
 import { initialStatus, type RejectedCommand, type RuntimeErrorReport, type RuntimeStatus, StatusHub } from './status'
-import { toStorageError } from './storage-errors'
 import { persistedStorage, watchDatabase } from './storage-health'
+import { SyncFront } from './sync-front'
 import { watchJournal } from './watch-journal'
-import { subscribeWhenReady } from './when-ready'
 
 export type { LogExport } from './queries'
 
@@ -69,13 +67,9 @@ export class Runtime {
   private readonly env: RuntimeEnv
   private closed = false
   private readonly processing: Processing
-  private sync: SyncEngine | undefined
   private reactors: ReactorRunner | undefined
   private readonly releases: (() => void)[] = []
-  private rejections: RejectionWatcher | undefined
-  private joinedSpaces: ReadonlySet<string> = new Set()
-  /** A lost database being re-created: sync calls wait for it (the spaces to pull are joined again first). */
-  private recovery: Promise<void> = Promise.resolve()
+  private readonly syncing: SyncFront
 
   constructor(
     domain: AnyDomain,
@@ -90,7 +84,7 @@ export class Runtime {
       newId: options.newId ?? (() => uuidv7()),
       recordUndo: options.recordUndo ?? options.sync !== undefined,
       spaces: {
-        joined: () => (this.options.sync ? this.joinedSpaces : undefined),
+        joined: () => (this.options.sync ? this.syncing.joined() : undefined),
         spaceOf: domain.spaceOf,
       },
     }
@@ -106,7 +100,7 @@ export class Runtime {
     this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
     this.ready = this.boot()
     this.ready.catch(() => {})
-    // Built once `ready` exists: every read waits for it.
+    // Built once `ready` exists: their calls wait for it. Boot reaches the sync front only after its first await.
     this.reads = new Queries({
       loaded: this.loaded,
       ready: this.ready,
@@ -114,6 +108,22 @@ export class Runtime {
       clientId: () => this.env.clientId,
       now: this.env.now,
       isClosed: () => this.closed,
+    })
+    this.syncing = new SyncFront({
+      loaded: this.loaded,
+      status: this.status,
+      ready: this.ready,
+      db: () => this.db,
+      clientId: () => this.env.clientId,
+      dbName: options.name ?? 'cairn',
+      newId: this.env.newId,
+      now: this.env.now,
+      recordUndo: this.env.recordUndo,
+      cache: this.cache,
+      processing: this.processing,
+      onApplied: (outcome) => this.afterPull(outcome),
+      keep: (release) => this.releases.push(release),
+      report: (error) => this.report(error),
     })
   }
 
@@ -157,13 +167,11 @@ export class Runtime {
       isClosed: () => this.closed,
       now: this.env.now,
       report: (error) => this.report(error),
-      onLost: () => {
-        this.recovery = this.recoverLostDatabase()
-      },
+      onLost: () => this.syncing.recover(),
     })
     void this.checkPersistence()
     this.startReactors()
-    if (this.options.sync) await this.startSync(this.options.sync)
+    if (this.options.sync) await this.syncing.start(this.options.sync)
     // Ready once the joined spaces are known too: a command naming one is not refused as "not joined".
     this.status.update({ ready: true })
     if (typeof addEventListener === 'function') {
@@ -178,47 +186,6 @@ export class Runtime {
     }
     // A catch-up that failed at boot may have left async projections behind: try again in the background.
     this.processing.kick()
-  }
-
-  private async startSync(options: SyncOptions): Promise<void> {
-    const sync = new SyncEngine(
-      {
-        db: this.db,
-        loaded: this.loaded,
-        dbName: this.options.name ?? 'cairn',
-        clientId: this.env.clientId,
-        newId: this.env.newId,
-        now: this.env.now,
-        status: this.status,
-        recordUndo: this.env.recordUndo,
-        onApplied: (outcome) => this.afterPull(outcome),
-        onSpaces: (joined) => {
-          this.joinedSpaces = joined
-        },
-      },
-      options,
-    )
-    this.sync = sync
-    this.rejections = new RejectionWatcher(this.db, this.status)
-    await sync.start()
-    if (!sync.wantsLeadership) return
-    if (options.leaderElection === false) sync.lead()
-    else this.releases.push(electLeader(`cairn-sync:${this.options.name ?? 'cairn'}`, () => sync.lead()))
-  }
-
-  /** The database was re-created empty under us: drop what described the old one and pull everything again. */
-  private async recoverLostDatabase(): Promise<void> {
-    this.cache.clear()
-    this.processing.reset(0)
-    try {
-      await this.db.open()
-      await this.db.table('meta').put({ key: 'clientId', value: this.env.clientId })
-      this.status.update({ position: 0 })
-      await this.sync?.forgetCursor()
-    } catch (error) {
-      const e = toStorageError(error)
-      this.report({ where: 'database', code: e.code, message: e.message, at: this.env.now() })
-    }
   }
 
   /**
@@ -266,7 +233,7 @@ export class Runtime {
     }
     if (position === 0) return
     this.status.update({ position })
-    this.sync?.poke()
+    this.syncing.poke()
     this.processing.advance(position)
     this.reactors?.schedule()
   }
@@ -354,23 +321,12 @@ export class Runtime {
 
   /** Listens for commands that sync rejected (in any tab). */
   onRejected(listener: (rejected: RejectedCommand) => void): () => void {
-    return subscribeWhenReady(this.ready, () => this.rejections?.listen(listener))
+    return this.syncing.onRejected(listener)
   }
 
   /** Removes a rejected command from the list (it stays in the journal, as `dismissed`). */
-  async dismissRejected(commandId: string): Promise<void> {
-    await this.ready
-    const commands = this.db.table<CommandRecord>('commands')
-    await this.db.transaction('rw', commands, async () => {
-      const command = await commands.get(commandId)
-      if (command?.status !== 'rejected') {
-        throw new ValidationError(
-          `dismissRejected: command ${commandId} is ${command?.status ?? 'unknown'}, not rejected`,
-          [{ message: 'only a rejected command can be dismissed', path: ['commandId'] }],
-        )
-      }
-      await commands.update(commandId, { status: 'dismissed' })
-    })
+  dismissRejected(commandId: string): Promise<void> {
+    return this.syncing.dismissRejected(commandId)
   }
 
   /** Every local event and journaled command, as JSON (e.g. to keep work before leaving a reset server). */
@@ -382,20 +338,16 @@ export class Runtime {
    * After a server reset (`lastError.code === 'SERVER_RESET'`): pushes this device's confirmed log to the new
    * server, adopts it and resumes sync; pending work follows. See the failure-model guide for when to use it.
    */
-  async reuploadToServer(): Promise<ReuploadResult> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'reuploadToServer: this runtime has no sync configured')
-    return this.sync.reupload()
+  reuploadToServer(): Promise<ReuploadResult> {
+    return this.syncing.reupload()
   }
 
   /**
    * Joins a space: kept across reloads and shared by every tab; the syncing tab pulls it and its live pokes.
    * A space name is 1–64 letters, digits, `_` or `-`.
    */
-  async joinSpace(space: string, options: JoinSpaceOptions = {}): Promise<void> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'joinSpace: this runtime has no sync configured')
-    await this.sync.join(space, options)
+  joinSpace(space: string, options: JoinSpaceOptions = {}): Promise<void> {
+    return this.syncing.join(space, options)
   }
 
   /**
@@ -403,39 +355,28 @@ export class Runtime {
    * equal a rebuild from the remaining log); rejoining pulls it again. Rejects with a SyncError `UNSYNCED_WORK`
    * (and removes nothing) when some of its commands are not synced yet, unless `discardPending`.
    */
-  async leaveSpace(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'leaveSpace: this runtime has no sync configured')
-    const result = await this.sync.leave(space, options)
-    // Cached states of its streams are tied to heads that no longer exist; dropping them all is simplest.
-    this.cache.clear()
-    return result
+  leaveSpace(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
+    return this.syncing.leave(space, options)
   }
 
   /** Pauses sync for every tab of this database (the "work offline" switch); persisted. */
-  async pauseSync(): Promise<void> {
-    await this.ready
-    await this.sync?.setPaused(true)
+  pauseSync(): Promise<void> {
+    return this.syncing.setPaused(true)
   }
 
   /** Resumes sync. */
-  async resumeSync(): Promise<void> {
-    await this.ready
-    await this.sync?.setPaused(false)
+  resumeSync(): Promise<void> {
+    return this.syncing.setPaused(false)
   }
 
   /** Re-reads `navigator.onLine` and wakes the sync loop (the page forwards its online / offline events). */
   pokeSync(): void {
-    if (typeof navigator !== 'undefined') this.status.update({ online: navigator.onLine })
-    this.sync?.poke()
+    this.syncing.pokeSync()
   }
 
   /** Runs one sync round now in this runtime (push, then pull until caught up); throws on failure. */
-  async syncNow(): Promise<void> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'syncNow: this runtime has no sync configured')
-    await this.recovery
-    await this.sync.syncOnce()
+  syncNow(): Promise<void> {
+    return this.syncing.syncNow()
   }
 
   /** Subscribes to the event log and projection checkpoints (a developer tool), newest events first. */
@@ -447,9 +388,9 @@ export class Runtime {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.rejections?.close()
+    this.syncing.closeRejections()
     for (const release of this.releases.splice(0)) release()
-    await this.sync?.close()
+    await this.syncing.close()
     this.reads.closeAll()
     await this.ready.catch(() => {})
     this.db?.close()
