@@ -9,7 +9,8 @@ import { type LoadedDomain, parseStream } from './loaded-domain'
 import { toRecorded } from './recorded'
 import type { ReactorStatus, RuntimeStatus, StatusHub } from './status'
 
-interface Host {
+/** What the reactor runner needs from the runtime that owns it. */
+export interface ReactorHost {
   db: Dexie
   loaded: LoadedDomain
   clientId: () => string
@@ -33,7 +34,7 @@ export class ReactorRunner {
   private readonly stopped = new Set<string>()
 
   constructor(
-    private readonly host: Host,
+    private readonly host: ReactorHost,
     private readonly reactors: readonly Reactor[],
   ) {
     const initial: Record<string, ReactorStatus> = {}

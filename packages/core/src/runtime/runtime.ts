@@ -5,19 +5,17 @@ import { uuidv7 } from '../domain/ids'
 import { runSchema } from '../domain/validation'
 import type { IndexedDbDeps } from '../store/open'
 import type { CommandRecord, EventRecord } from '../store/records'
-import type { PullOutcome } from '../sync/apply-pull'
 import type { JoinSpaceOptions, ReuploadResult, SyncOptions } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 import { boot } from './boot'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import type { FindOptions } from './find'
-import { electLeader } from './leader'
 import type { LiveListener } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
 import type { LogSnapshot } from './log'
+import { LogFollowers } from './log-followers'
 import { Processing } from './processing'
 import { type LogExport, Queries } from './queries'
-import { ReactorRunner } from './reactors'
 import type { RebuildProgress } from './rebuild'
 import { DEFAULT_SPACE } from './space-choice'
 import { StateCache } from './state-cache'
@@ -67,7 +65,7 @@ export class Runtime {
   private readonly env: RuntimeEnv
   private closed = false
   private readonly processing: Processing
-  private reactors: ReactorRunner | undefined
+  private readonly followers: LogFollowers
   private readonly releases: (() => void)[] = []
   private readonly syncing: SyncFront
 
@@ -121,9 +119,15 @@ export class Runtime {
       recordUndo: this.env.recordUndo,
       cache: this.cache,
       processing: this.processing,
-      onApplied: (outcome) => this.afterPull(outcome),
+      onApplied: (outcome) => this.followers.pulled(outcome),
       keep: (release) => this.releases.push(release),
       report: (error) => this.report(error),
+    })
+    this.followers = new LogFollowers({
+      status: this.status,
+      processing: this.processing,
+      syncs: options.sync !== undefined,
+      pokeSync: () => this.syncing.poke(),
     })
   }
 
@@ -155,7 +159,7 @@ export class Runtime {
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
     this.processing.reset(last?.lpos ?? 0)
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
-      this.committed(position, results),
+      this.followers.committed(position, results),
     )
     this.status.update({ position: this.processing.position, unknownEventTypes: booted.unknownTypes })
     this.releases.push(watchJournal(this.db, this.status, { countPending: this.options.sync !== undefined }))
@@ -204,9 +208,7 @@ export class Runtime {
 
   /** Reactors run in one tab per database (Web Locks), or in every tab where locks are missing. */
   private startReactors(): void {
-    const reactors = Object.values(this.loaded.domain.reactors ?? {})
-    if (reactors.length === 0) return
-    const runner = new ReactorRunner(
+    const release = this.followers.startReactors(
       {
         db: this.db,
         loaded: this.loaded,
@@ -215,42 +217,9 @@ export class Runtime {
         status: this.status,
         isClosed: () => this.closed,
       },
-      reactors,
+      `cairn-reactors:${this.options.name ?? 'cairn'}`,
     )
-    this.releases.push(
-      electLeader(`cairn-reactors:${this.options.name ?? 'cairn'}`, () => {
-        if (this.closed) return
-        this.reactors = runner
-        runner.schedule()
-      }),
-    )
-  }
-
-  private committed(position: number, results: CommandResult[]): void {
-    if (!this.options.sync) {
-      const appended = results.filter((r) => r.events.length > 0 && !r.duplicate).length
-      if (appended > 0) this.status.update({ pending: this.status.get().pending + appended })
-    }
-    if (position === 0) return
-    this.status.update({ position })
-    this.syncing.poke()
-    this.processing.advance(position)
-    this.reactors?.schedule()
-  }
-
-  /**
-   * After a pull (or a refusal): projections moved on. Cached aggregate states need no clearing: each is tied to
-   * its stream's head (event id and position), which every command re-reads, so a rebased stream reloads.
-   */
-  private afterPull(outcome: PullOutcome): void {
-    const known = this.status.get().unknownEventTypes
-    const unknown = outcome.unknownTypes.filter((t, i, all) => !known.includes(t) && all.indexOf(t) === i)
-    if (unknown.length > 0) this.status.update({ unknownEventTypes: [...known, ...unknown] })
-    if (outcome.lastPosition > 0) {
-      this.status.update({ position: Math.max(this.status.get().position, outcome.lastPosition) })
-      this.processing.advance(outcome.lastPosition)
-    }
-    this.reactors?.schedule()
+    if (release) this.releases.push(release)
   }
 
   /** Resolves once every projection (async ones included) has processed the log up to `position`. */
