@@ -1,11 +1,9 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
 import { ClosedError, ValidationError } from '../domain/errors'
-import { uuidv7 } from '../domain/ids'
 import { runSchema } from '../domain/validation'
-import type { IndexedDbDeps } from '../store/open'
 import type { CommandRecord, EventRecord } from '../store/records'
-import type { JoinSpaceOptions, ReuploadResult, SyncOptions } from '../sync/engine'
+import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 import { boot } from './boot'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
@@ -16,7 +14,7 @@ import type { LogSnapshot } from './log'
 import { LogFollowers } from './log-followers'
 import { Processing } from './processing'
 import { type LogExport, Queries } from './queries'
-import type { RebuildProgress } from './rebuild'
+import { databaseName, type RuntimeOptions, runtimeEnv } from './runtime-options'
 import { DEFAULT_SPACE } from './space-choice'
 import { StateCache } from './state-cache'
 import { initialStatus, type RejectedCommand, type RuntimeErrorReport, type RuntimeStatus, StatusHub } from './status'
@@ -25,30 +23,7 @@ import { SyncFront } from './sync-front'
 import { watchJournal } from './watch-journal'
 
 export type { LogExport } from './queries'
-
-/** Options of a runtime (and of `serve` in a worker). */
-export interface RuntimeOptions extends IndexedDbDeps {
-  /** Database name; one database per app (and per user, if you like). Defaults to `cairn`. */
-  name?: string
-  /** Clock, injectable for tests. */
-  now?: () => number
-  /** Id generator for event and command ids (UUIDv7 by default), injectable for tests. */
-  newId?: () => string
-  /** Capacity of the in-memory aggregate state cache (streams). Defaults to 1000. */
-  stateCacheSize?: number
-  /** Record before-images of read-model rows for each pending event (needed by sync's rebase). */
-  recordUndo?: boolean
-  /** Called with rebuild progress (events done / total) while a projection is rebuilt. */
-  onProgress?: (progress: RebuildProgress) => void
-  /** Sync with a server: `{ url, space, token }` (see SyncOptions). Turns on the undo log. */
-  sync?: SyncOptions
-  /**
-   * Ask the browser to keep this origin's data instead of evicting it under storage pressure
-   * (`navigator.storage.persist()`; the page client asks too, since a worker cannot). Default true.
-   * `status.storagePersisted` tells whether it was granted.
-   */
-  persistStorage?: boolean
-}
+export type { RuntimeOptions } from './runtime-options'
 
 /**
  * The engine: owns the database, runs commands and queries, keeps projections current and live queries fresh.
@@ -75,17 +50,7 @@ export class Runtime {
   ) {
     this.loaded = new LoadedDomain(domain)
     this.cache = new StateCache(options.stateCacheSize ?? 1000)
-    this.env = {
-      clientId: '',
-      keyRange: options.IDBKeyRange ?? globalThis.IDBKeyRange,
-      now: options.now ?? Date.now,
-      newId: options.newId ?? (() => uuidv7()),
-      recordUndo: options.recordUndo ?? options.sync !== undefined,
-      spaces: {
-        joined: () => (this.options.sync ? this.syncing.joined() : undefined),
-        spaceOf: domain.spaceOf,
-      },
-    }
+    this.env = runtimeEnv(domain, options, () => this.syncing.joined())
     this.processing = new Processing({
       db: () => this.db,
       loaded: this.loaded,
@@ -113,7 +78,7 @@ export class Runtime {
       ready: this.ready,
       db: () => this.db,
       clientId: () => this.env.clientId,
-      dbName: options.name ?? 'cairn',
+      dbName: databaseName(options),
       newId: this.env.newId,
       now: this.env.now,
       recordUndo: this.env.recordUndo,
@@ -144,7 +109,7 @@ export class Runtime {
   private async boot(): Promise<void> {
     const booted = await boot(this.loaded, {
       ...this.options,
-      name: this.options.name ?? 'cairn',
+      name: databaseName(this.options),
       recordUndo: this.env.recordUndo,
       now: this.env.now,
       onProgress: (progress) => {
@@ -217,7 +182,7 @@ export class Runtime {
         status: this.status,
         isClosed: () => this.closed,
       },
-      `cairn-reactors:${this.options.name ?? 'cairn'}`,
+      `cairn-reactors:${databaseName(this.options)}`,
     )
     if (release) this.releases.push(release)
   }
