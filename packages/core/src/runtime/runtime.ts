@@ -6,6 +6,7 @@ import type { CommandRecord, EventRecord } from '../store/records'
 import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 import { boot } from './boot'
+import { checkRequest } from './command-request'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import type { FindOptions } from './find'
 import type { LiveListener } from './live-queries'
@@ -197,26 +198,7 @@ export class Runtime {
   async execute(path: string, request: CommandRequest): Promise<CommandResult> {
     if (this.closed) throw new ClosedError()
     const { aggregate, name, handler } = this.loaded.command(path)
-    if (typeof request !== 'object' || request === null) {
-      throw new ValidationError(`execute('${path}'): expected { id, input }`, [{ message: 'expected an object' }])
-    }
-    if (typeof request.id !== 'string' || request.id === '') {
-      throw new ValidationError(`execute('${path}'): 'id' must be a non-empty string`, [
-        { message: 'expected a non-empty string', path: ['id'] },
-      ])
-    }
-    const ev = request.expectedVersion
-    if (
-      ev !== undefined &&
-      ev !== 'any' &&
-      ev !== 'no_stream' &&
-      ev !== 'exists' &&
-      !(Number.isInteger(ev) && ev >= 0)
-    ) {
-      throw new ValidationError(`execute('${path}'): invalid expectedVersion`, [
-        { message: "expected a version >= 0, 'any', 'no_stream' or 'exists'", path: ['expectedVersion'] },
-      ])
-    }
+    checkRequest(path, request)
     let input = request.input
     const schema = aggregate.inputs[name]
     if (schema) {
