@@ -3,11 +3,13 @@
  * types, and without sync the pending count), the sync loop wakes, async projections catch up and reactors run.
  * Reactors run in one tab per database (Web Locks), or in every tab where locks are missing.
  */
+import type { Dexie } from 'dexie'
 import type { PullOutcome } from '../sync/apply-pull'
-import type { CommandResult } from './executor'
+import type { CommandRequest, CommandResult } from './executor'
 import { electLeader } from './leader'
+import type { LoadedDomain } from './loaded-domain'
 import type { Processing } from './processing'
-import { type ReactorHost, ReactorRunner } from './reactors'
+import { ReactorRunner } from './reactors'
 import type { RuntimeStatus, StatusHub } from './status'
 
 /** What the followers need from the runtime that owns them. */
@@ -19,6 +21,13 @@ export interface LogFollowersHost {
   syncs: boolean
   /** Wakes the sync loop (nothing without sync). */
   pokeSync: () => void
+  /** What reactors need. */
+  loaded: LoadedDomain
+  clientId: () => string
+  execute: (path: string, request: CommandRequest) => Promise<CommandResult>
+  isClosed: () => boolean
+  /** The database name (names the reactors' election). */
+  dbName: string
 }
 
 /** Tells the status, sync, async projections and reactors that the log grew (see the file comment). */
@@ -28,14 +37,25 @@ export class LogFollowers {
   constructor(private readonly host: LogFollowersHost) {}
 
   /**
-   * Runs the domain's reactors in the tab elected by the lock `lockName` (at boot). Returns the function that
-   * gives the lock up, or undefined when the domain has no reactors.
+   * Runs the domain's reactors over the booted database, in the tab elected to (see the file comment). Returns
+   * the function that gives the election up, or undefined when the domain has no reactors.
    */
-  startReactors(host: ReactorHost, lockName: string): (() => void) | undefined {
+  startReactors(db: Dexie): (() => void) | undefined {
+    const { host } = this
     const reactors = Object.values(host.loaded.domain.reactors ?? {})
     if (reactors.length === 0) return undefined
-    const runner = new ReactorRunner(host, reactors)
-    return electLeader(lockName, () => {
+    const runner = new ReactorRunner(
+      {
+        db,
+        loaded: host.loaded,
+        clientId: host.clientId,
+        execute: host.execute,
+        status: host.status,
+        isClosed: host.isClosed,
+      },
+      reactors,
+    )
+    return electLeader(`cairn-reactors:${host.dbName}`, () => {
       if (host.isClosed()) return
       this.reactors = runner
       runner.schedule()

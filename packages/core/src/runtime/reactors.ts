@@ -9,8 +9,7 @@ import { type LoadedDomain, parseStream } from './loaded-domain'
 import { toRecorded } from './recorded'
 import type { ReactorStatus, RuntimeStatus, StatusHub } from './status'
 
-/** What the reactor runner needs from the runtime that owns it. */
-export interface ReactorHost {
+interface Host {
   db: Dexie
   loaded: LoadedDomain
   clientId: () => string
@@ -34,7 +33,7 @@ export class ReactorRunner {
   private readonly stopped = new Set<string>()
 
   constructor(
-    private readonly host: ReactorHost,
+    private readonly host: Host,
     private readonly reactors: readonly Reactor[],
   ) {
     const initial: Record<string, ReactorStatus> = {}

@@ -52,48 +52,41 @@ export class Runtime {
     this.loaded = new LoadedDomain(domain)
     this.cache = new StateCache(options.stateCacheSize ?? 1000)
     this.env = runtimeEnv(domain, options, () => this.syncing.joined())
-    this.processing = new Processing({
-      db: () => this.db,
-      loaded: this.loaded,
-      recordUndo: this.env.recordUndo,
-      now: this.env.now,
-      isClosed: () => this.closed,
-      report: (error) => this.report(error),
-    })
     const online = typeof navigator === 'undefined' ? true : navigator.onLine
     this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
+    // What the runtime's parts share (the database and the client id are known once booted).
+    const shared = {
+      loaded: this.loaded,
+      status: this.status,
+      db: () => this.db,
+      clientId: () => this.env.clientId,
+      now: this.env.now,
+      recordUndo: this.env.recordUndo,
+      isClosed: () => this.closed,
+      report: (error: RuntimeErrorReport) => this.report(error),
+    }
+    this.processing = new Processing(shared)
     this.ready = this.boot()
     this.ready.catch(() => {})
     // Built once `ready` exists: their calls wait for it. Boot reaches the sync front only after its first await.
-    this.reads = new Queries({
-      loaded: this.loaded,
-      ready: this.ready,
-      db: () => this.db,
-      clientId: () => this.env.clientId,
-      now: this.env.now,
-      isClosed: () => this.closed,
-    })
+    this.reads = new Queries({ ...shared, ready: this.ready })
     this.syncing = new SyncFront({
-      loaded: this.loaded,
-      status: this.status,
+      ...shared,
       ready: this.ready,
-      db: () => this.db,
-      clientId: () => this.env.clientId,
       dbName: databaseName(options),
       newId: this.env.newId,
-      now: this.env.now,
-      recordUndo: this.env.recordUndo,
       cache: this.cache,
       processing: this.processing,
       onApplied: (outcome) => this.followers.pulled(outcome),
       keep: (release) => this.releases.push(release),
-      report: (error) => this.report(error),
     })
     this.followers = new LogFollowers({
-      status: this.status,
+      ...shared,
       processing: this.processing,
       syncs: options.sync !== undefined,
       pokeSync: () => this.syncing.poke(),
+      execute: (path, request) => this.execute(path, request),
+      dbName: databaseName(options),
     })
   }
 
@@ -140,7 +133,8 @@ export class Runtime {
       onLost: () => this.syncing.recover(),
     })
     void this.checkPersistence()
-    this.startReactors()
+    const reactors = this.followers.startReactors(this.db)
+    if (reactors) this.releases.push(reactors)
     if (this.options.sync) await this.syncing.start(this.options.sync)
     // Ready once the joined spaces are known too: a command naming one is not refused as "not joined".
     this.status.update({ ready: true })
@@ -170,22 +164,6 @@ export class Runtime {
   /** Reports a failure that must not stop the runtime (boot, background catch-ups): `status.errors`. */
   private report(error: RuntimeErrorReport): void {
     this.status.update({ errors: [...this.status.get().errors, error].slice(-20) })
-  }
-
-  /** Reactors run in one tab per database (Web Locks), or in every tab where locks are missing. */
-  private startReactors(): void {
-    const release = this.followers.startReactors(
-      {
-        db: this.db,
-        loaded: this.loaded,
-        clientId: () => this.env.clientId,
-        execute: (path, request) => this.execute(path, request),
-        status: this.status,
-        isClosed: () => this.closed,
-      },
-      `cairn-reactors:${databaseName(this.options)}`,
-    )
-    if (release) this.releases.push(release)
   }
 
   /** Resolves once every projection (async ones included) has processed the log up to `position`. */
