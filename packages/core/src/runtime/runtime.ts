@@ -13,6 +13,7 @@ import type { LiveListener } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
 import type { LogSnapshot } from './log'
 import { LogFollowers } from './log-followers'
+import { onlineNow, watchOnline } from './online'
 import { Processing } from './processing'
 import { type LogExport, Queries } from './queries'
 import { databaseName, type RuntimeOptions, runtimeEnv } from './runtime-options'
@@ -52,8 +53,7 @@ export class Runtime {
     this.loaded = new LoadedDomain(domain)
     this.cache = new StateCache(options.stateCacheSize ?? 1000)
     this.env = runtimeEnv(domain, options, () => this.syncing.joined())
-    const online = typeof navigator === 'undefined' ? true : navigator.onLine
-    this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
+    this.status = new StatusHub<RuntimeStatus>(initialStatus(onlineNow(), options.sync !== undefined))
     // What the runtime's parts share (the database and the client id are known once booted).
     const shared = {
       loaded: this.loaded,
@@ -138,16 +138,8 @@ export class Runtime {
     if (this.options.sync) await this.syncing.start(this.options.sync)
     // Ready once the joined spaces are known too: a command naming one is not refused as "not joined".
     this.status.update({ ready: true })
-    if (typeof addEventListener === 'function') {
-      const online = () => this.status.update({ online: true })
-      const offline = () => this.status.update({ online: false })
-      addEventListener('online', online)
-      addEventListener('offline', offline)
-      this.releases.push(() => {
-        removeEventListener('online', online)
-        removeEventListener('offline', offline)
-      })
-    }
+    const online = watchOnline(this.status)
+    if (online) this.releases.push(online)
     // A catch-up that failed at boot may have left async projections behind: try again in the background.
     this.processing.kick()
   }
