@@ -29,7 +29,9 @@ export type { RuntimeOptions } from './runtime-options'
 
 /**
  * The engine: owns the database, runs commands and queries, keeps projections current and live queries fresh.
- * Runs in a worker behind `serve`, or in-process behind `createLocalClient`.
+ * Runs in a worker behind `serve`, or in-process behind `createLocalClient`. A facade over its parts: boot,
+ * the executor, the reads (queries, finds, live queries), the async projections' scheduler, what follows the
+ * log (status, reactors) and the sync front.
  */
 export class Runtime {
   readonly loaded: LoadedDomain
@@ -58,6 +60,7 @@ export class Runtime {
     const shared = {
       loaded: this.loaded,
       status: this.status,
+      dbName: databaseName(options),
       db: () => this.db,
       clientId: () => this.env.clientId,
       now: this.env.now,
@@ -73,7 +76,6 @@ export class Runtime {
     this.syncing = new SyncFront({
       ...shared,
       ready: this.ready,
-      dbName: databaseName(options),
       newId: this.env.newId,
       cache: this.cache,
       processing: this.processing,
@@ -86,7 +88,6 @@ export class Runtime {
       syncs: options.sync !== undefined,
       pokeSync: () => this.syncing.poke(),
       execute: (path, request) => this.execute(path, request),
-      dbName: databaseName(options),
     })
   }
 
@@ -100,6 +101,7 @@ export class Runtime {
     return this.db
   }
 
+  /** Opens the database and catches projections up (boot.ts), then starts what runs over it. */
   private async boot(): Promise<void> {
     const booted = await boot(this.loaded, {
       ...this.options,
