@@ -1,12 +1,10 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
-import { ClosedError, ValidationError } from '../domain/errors'
-import { runSchema } from '../domain/validation'
 import type { CommandRecord, EventRecord } from '../store/records'
 import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
 import { boot } from './boot'
-import { checkRequest } from './command-request'
+import { Commands } from './commands'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
 import type { FindOptions } from './find'
 import type { LiveListener } from './live-queries'
@@ -30,8 +28,8 @@ export type { RuntimeOptions } from './runtime-options'
 /**
  * The engine: owns the database, runs commands and queries, keeps projections current and live queries fresh.
  * Runs in a worker behind `serve`, or in-process behind `createLocalClient`. A facade over its parts: boot,
- * the executor, the reads (queries, finds, live queries), the async projections' scheduler, what follows the
- * log (status, reactors) and the sync front.
+ * commands (Commands, then the Executor), reads (Queries), the async projections (Processing), what follows the
+ * log (LogFollowers: status, reactors) and sync (SyncFront).
  */
 export class Runtime {
   readonly loaded: LoadedDomain
@@ -40,6 +38,7 @@ export class Runtime {
   private db!: Dexie
   private executor!: Executor
   private readonly cache: StateCache
+  private readonly commands: Commands
   private readonly reads: Queries
   private readonly env: RuntimeEnv
   private closed = false
@@ -72,6 +71,7 @@ export class Runtime {
     this.ready = this.boot()
     this.ready.catch(() => {})
     // Built once `ready` exists: their calls wait for it. Boot reaches the sync front only after its first await.
+    this.commands = new Commands({ ...shared, ready: this.ready, executor: () => this.executor })
     this.reads = new Queries({ ...shared, ready: this.ready })
     this.syncing = new SyncFront({
       ...shared,
@@ -167,19 +167,8 @@ export class Runtime {
   }
 
   /** Executes a command by path. Throws a CairnError on failure; nothing is written then. */
-  async execute(path: string, request: CommandRequest): Promise<CommandResult> {
-    if (this.closed) throw new ClosedError()
-    const { aggregate, name, handler } = this.loaded.command(path)
-    checkRequest(path, request)
-    let input = request.input
-    const schema = aggregate.inputs[name]
-    if (schema) {
-      const result = await runSchema(schema, input)
-      if (!result.ok) throw new ValidationError(`Input of '${path}' failed its schema`, result.issues)
-      input = result.value
-    }
-    await this.ready
-    return this.executor.submit({ path, aggregate, handler, request, input })
+  execute(path: string, request: CommandRequest): Promise<CommandResult> {
+    return this.commands.execute(path, request)
   }
 
   /** Runs a named query once. */
