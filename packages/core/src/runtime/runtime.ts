@@ -85,7 +85,7 @@ export class Runtime {
     this.followers = new LogFollowers({
       ...shared,
       processing: this.processing,
-      syncs: options.sync !== undefined,
+      syncs: Boolean(options.sync),
       pokeSync: () => this.syncing.poke(),
       execute: (path, request) => this.execute(path, request),
     })
