@@ -1,69 +1,35 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
-import { type CairnError, ClosedError, HandlerError, SyncError, ValidationError } from '../domain/errors'
-import { uuidv7 } from '../domain/ids'
-import { runSchema } from '../domain/validation'
-import type { IndexedDbDeps } from '../store/open'
 import type { CommandRecord, EventRecord } from '../store/records'
-import type { PullOutcome } from '../sync/apply-pull'
-import { type JoinSpaceOptions, type ReuploadResult, SyncEngine, type SyncOptions } from '../sync/engine'
+import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
-import { RejectionWatcher } from '../sync/rejections'
 import { boot } from './boot'
+import { Commands } from './commands'
 import { type CommandRequest, type CommandResult, Executor, type RuntimeEnv } from './executor'
-import { type FindOptions, find } from './find'
-import { electLeader } from './leader'
-import { type LiveListener, LiveQueries } from './live-queries'
+import type { FindOptions } from './find'
+import type { LiveListener } from './live-queries'
 import { LoadedDomain } from './loaded-domain'
-import { type LogSnapshot, readLog } from './log'
+import type { LogSnapshot } from './log'
+import { LogFollowers } from './log-followers'
+import { onlineNow, watchOnline } from './online'
 import { Processing } from './processing'
-import { ReactorRunner } from './reactors'
-import type { RebuildProgress } from './rebuild'
+import { type LogExport, Queries } from './queries'
+import { databaseName, type RuntimeOptions, runtimeEnv } from './runtime-options'
 import { DEFAULT_SPACE } from './space-choice'
 import { StateCache } from './state-cache'
 import { initialStatus, type RejectedCommand, type RuntimeErrorReport, type RuntimeStatus, StatusHub } from './status'
-import { toStorageError } from './storage-errors'
 import { persistedStorage, watchDatabase } from './storage-health'
+import { SyncFront } from './sync-front'
 import { watchJournal } from './watch-journal'
-import { subscribeWhenReady } from './when-ready'
 
-/** Everything a database holds, as JSON: the way to keep local work when a server was reset. */
-export interface LogExport {
-  clientId: string
-  exportedAt: number
-  /** Every event of the local log, in local order (`gpos` set once a server confirmed it). */
-  events: EventRecord[]
-  /** The command journal: pending, confirmed, rejected and failed commands. */
-  commands: CommandRecord[]
-}
-
-/** Options of a runtime (and of `serve` in a worker). */
-export interface RuntimeOptions extends IndexedDbDeps {
-  /** Database name; one database per app (and per user, if you like). Defaults to `cairn`. */
-  name?: string
-  /** Clock, injectable for tests. */
-  now?: () => number
-  /** Id generator for event and command ids (UUIDv7 by default), injectable for tests. */
-  newId?: () => string
-  /** Capacity of the in-memory aggregate state cache (streams). Defaults to 1000. */
-  stateCacheSize?: number
-  /** Record before-images of read-model rows for each pending event (needed by sync's rebase). */
-  recordUndo?: boolean
-  /** Called with rebuild progress (events done / total) while a projection is rebuilt. */
-  onProgress?: (progress: RebuildProgress) => void
-  /** Sync with a server: `{ url, space, token }` (see SyncOptions). Turns on the undo log. */
-  sync?: SyncOptions
-  /**
-   * Ask the browser to keep this origin's data instead of evicting it under storage pressure
-   * (`navigator.storage.persist()`; the page client asks too, since a worker cannot). Default true.
-   * `status.storagePersisted` tells whether it was granted.
-   */
-  persistStorage?: boolean
-}
+export type { LogExport } from './queries'
+export type { RuntimeOptions } from './runtime-options'
 
 /**
  * The engine: owns the database, runs commands and queries, keeps projections current and live queries fresh.
- * Runs in a worker behind `serve`, or in-process behind `createLocalClient`.
+ * Runs in a worker behind `serve`, or in-process behind `createLocalClient`. A facade over its parts: boot,
+ * commands (Commands, then the Executor), reads (Queries), the async projections (Processing), what follows the
+ * log (LogFollowers: status, reactors) and sync (SyncFront).
  */
 export class Runtime {
   readonly loaded: LoadedDomain
@@ -72,17 +38,14 @@ export class Runtime {
   private db!: Dexie
   private executor!: Executor
   private readonly cache: StateCache
-  private readonly live = new LiveQueries()
+  private readonly commands: Commands
+  private readonly reads: Queries
   private readonly env: RuntimeEnv
   private closed = false
   private readonly processing: Processing
-  private sync: SyncEngine | undefined
-  private reactors: ReactorRunner | undefined
+  private readonly followers: LogFollowers
   private readonly releases: (() => void)[] = []
-  private rejections: RejectionWatcher | undefined
-  private joinedSpaces: ReadonlySet<string> = new Set()
-  /** A lost database being re-created: sync calls wait for it (the spaces to pull are joined again first). */
-  private recovery: Promise<void> = Promise.resolve()
+  private readonly syncing: SyncFront
 
   constructor(
     domain: AnyDomain,
@@ -90,29 +53,42 @@ export class Runtime {
   ) {
     this.loaded = new LoadedDomain(domain)
     this.cache = new StateCache(options.stateCacheSize ?? 1000)
-    this.env = {
-      clientId: '',
-      keyRange: options.IDBKeyRange ?? globalThis.IDBKeyRange,
-      now: options.now ?? Date.now,
-      newId: options.newId ?? (() => uuidv7()),
-      recordUndo: options.recordUndo ?? options.sync !== undefined,
-      spaces: {
-        joined: () => (this.options.sync ? this.joinedSpaces : undefined),
-        spaceOf: domain.spaceOf,
-      },
-    }
-    this.processing = new Processing({
-      db: () => this.db,
+    this.env = runtimeEnv(domain, options, () => this.syncing.joined())
+    this.status = new StatusHub<RuntimeStatus>(initialStatus(onlineNow(), options.sync !== undefined))
+    // What the runtime's parts share (the database and the client id are known once booted).
+    const shared = {
       loaded: this.loaded,
-      recordUndo: this.env.recordUndo,
+      status: this.status,
+      dbName: databaseName(options),
+      db: () => this.db,
+      clientId: () => this.env.clientId,
       now: this.env.now,
+      recordUndo: this.env.recordUndo,
       isClosed: () => this.closed,
-      report: (error) => this.report(error),
-    })
-    const online = typeof navigator === 'undefined' ? true : navigator.onLine
-    this.status = new StatusHub<RuntimeStatus>(initialStatus(online, options.sync !== undefined))
+      report: (error: RuntimeErrorReport) => this.report(error),
+    }
+    this.processing = new Processing(shared)
     this.ready = this.boot()
     this.ready.catch(() => {})
+    // Built once `ready` exists: their calls wait for it. Boot reaches the sync front only after its first await.
+    this.commands = new Commands({ ...shared, ready: this.ready, executor: () => this.executor })
+    this.reads = new Queries({ ...shared, ready: this.ready })
+    this.syncing = new SyncFront({
+      ...shared,
+      ready: this.ready,
+      newId: this.env.newId,
+      cache: this.cache,
+      processing: this.processing,
+      onApplied: (outcome) => this.followers.pulled(outcome),
+      keep: (release) => this.releases.push(release),
+    })
+    this.followers = new LogFollowers({
+      ...shared,
+      processing: this.processing,
+      syncs: Boolean(options.sync),
+      pokeSync: () => this.syncing.poke(),
+      execute: (path, request) => this.execute(path, request),
+    })
   }
 
   /** Id of this database's client (UUIDv7, made once and kept in `meta`). */
@@ -125,10 +101,11 @@ export class Runtime {
     return this.db
   }
 
+  /** Opens the database and catches projections up (boot.ts), then starts what runs over it. */
   private async boot(): Promise<void> {
     const booted = await boot(this.loaded, {
       ...this.options,
-      name: this.options.name ?? 'cairn',
+      name: databaseName(this.options),
       recordUndo: this.env.recordUndo,
       now: this.env.now,
       onProgress: (progress) => {
@@ -143,7 +120,7 @@ export class Runtime {
     const last = await this.db.table<EventRecord>('events').orderBy('lpos').last()
     this.processing.reset(last?.lpos ?? 0)
     this.executor = new Executor(this.db, this.loaded, this.cache, this.env, (position, results) =>
-      this.committed(position, results),
+      this.followers.committed(position, results),
     )
     this.status.update({ position: this.processing.position, unknownEventTypes: booted.unknownTypes })
     this.releases.push(watchJournal(this.db, this.status, { countPending: this.options.sync !== undefined }))
@@ -155,68 +132,18 @@ export class Runtime {
       isClosed: () => this.closed,
       now: this.env.now,
       report: (error) => this.report(error),
-      onLost: () => {
-        this.recovery = this.recoverLostDatabase()
-      },
+      onLost: () => this.syncing.recover(),
     })
     void this.checkPersistence()
-    this.startReactors()
-    if (this.options.sync) await this.startSync(this.options.sync)
+    const reactors = this.followers.startReactors(this.db)
+    if (reactors) this.releases.push(reactors)
+    if (this.options.sync) await this.syncing.start(this.options.sync)
     // Ready once the joined spaces are known too: a command naming one is not refused as "not joined".
     this.status.update({ ready: true })
-    if (typeof addEventListener === 'function') {
-      const online = () => this.status.update({ online: true })
-      const offline = () => this.status.update({ online: false })
-      addEventListener('online', online)
-      addEventListener('offline', offline)
-      this.releases.push(() => {
-        removeEventListener('online', online)
-        removeEventListener('offline', offline)
-      })
-    }
+    const online = watchOnline(this.status)
+    if (online) this.releases.push(online)
     // A catch-up that failed at boot may have left async projections behind: try again in the background.
     this.processing.kick()
-  }
-
-  private async startSync(options: SyncOptions): Promise<void> {
-    const sync = new SyncEngine(
-      {
-        db: this.db,
-        loaded: this.loaded,
-        dbName: this.options.name ?? 'cairn',
-        clientId: this.env.clientId,
-        newId: this.env.newId,
-        now: this.env.now,
-        status: this.status,
-        recordUndo: this.env.recordUndo,
-        onApplied: (outcome) => this.afterPull(outcome),
-        onSpaces: (joined) => {
-          this.joinedSpaces = joined
-        },
-      },
-      options,
-    )
-    this.sync = sync
-    this.rejections = new RejectionWatcher(this.db, this.status)
-    await sync.start()
-    if (!sync.wantsLeadership) return
-    if (options.leaderElection === false) sync.lead()
-    else this.releases.push(electLeader(`cairn-sync:${this.options.name ?? 'cairn'}`, () => sync.lead()))
-  }
-
-  /** The database was re-created empty under us: drop what described the old one and pull everything again. */
-  private async recoverLostDatabase(): Promise<void> {
-    this.cache.clear()
-    this.processing.reset(0)
-    try {
-      await this.db.open()
-      await this.db.table('meta').put({ key: 'clientId', value: this.env.clientId })
-      this.status.update({ position: 0 })
-      await this.sync?.forgetCursor()
-    } catch (error) {
-      const e = toStorageError(error)
-      this.report({ where: 'database', code: e.code, message: e.message, at: this.env.now() })
-    }
   }
 
   /**
@@ -233,57 +160,6 @@ export class Runtime {
     this.status.update({ errors: [...this.status.get().errors, error].slice(-20) })
   }
 
-  /** Reactors run in one tab per database (Web Locks), or in every tab where locks are missing. */
-  private startReactors(): void {
-    const reactors = Object.values(this.loaded.domain.reactors ?? {})
-    if (reactors.length === 0) return
-    const runner = new ReactorRunner(
-      {
-        db: this.db,
-        loaded: this.loaded,
-        clientId: () => this.env.clientId,
-        execute: (path, request) => this.execute(path, request),
-        status: this.status,
-        isClosed: () => this.closed,
-      },
-      reactors,
-    )
-    this.releases.push(
-      electLeader(`cairn-reactors:${this.options.name ?? 'cairn'}`, () => {
-        if (this.closed) return
-        this.reactors = runner
-        runner.schedule()
-      }),
-    )
-  }
-
-  private committed(position: number, results: CommandResult[]): void {
-    if (!this.options.sync) {
-      const appended = results.filter((r) => r.events.length > 0 && !r.duplicate).length
-      if (appended > 0) this.status.update({ pending: this.status.get().pending + appended })
-    }
-    if (position === 0) return
-    this.status.update({ position })
-    this.sync?.poke()
-    this.processing.advance(position)
-    this.reactors?.schedule()
-  }
-
-  /**
-   * After a pull (or a refusal): projections moved on. Cached aggregate states need no clearing: each is tied to
-   * its stream's head (event id and position), which every command re-reads, so a rebased stream reloads.
-   */
-  private afterPull(outcome: PullOutcome): void {
-    const known = this.status.get().unknownEventTypes
-    const unknown = outcome.unknownTypes.filter((t, i, all) => !known.includes(t) && all.indexOf(t) === i)
-    if (unknown.length > 0) this.status.update({ unknownEventTypes: [...known, ...unknown] })
-    if (outcome.lastPosition > 0) {
-      this.status.update({ position: Math.max(this.status.get().position, outcome.lastPosition) })
-      this.processing.advance(outcome.lastPosition)
-    }
-    this.reactors?.schedule()
-  }
-
   /** Resolves once every projection (async ones included) has processed the log up to `position`. */
   async whenProcessed(position: number): Promise<void> {
     await this.ready
@@ -291,146 +167,64 @@ export class Runtime {
   }
 
   /** Executes a command by path. Throws a CairnError on failure; nothing is written then. */
-  async execute(path: string, request: CommandRequest): Promise<CommandResult> {
-    if (this.closed) throw new ClosedError()
-    const { aggregate, name, handler } = this.loaded.command(path)
-    if (typeof request !== 'object' || request === null) {
-      throw new ValidationError(`execute('${path}'): expected { id, input }`, [{ message: 'expected an object' }])
-    }
-    if (typeof request.id !== 'string' || request.id === '') {
-      throw new ValidationError(`execute('${path}'): 'id' must be a non-empty string`, [
-        { message: 'expected a non-empty string', path: ['id'] },
-      ])
-    }
-    const ev = request.expectedVersion
-    if (
-      ev !== undefined &&
-      ev !== 'any' &&
-      ev !== 'no_stream' &&
-      ev !== 'exists' &&
-      !(Number.isInteger(ev) && ev >= 0)
-    ) {
-      throw new ValidationError(`execute('${path}'): invalid expectedVersion`, [
-        { message: "expected a version >= 0, 'any', 'no_stream' or 'exists'", path: ['expectedVersion'] },
-      ])
-    }
-    let input = request.input
-    const schema = aggregate.inputs[name]
-    if (schema) {
-      const result = await runSchema(schema, input)
-      if (!result.ok) throw new ValidationError(`Input of '${path}' failed its schema`, result.issues)
-      input = result.value
-    }
-    await this.ready
-    return this.executor.submit({ path, aggregate, handler, request, input })
+  execute(path: string, request: CommandRequest): Promise<CommandResult> {
+    return this.commands.execute(path, request)
   }
 
   /** Runs a named query once. */
-  async query(path: string, arg?: unknown): Promise<unknown> {
-    if (this.closed) throw new ClosedError()
-    const run = this.queryRunner(path, arg)
-    await this.ready
-    return run()
+  query(path: string, arg?: unknown): Promise<unknown> {
+    return this.reads.query(path, arg)
   }
 
   /** Runs the generic `find` over a projection's table. */
-  async find(projection: string, options: FindOptions = {}): Promise<unknown[]> {
-    if (this.closed) throw new ClosedError()
-    const p = this.loaded.projection(projection)
-    await this.ready
-    return find(this.db.table(p.tableName), options)
-  }
-
-  private queryRunner(path: string, arg: unknown): () => Promise<unknown> {
-    const { projection, fn } = this.loaded.query(path)
-    return async () => {
-      try {
-        return await fn(this.db.table(projection.tableName) as never, arg)
-      } catch (error) {
-        throw wrapQueryError(path, error)
-      }
-    }
+  find(projection: string, options: FindOptions = {}): Promise<unknown[]> {
+    return this.reads.find(projection, options)
   }
 
   /** Subscribes to a named query; the listener gets the first result and every changed result. */
   subscribe(path: string, arg: unknown, listener: LiveListener): () => void {
-    if (this.closed) throw new ClosedError()
-    const run = this.queryRunner(path, arg)
-    return subscribeWhenReady(
-      this.ready,
-      () => this.live.subscribe(`${path}\u0000${JSON.stringify(arg ?? null)}`, run, listener),
-      (error) => listener({ ok: false, error: toStorageError(error).toJSON() }),
-    )
+    return this.reads.subscribe(path, arg, listener)
   }
 
   /** Subscribes to a `find`, live. */
   subscribeFind(projection: string, options: FindOptions, listener: LiveListener): () => void {
-    if (this.closed) throw new ClosedError()
-    const p = this.loaded.projection(projection)
-    const run = () => find(this.db.table(p.tableName), options)
-    return subscribeWhenReady(
-      this.ready,
-      () => this.live.subscribe(`find:${projection}\u0000${JSON.stringify(options)}`, run, listener),
-      (error) => listener({ ok: false, error: toStorageError(error).toJSON() }),
-    )
+    return this.reads.subscribeFind(projection, options, listener)
   }
 
   /** Number of distinct live queries running (for tests and diagnostics). */
   get liveQueryCount(): number {
-    return this.live.size
+    return this.reads.liveCount
   }
 
   /** Listens for commands that sync rejected (in any tab). */
   onRejected(listener: (rejected: RejectedCommand) => void): () => void {
-    return subscribeWhenReady(this.ready, () => this.rejections?.listen(listener))
+    return this.syncing.onRejected(listener)
   }
 
   /** Removes a rejected command from the list (it stays in the journal, as `dismissed`). */
-  async dismissRejected(commandId: string): Promise<void> {
-    await this.ready
-    const commands = this.db.table<CommandRecord>('commands')
-    await this.db.transaction('rw', commands, async () => {
-      const command = await commands.get(commandId)
-      if (command?.status !== 'rejected') {
-        throw new ValidationError(
-          `dismissRejected: command ${commandId} is ${command?.status ?? 'unknown'}, not rejected`,
-          [{ message: 'only a rejected command can be dismissed', path: ['commandId'] }],
-        )
-      }
-      await commands.update(commandId, { status: 'dismissed' })
-    })
+  dismissRejected(commandId: string): Promise<void> {
+    return this.syncing.dismissRejected(commandId)
   }
 
   /** Every local event and journaled command, as JSON (e.g. to keep work before leaving a reset server). */
-  async exportLog(): Promise<LogExport> {
-    await this.ready
-    const [events, commands] = await this.db.transaction('r', ['events', 'commands'], (tx) =>
-      Promise.all([
-        tx.table<EventRecord>('events').orderBy('lpos').toArray(),
-        tx.table<CommandRecord>('commands').toArray(),
-      ]),
-    )
-    return { clientId: this.env.clientId, exportedAt: this.env.now(), events, commands }
+  exportLog(): Promise<LogExport> {
+    return this.reads.exportLog()
   }
 
   /**
    * After a server reset (`lastError.code === 'SERVER_RESET'`): pushes this device's confirmed log to the new
    * server, adopts it and resumes sync; pending work follows. See the failure-model guide for when to use it.
    */
-  async reuploadToServer(): Promise<ReuploadResult> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'reuploadToServer: this runtime has no sync configured')
-    return this.sync.reupload()
+  reuploadToServer(): Promise<ReuploadResult> {
+    return this.syncing.reupload()
   }
 
   /**
    * Joins a space: kept across reloads and shared by every tab; the syncing tab pulls it and its live pokes.
    * A space name is 1–64 letters, digits, `_` or `-`.
    */
-  async joinSpace(space: string, options: JoinSpaceOptions = {}): Promise<void> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'joinSpace: this runtime has no sync configured')
-    await this.sync.join(space, options)
+  joinSpace(space: string, options: JoinSpaceOptions = {}): Promise<void> {
+    return this.syncing.join(space, options)
   }
 
   /**
@@ -438,65 +232,44 @@ export class Runtime {
    * equal a rebuild from the remaining log); rejoining pulls it again. Rejects with a SyncError `UNSYNCED_WORK`
    * (and removes nothing) when some of its commands are not synced yet, unless `discardPending`.
    */
-  async leaveSpace(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'leaveSpace: this runtime has no sync configured')
-    const result = await this.sync.leave(space, options)
-    // Cached states of its streams are tied to heads that no longer exist; dropping them all is simplest.
-    this.cache.clear()
-    return result
+  leaveSpace(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
+    return this.syncing.leave(space, options)
   }
 
   /** Pauses sync for every tab of this database (the "work offline" switch); persisted. */
-  async pauseSync(): Promise<void> {
-    await this.ready
-    await this.sync?.setPaused(true)
+  pauseSync(): Promise<void> {
+    return this.syncing.setPaused(true)
   }
 
   /** Resumes sync. */
-  async resumeSync(): Promise<void> {
-    await this.ready
-    await this.sync?.setPaused(false)
+  resumeSync(): Promise<void> {
+    return this.syncing.setPaused(false)
   }
 
   /** Re-reads `navigator.onLine` and wakes the sync loop (the page forwards its online / offline events). */
   pokeSync(): void {
-    if (typeof navigator !== 'undefined') this.status.update({ online: navigator.onLine })
-    this.sync?.poke()
+    this.syncing.pokeSync()
   }
 
   /** Runs one sync round now in this runtime (push, then pull until caught up); throws on failure. */
-  async syncNow(): Promise<void> {
-    await this.ready
-    if (!this.sync) throw new SyncError('NO_SYNC', 'syncNow: this runtime has no sync configured')
-    await this.recovery
-    await this.sync.syncOnce()
+  syncNow(): Promise<void> {
+    return this.syncing.syncNow()
   }
 
   /** Subscribes to the event log and projection checkpoints (a developer tool), newest events first. */
   subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): () => void {
-    const limit = options.limit ?? 100
-    const run = () => readLog(this.db, this.loaded, limit)
-    return subscribeWhenReady(this.ready, () => this.live.subscribe(`log\u0000${limit}`, run, listener as LiveListener))
+    return this.reads.subscribeLog(options, listener)
   }
 
   /** Closes the database and stops live queries. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.rejections?.close()
+    this.syncing.closeRejections()
     for (const release of this.releases.splice(0)) release()
-    await this.sync?.close()
-    this.live.closeAll()
+    await this.syncing.close()
+    this.reads.closeAll()
     await this.ready.catch(() => {})
     this.db?.close()
   }
-}
-
-function wrapQueryError(path: string, error: unknown): CairnError {
-  if (error && typeof error === 'object' && 'code' in error && 'name' in error) return error as CairnError
-  const names = String((error as { name?: unknown })?.name ?? '')
-  if (/Error$/.test(names) && /Dexie|IDB|Database|Quota|Abort/.test(`${names} ${String(error)}`))
-    return toStorageError(error)
-  return new HandlerError(`query '${path}'`, error)
 }

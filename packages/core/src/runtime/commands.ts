@@ -1,0 +1,59 @@
+/**
+ * Commands as `execute` takes them, up to the executor: refused once the runtime is closed, the path resolved,
+ * the request checked (an object, a non-empty `id`, an `expectedVersion` the executor understands) and the input
+ * run through its schema, then handed to the executor once booted. Nothing is written when a check fails.
+ */
+import { ClosedError, ValidationError } from '../domain/errors'
+import { runSchema } from '../domain/validation'
+import type { CommandRequest, CommandResult, Executor } from './executor'
+import type { LoadedDomain } from './loaded-domain'
+
+/** What `execute` needs from the runtime that owns it. */
+export interface CommandsHost {
+  loaded: LoadedDomain
+  /** The runtime's boot: commands are submitted once it is over. */
+  ready: Promise<void>
+  /** The executor (created at boot). */
+  executor: () => Executor
+  isClosed: () => boolean
+}
+
+/** Runs `execute` up to the executor (see the file comment). */
+export class Commands {
+  constructor(private readonly host: CommandsHost) {}
+
+  /** Executes a command by path. Throws a CairnError on failure; nothing is written then. */
+  async execute(path: string, request: CommandRequest): Promise<CommandResult> {
+    const { host } = this
+    if (host.isClosed()) throw new ClosedError()
+    const { aggregate, name, handler } = host.loaded.command(path)
+    checkRequest(path, request)
+    let input = request.input
+    const schema = aggregate.inputs[name]
+    if (schema) {
+      const result = await runSchema(schema, input)
+      if (!result.ok) throw new ValidationError(`Input of '${path}' failed its schema`, result.issues)
+      input = result.value
+    }
+    await host.ready
+    return host.executor().submit({ path, aggregate, handler, request, input })
+  }
+}
+
+/** Throws a ValidationError naming `path` when `request` is not a well-formed command request. */
+function checkRequest(path: string, request: CommandRequest): void {
+  if (typeof request !== 'object' || request === null) {
+    throw new ValidationError(`execute('${path}'): expected { id, input }`, [{ message: 'expected an object' }])
+  }
+  if (typeof request.id !== 'string' || request.id === '') {
+    throw new ValidationError(`execute('${path}'): 'id' must be a non-empty string`, [
+      { message: 'expected a non-empty string', path: ['id'] },
+    ])
+  }
+  const ev = request.expectedVersion
+  if (ev !== undefined && ev !== 'any' && ev !== 'no_stream' && ev !== 'exists' && !(Number.isInteger(ev) && ev >= 0)) {
+    throw new ValidationError(`execute('${path}'): invalid expectedVersion`, [
+      { message: "expected a version >= 0, 'any', 'no_stream' or 'exists'", path: ['expectedVersion'] },
+    ])
+  }
+}
