@@ -2,6 +2,7 @@ import { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
 import { StorageError } from '../domain/errors'
 import { changeMarks } from '../runtime/raw'
+import { READ_SETS_SINCE } from './records'
 import { deriveSchema, type StoreShape, sameShape, shapeOf } from './schema'
 
 /** Where IndexedDB comes from; inject for tests (fake-indexeddb) or leave to the global one. */
@@ -74,7 +75,12 @@ export async function openStore(name: string, domain: AnyDomain, deps: IndexedDb
     ...(deps.IDBKeyRange ? { IDBKeyRange: deps.IDBKeyRange } : {}),
     chromeTransactionDurability: 'relaxed',
   })
-  db.version(verno).stores(stores)
+  // Any upgrade may come after another version of the app wrote here (it changes the schema back to its own,
+  // e.g. without the undo log's [table+key] index): what its pending events read is unknown. The next start
+  // records read markers from past everything held (boot.ts).
+  db.version(verno)
+    .stores(stores)
+    .upgrade((tx) => tx.table('meta').delete(READ_SETS_SINCE))
   db.use(changeMarks)
   keyRanges.set(db, deps.IDBKeyRange ?? globalThis.IDBKeyRange)
   await db.open()
