@@ -205,6 +205,7 @@ export class SyncEngine {
     if (this.running) return
     this.running = true
     let attempt = 0
+    let poked = false
     while (!this.closed) {
       if (this.registry.active().length === 0 || this.paused || !isOnline()) {
         this.live.stop()
@@ -220,13 +221,15 @@ export class SyncEngine {
       } catch (error) {
         if (this.closed) break
         if (!isOnline()) continue
-        attempt += 1
+        // Only time spent failing lengthens the backoff: a round a poke started early (a local command, a live
+        // poke) does not, or a busy user would wait the longest once the server is back.
+        if (!poked || attempt === 0) attempt += 1
         // The spaces that did sync still get their pokes.
         this.startLive()
-        await this.wake.wait(retryDelay(error, attempt))
+        poked = (await this.wake.wait(retryDelay(error, attempt))) === 'notified'
         continue
       }
-      await this.wake.wait(this.options.heartbeatMs ?? 30_000)
+      poked = (await this.wake.wait(this.options.heartbeatMs ?? 30_000)) === 'notified'
     }
     this.running = false
   }

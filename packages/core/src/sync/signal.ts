@@ -10,21 +10,21 @@ export class Signal {
     w?.()
   }
 
-  /** Resolves on the next notify (or a pending one), or after `timeoutMs`. */
-  wait(timeoutMs: number): Promise<void> {
+  /** Resolves on the next notify (or a pending one), or after `timeoutMs`; says which. */
+  wait(timeoutMs: number): Promise<'notified' | 'timeout'> {
     if (this.pending) {
       this.pending = false
-      return Promise.resolve()
+      return Promise.resolve('notified')
     }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = undefined
-        resolve()
+        resolve('timeout')
       }, timeoutMs)
       this.waiter = () => {
         clearTimeout(timer)
         this.pending = false
-        resolve()
+        resolve('notified')
       }
     })
   }
