@@ -155,7 +155,17 @@ export class Executor {
   private async flush(): Promise<void> {
     this.flushing = true
     try {
-      while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, MAX_BATCH))
+      while (this.queue.length > 0) {
+        const jobs = this.queue.splice(0, MAX_BATCH)
+        try {
+          await this.runBatch(jobs)
+        } catch (error) {
+          // A failure no path of the batch handled (a bug, a listener that threw): what still waits is rejected
+          // (settled promises ignore it) and the queue goes on, so no caller waits for good.
+          const failure = toStorageError(error)
+          for (const job of jobs) job.reject(failure)
+        }
+      }
     } finally {
       this.flushing = false
     }
