@@ -100,10 +100,14 @@ export function createClient<D extends AnyDomain>(
   const channel = <T>(start: (proxy: (value: T) => void) => Promise<number>, listener: (value: T) => void) => {
     let stopped = false
     let id: number | undefined
-    void start(Comlink.proxy((value: T) => (stopped ? undefined : listener(value)))).then((value) => {
-      id = value
-      if (stopped) void api.unsubscribe(value)
-    })
+    start(Comlink.proxy((value: T) => (stopped ? undefined : listener(value)))).then(
+      (value) => {
+        id = value
+        if (stopped) void api.unsubscribe(value)
+      },
+      // The worker is closed or gone: every call through this client reports it; this channel has nothing to stop.
+      () => {},
+    )
     return () => {
       stopped = true
       if (id !== undefined && !closed) void api.unsubscribe(id)

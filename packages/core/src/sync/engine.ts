@@ -10,7 +10,7 @@ import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
 import { type ReuploadResult, reuploadResetSpaces } from './reupload'
 import { RequestBudget, type RoundContext } from './round-context'
-import { Signal } from './signal'
+import { backoffDelay, Signal } from './signal'
 import { type JoinSpaceOptions, SpaceRegistry } from './space-registry'
 import { syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
@@ -192,8 +192,21 @@ export class SyncEngine {
   /** This tab was elected to sync: runs the loop until closed. */
   lead(): void {
     if (this.closed) return
-    void this.registry.load().then(() => this.becomeLeader())
+    this.registry.load().then(
+      () => this.becomeLeader(),
+      (error: unknown) => {
+        // Reading the joined spaces failed (storage): reported, and tried again soon; this tab still leads.
+        if (this.closed) return
+        this.publisher.share({ lastError: syncErrorOf(error) })
+        this.leadFailures += 1
+        const timer = setTimeout(() => this.lead(), backoffDelay(this.leadFailures, 500, 30_000))
+        ;(timer as { unref?: () => void }).unref?.()
+      },
+    )
   }
+
+  /** Failed reads of the joined spaces when this tab began to lead, in a row. */
+  private leadFailures = 0
 
   private becomeLeader(): void {
     if (this.closed) return
