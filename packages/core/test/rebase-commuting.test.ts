@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import { defineAggregate, defineDomain, defineEvents, defineProjection, event, table } from '../src/domain'
-import { SyncNetworkError, type SyncTransport } from '../src/sync/transport'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'
+import { heldClient, pullOnly, withoutSpace } from './fixtures/commuting-helpers'
 import { localLog, syncClient } from './fixtures/failure-helpers'
 import { freshName } from './helpers'
 
@@ -68,46 +68,13 @@ const perBoard = defineProjection({
   queries: { all: async (t) => (await t.toArray()).map(withoutSpace).sort(byBoard) },
 })
 
-/** A row without the `space` every row carries (all in one space here). */
-function withoutSpace<T extends object>(row: T): T {
-  const copy = { ...row } as T & { space?: string }
-  delete copy.space
-  return copy
-}
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1)
 const byBoard = (a: { board: string }, b: { board: string }) => (a.board < b.board ? -1 : 1)
 const domain = defineDomain({ aggregates: { board, card }, projections: { view, perBoard } })
 type Client = LocalClient<typeof domain>
 
-/** A client whose pushes fail as offline ones do until `release()`; pulls work. */
-function heldClient(server: MemorySyncServer, name?: string) {
-  const inner = server.transport()
-  let held = true
-  const transport: SyncTransport = {
-    ...inner,
-    push: async (request) => {
-      if (held) throw new SyncNetworkError('offline')
-      return inner.push(request)
-    },
-  }
-  const client = syncClient(domain, server, { ...(name ? { name } : {}), sync: { transport } })
-  return {
-    client,
-    release: () => {
-      held = false
-    },
-  }
-}
-
 async function readModels(c: Client) {
   return { view: await c.query('view.all'), perBoard: await c.query('perBoard.all') }
-}
-
-/** Pulls with pushes held (the round throws after applying the pull). */
-async function pullOnly(c: Client): Promise<void> {
-  await c.syncNow().catch((e: unknown) => {
-    if (!(e instanceof Error) || !/offline/.test(e.message)) throw e
-  })
 }
 
 /** A fresh database fed by the server (its events in server order). */
@@ -126,7 +93,7 @@ describe('a pull that cannot change pending work', () => {
     await other.execute('board.name', { id: 'a', input: { name: 'A' } })
     await other.execute('board.name', { id: 'z', input: { name: 'Z' } })
     await other.syncNow()
-    const { client: mine, release } = heldClient(server)
+    const { client: mine, release } = heldClient(domain, server)
     await mine.syncNow()
     for (let i = 0; i < 30; i++) await mine.execute('card.add', { id: `m${i}`, input: { board: 'a', title: `m${i}` } })
     for (let i = 0; i < 5; i++) await other.execute('card.add', { id: `o${i}`, input: { board: 'z', title: `o${i}` } })
@@ -165,7 +132,7 @@ describe('a pull that cannot change pending work', () => {
     await other.execute('board.name', { id: 'z', input: { name: 'Z' } })
     for (let i = 0; i < 5; i++) await other.execute('card.add', { id: `o${i}`, input: { board: 'z', title: `o${i}` } })
     await other.syncNow()
-    const { client: mine, release } = heldClient(server, name)
+    const { client: mine, release } = heldClient(domain, server, { name })
     await mine.query('perBoard.all') // opened: the undo of the 20 commands is recorded now that sync is on
     const pendingIds = (await localLog(mine)).map((e) => e.id)
     let before = runs.Added
@@ -196,7 +163,7 @@ describe('a pull that cannot change pending work', () => {
   it('a pulled event on a row pending work wrote (a shared count) takes the general path and stays exact', async () => {
     const server = new MemorySyncServer()
     const other = syncClient(domain, server)
-    const { client: mine, release } = heldClient(server)
+    const { client: mine, release } = heldClient(domain, server)
     for (let i = 0; i < 10; i++) await mine.execute('card.add', { id: `m${i}`, input: { board: 'a', title: `m${i}` } })
     await other.execute('card.add', { id: 'o1', input: { board: 'a', title: 'o1' } })
     await other.syncNow()
@@ -217,7 +184,7 @@ describe('a pull that cannot change pending work', () => {
     const other = syncClient(domain, server)
     await other.execute('board.name', { id: 'q', input: { name: 'old' } })
     await other.syncNow()
-    const { client: mine, release } = heldClient(server)
+    const { client: mine, release } = heldClient(domain, server)
     await mine.syncNow()
     await mine.execute('card.add', { id: 'm1', input: { board: 'q', title: 'm1' } })
     await other.execute('board.name', { id: 'q', input: { name: 'new' } })
@@ -236,7 +203,7 @@ describe('a pull that cannot change pending work', () => {
   it('later pulls that overlap roll back correctly what an earlier commuting pull moved', async () => {
     const server = new MemorySyncServer()
     const other = syncClient(domain, server)
-    const { client: mine, release } = heldClient(server)
+    const { client: mine, release } = heldClient(domain, server)
     for (let i = 0; i < 10; i++) await mine.execute('card.add', { id: `m${i}`, input: { board: 'a', title: `m${i}` } })
     await other.execute('card.add', { id: 'o1', input: { board: 'b', title: 'o1' } })
     await other.syncNow()
