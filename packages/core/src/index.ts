@@ -8,6 +8,27 @@
 export * from './client/local-client'
 export type * from './client/types'
 export { type CreateClientOptions, createClient } from './client/worker-client'
+export {
+  type DecryptFailureCode,
+  type DecryptResult,
+  decryptEventData,
+  ENCRYPTED_TYPE,
+  ENVELOPE_FORMAT,
+  type EncryptOptions,
+  type Envelope,
+  type EventDataInput,
+  encryptEventData,
+  isEnvelope,
+  type SealedEventData,
+} from './crypto/envelope'
+export {
+  DEFAULT_PBKDF2_ITERATIONS,
+  keyFromPassphrase,
+  type PassphraseOptions,
+  type SpaceKey,
+  type SpaceKeys,
+  spaceKeys,
+} from './crypto/keys'
 export * from './domain'
 export type { ExpectedVersion } from './runtime/executor'
 export type { LiveListener, LiveResult } from './runtime/live-queries'
@@ -18,6 +39,7 @@ export { initialStatus } from './runtime/status'
 export { type JoinSpaceOptions, ServerResetError, type SyncOptions } from './sync/engine'
 export { type HttpSpacesTransportOptions, httpSpacesTransport } from './sync/http-spaces-transport'
 export type { LeaveSpaceOptions, LeaveSpaceResult } from './sync/leave-space'
+export type { JoinEncryption, WorkerSpaceEncryption } from './sync/space-encryption'
 export {
   type HttpTransportOptions,
   httpTransport,

@@ -31,6 +31,40 @@ export interface StoredWireEvent extends WireEvent {
   seq: number
 }
 
+/** Marker and version of the end-to-end encryption envelope format (the value of `$cairn` in event data). */
+export const ENVELOPE_FORMAT = 'enc1'
+
+/** The wire `type` of an event whose real type is sealed inside its envelope. */
+export const ENCRYPTED_TYPE = '$encrypted'
+
+/**
+ * An encrypted event's `data` as it travels and is stored on the server (format `enc1`, see
+ * `@cairn/core`'s crypto module). A type alias, not an interface, so it is assignable to {@link JsonObject}.
+ */
+export type Envelope = {
+  /** Format marker and version. */
+  $cairn: typeof ENVELOPE_FORMAT
+  /** Id of the space key that sealed it. */
+  kid: string
+  /** Base64url (no padding) of the 12-byte AES-GCM nonce, fresh per seal. */
+  iv: string
+  /** Base64url (no padding) of the AES-GCM ciphertext followed by its 16-byte tag. */
+  ct: string
+}
+
+/** Whether `data` has the shape of an `enc1` envelope (it says nothing about whether it opens). */
+export function isEnvelope(data: unknown): data is Envelope {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false
+  const d = data as Record<string, unknown>
+  return (
+    d.$cairn === ENVELOPE_FORMAT &&
+    typeof d.kid === 'string' &&
+    d.kid !== '' &&
+    typeof d.iv === 'string' &&
+    typeof d.ct === 'string'
+  )
+}
+
 /** Body of `POST /v1/spaces/:space/push`. */
 export interface PushRequest {
   clientId: string
@@ -73,6 +107,8 @@ export type ServerErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNKNOWN_EVENT_TYPE'
   | 'INVALID_EVENT_DATA'
+  /** 422: a server that requires encryption (`requireEncryption`) was pushed event data that is not an envelope. */
+  | 'NOT_ENCRYPTED'
   | 'RATE_LIMITED'
   | 'STORAGE_UNAVAILABLE'
   | 'INTERNAL'

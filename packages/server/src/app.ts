@@ -1,4 +1,4 @@
-import type { PushResponse, WireEvent } from '@cairn/core/protocol'
+import { isEnvelope, type PushResponse, type WireEvent } from '@cairn/core/protocol'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
@@ -63,16 +63,37 @@ function corsOrigins(options: SyncServerOptions): string | string[] | undefined 
   return options.authorize ? '*' : undefined
 }
 
-/** One validator out of `domain` and `validateEvent`: the domain's first, then the custom one. */
+/**
+ * One validator out of `requireEncryption`, `domain` and `validateEvent`, in that order (the first refusal
+ * wins).
+ */
 function validatorOf(options: SyncServerOptions): EventValidator | undefined {
-  const fromDomain = options.domain ? domainValidator(options.domain) : undefined
-  const custom = options.validateEvent
-  if (!fromDomain || !custom) return fromDomain ?? custom
+  if (options.requireEncryption && options.domain)
+    throw new TypeError(
+      'requireEncryption and domain cannot go together: the domain checks event data, which an encrypted space ' +
+        'hides from the server. Keep domain (encrypted events are then checked by type only) or drop it ' +
+        '(authorizeEvent still sees ids, streams, types and meta).',
+    )
+  const validators = [
+    options.requireEncryption ? encryptedOnly : undefined,
+    options.domain ? domainValidator(options.domain) : undefined,
+    options.validateEvent,
+  ].filter((v): v is EventValidator => v !== undefined)
+  if (validators.length <= 1) return validators[0]
   return async (event) => {
-    const outcome = await fromDomain(event)
-    return outcome.ok ? custom(event) : outcome
+    for (const validate of validators) {
+      const outcome = await validate(event)
+      if (!outcome.ok) return outcome
+    }
+    return { ok: true }
   }
 }
+
+/** The validator of `requireEncryption`: event data must be an end-to-end encryption envelope. */
+const encryptedOnly: EventValidator = (event) =>
+  isEnvelope(event.data)
+    ? { ok: true }
+    : { ok: false, code: 'NOT_ENCRYPTED', message: `this server stores only encrypted data; '${event.type}' is not` }
 
 /**
  * Creates the Cairn sync server (see the package README for the HTTP API):

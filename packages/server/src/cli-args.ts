@@ -37,6 +37,8 @@ Access:
                             TS under a TypeScript loader; "pkg/path#exportName" picks an export)
                             and refuse unknown event types and invalid data (422); its
                             authorizeEvent export, if any, decides per event (403)
+  --require-encryption      store only end-to-end encrypted event data: refuse plaintext (422
+                            NOT_ENCRYPTED); cannot go with --domain
 
 Limits:
   --rate <n>                requests per second per principal (per address when anonymous; default 50)
@@ -65,6 +67,7 @@ export interface CliConfig {
   corsOrigin: string | string[] | undefined
   allowedHosts: string[] | undefined
   trustProxy: boolean
+  requireEncryption: boolean
   domain: string | undefined
   staticDir: string | undefined
   rateLimit: { ratePerSecond: number; burst: number } | false
@@ -129,6 +132,7 @@ function parseValues(argv: string[]): Values {
         ...Object.fromEntries(STRING_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
         'no-rate-limit': { type: 'boolean' },
         'trust-proxy': { type: 'boolean' },
+        'require-encryption': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -237,6 +241,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     corsOrigin: corsOf(str('cors-origin')),
     allowedHosts: allowedHostsOf(str('allowed-host')),
     trustProxy: values['trust-proxy'] === true,
+    requireEncryption: values['require-encryption'] === true,
     domain: str('domain'),
     staticDir: str('static'),
     rateLimit:

@@ -29,6 +29,7 @@ function optionsOf(config: CliConfig, loaded: LoadedDomain | undefined): StartSe
     ...(config.allowedHosts === undefined ? {} : { allowedHosts: config.allowedHosts }),
     ...(loaded === undefined ? {} : loaded),
     trustProxy: config.trustProxy,
+    ...(config.requireEncryption ? { requireEncryption: true } : {}),
     rateLimit: config.rateLimit,
     maxConnections: config.maxConnections,
     headersTimeoutMs: config.headersTimeoutMs,

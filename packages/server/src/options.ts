@@ -28,6 +28,14 @@ export interface SyncServerOptions {
   /** A custom validator per pushed event (instead of, or after, `domain`). */
   validateEvent?: EventValidator
   /**
+   * Store only end-to-end encrypted data: every pushed event's data must be an `enc1` envelope, else the batch
+   * is refused (422 `NOT_ENCRYPTED`, every such event listed): a guard against a device that was not told its
+   * space is encrypted. It cannot go with `domain`, which checks data this server then never reads:
+   * `createSyncServer` throws. (Without this flag a `domain` server checks an encrypted event's type only, and
+   * refuses hidden types.)
+   */
+  requireEncryption?: boolean
+  /**
    * Decides per event who may append what, with the principal, the space and the event; a refusal refuses the
    * batch with 403 `FORBIDDEN` and lists every refused event.
    */

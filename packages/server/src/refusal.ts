@@ -4,7 +4,12 @@ import { SyncHttpError } from './errors.js'
 /** Answer of an {@link EventValidator}: `ok`, or why the event is refused. Same shape as `validateWireEvent`'s. */
 export type ValidationOutcome =
   | { ok: true }
-  | { ok: false; code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA'; message: string; issues?: unknown }
+  | {
+      ok: false
+      code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA' | 'NOT_ENCRYPTED'
+      message: string
+      issues?: unknown
+    }
 
 /** Validates one pushed event against the app's domain. */
 export type EventValidator = (event: WireEvent) => Promise<ValidationOutcome> | ValidationOutcome
@@ -110,7 +115,9 @@ export function refusalError(
   batchSize: number,
   extra: { details?: JsonValue; head?: number } = {},
 ): SyncHttpError {
-  const validation = refused.find((r) => r.code === 'UNKNOWN_EVENT_TYPE' || r.code === 'INVALID_EVENT_DATA')
+  const validation = refused.find(
+    (r) => r.code === 'UNKNOWN_EVENT_TYPE' || r.code === 'INVALID_EVENT_DATA' || r.code === 'NOT_ENCRYPTED',
+  )
   const first = validation ?? refused[0]!
   return new SyncHttpError(
     first.code,

@@ -191,6 +191,31 @@ describe('cairn-server --domain (the server as authority)', { timeout: 30_000 },
   })
 })
 
+describe('cairn-server --require-encryption', { timeout: 30_000 }, () => {
+  const envelope = { $cairn: 'enc1', kid: 'k1', iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAAAAAAAAAAAAAAAAAAAA' }
+
+  it('stores envelopes and refuses plaintext data with 422 NOT_ENCRYPTED, listing each event', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/encrypted.db`, '--require-encryption'])
+    const url = await listening(server)
+    const sealed = event('card:1', '$encrypted', envelope)
+    expect((await post(`${url}/v1/spaces/s/push`, push([sealed]))).status).toBe(200)
+    const plain = event('card:2', 'CardAdded', { title: 'in clear' })
+    expect(await post(`${url}/v1/spaces/s/push`, push([plain]))).toMatchObject({
+      status: 422,
+      body: { code: 'NOT_ENCRYPTED', refused: [{ id: plain.id, code: 'NOT_ENCRYPTED' }] },
+    })
+    server.child.kill('SIGTERM')
+    expect(await server.exit).toBe(0)
+  })
+
+  it('refuses to start with --domain, which checks data an encrypted space hides (one-line error, exit 1)', async () => {
+    const server = run(['--port', '0', '--db', `${tmp.dir}/never2.db`, '--require-encryption', '--domain', FIXTURE])
+    expect(await server.exit).toBe(1)
+    expect(server.stderr()).toMatch(/requireEncryption and domain cannot go together/)
+    expect(server.stderr()).not.toMatch(/\n\s+at /)
+  })
+})
+
 describe('cairn-server with JWT and limits', { timeout: 30_000 }, () => {
   it('accepts JWTs signed with CAIRN_JWT_SECRET and caps live streams per principal (--max-live-streams)', async () => {
     const secret = 'cli-test-secret-of-at-least-32-bytes'
@@ -276,6 +301,7 @@ describe('parseCli', () => {
       jwt: undefined,
       corsOrigin: undefined,
       trustProxy: false,
+      requireEncryption: false,
       domain: undefined,
       staticDir: undefined,
       rateLimit: { ratePerSecond: 50, burst: 100 },

@@ -20,9 +20,11 @@
  * Data at rest on a device is not protected by this module.
  */
 import { SyncError } from '../domain/errors'
+import { ENCRYPTED_TYPE, ENVELOPE_FORMAT, type Envelope, isEnvelope } from '../protocol'
 import { fromBase64url, toBase64url } from './base64url'
 import { assertAesGcm256, type SpaceKey, type SpaceKeys } from './keys'
 
+export { ENCRYPTED_TYPE, ENVELOPE_FORMAT, type Envelope, isEnvelope } from '../protocol'
 export {
   DEFAULT_PBKDF2_ITERATIONS,
   keyFromPassphrase,
@@ -31,27 +33,6 @@ export {
   type SpaceKeys,
   spaceKeys,
 } from './keys'
-
-/** Marker and version of the envelope format (the value of `$cairn`). */
-export const ENVELOPE_FORMAT = 'enc1'
-
-/** The wire `type` of an event whose real type is sealed inside its envelope. */
-export const ENCRYPTED_TYPE = '$encrypted'
-
-/**
- * Sealed event data as it travels and is stored on the server, in place of the event's `data`. A type alias,
- * not an interface, so it is assignable to the protocol's `JsonObject`.
- */
-export type Envelope = {
-  /** Format marker and version. */
-  $cairn: typeof ENVELOPE_FORMAT
-  /** Id of the space key that sealed it. */
-  kid: string
-  /** Base64url (no padding) of the 12-byte AES-GCM nonce, fresh per seal. */
-  iv: string
-  /** Base64url (no padding) of the AES-GCM ciphertext followed by its 16-byte tag. */
-  ct: string
-}
 
 /** An event to seal or open: what identifies it (bound to the ciphertext) and its type and data. */
 export interface EventDataInput {
@@ -101,18 +82,6 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 const aadOf = (event: EventDataInput, wireType: string) =>
   utf8.encode(JSON.stringify(['cairn/enc1', event.space, event.id, event.stream, event.version, wireType]))
-
-/** Whether `data` has the shape of an `enc1` envelope (it says nothing about whether it opens). */
-export function isEnvelope(data: unknown): data is Envelope {
-  return (
-    isObject(data) &&
-    data.$cairn === ENVELOPE_FORMAT &&
-    typeof data.kid === 'string' &&
-    data.kid !== '' &&
-    typeof data.iv === 'string' &&
-    typeof data.ct === 'string'
-  )
-}
 
 /**
  * Seals an event's data (and type, with `hideType`) with the space's current key, bound to the event's space,

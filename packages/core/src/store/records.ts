@@ -1,4 +1,6 @@
+import type { SpaceKey } from '../crypto/keys'
 import type { EventMeta } from '../domain/events'
+import type { Envelope } from '../protocol'
 
 /** A row of the `events` table: the log. */
 export interface EventRecord {
@@ -14,6 +16,21 @@ export interface EventRecord {
   meta: EventMeta
   /** Server position (`seq`) once the server confirmed the event. */
   gpos?: number
+  /**
+   * In an encrypted space: the event as the server holds it (its wire type and envelope), sealed once and sent
+   * again as is, since a new seal draws a new IV and the server would take it for another event (`ID_REUSED`).
+   * Valid for `version` only (the version is bound to the ciphertext): a rebase that moves the event seals anew.
+   */
+  sealed?: SealedRecord
+}
+
+/** An event's sealed form, as pushed (see {@link EventRecord.sealed}). */
+export interface SealedRecord {
+  /** The version it was sealed for. */
+  version: number
+  /** The wire type: the event's type, or `'$encrypted'` when the space hides types. */
+  type: string
+  data: Envelope
 }
 
 /**
@@ -141,4 +158,16 @@ export interface SpaceRecord {
   token?: string | undefined
   /** When the space was joined (ms since epoch). */
   joinedAt: number
+  /** End-to-end encryption of the space, when the app turned it on (`joinSpace(space, { encryption })`). */
+  encryption?: SpaceEncryptionRecord | undefined
+}
+
+/**
+ * A space's encryption as kept in the database: its keys (non-extractable `CryptoKey`s are stored as such:
+ * IndexedDB keeps them without exposing their bytes) and whether event types are sealed too.
+ */
+export interface SpaceEncryptionRecord {
+  /** Oldest first; the last one seals new events. Empty: encrypted, but this device has no key yet. */
+  keys: SpaceKey[]
+  hideTypes?: boolean
 }

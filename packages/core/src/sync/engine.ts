@@ -71,7 +71,7 @@ export class SyncEngine {
     private readonly host: SyncHost,
     private readonly options: SyncOptions,
   ) {
-    this.registry = new SpaceRegistry(host, () => {
+    this.registry = new SpaceRegistry({ ...host, encryption: options.encryption }, () => {
       this.host.onSpaces(this.registry.joined())
       this.publisher.publishSpaces()
       this.wake.notify()

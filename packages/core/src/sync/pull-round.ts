@@ -9,6 +9,7 @@ import type { StoredWireEvent } from '../protocol'
 import type { CommandRecord } from '../store/records'
 import { applyPull, type PullOutcome, type SpaceBatch } from './apply-pull'
 import type { RoundContext } from './round-context'
+import { openPage } from './seal'
 import type { SpaceSync } from './space-registry'
 import { ServerResetError } from './sync-errors'
 
@@ -66,17 +67,21 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
           collected.delete(s.space)
           continue
         }
+        // An event that cannot be opened (no key yet, altered, in clear in an encrypted space) waits on the
+        // server with everything after it: the space's cursor stays before it, the rest of the space is kept.
+        const { events, held } = await openPage(s.space, s.cipher, page.events)
         const before = cursors.get(s.space) ?? 0
         let cursor = before
-        for (const e of page.events) {
+        for (const e of events) {
           collected.get(s.space)?.push(e)
           cursor = Math.max(cursor, e.seq)
         }
-        total += page.events.length
+        total += events.length
         cursors.set(s.space, cursor)
         s.head = page.head
         if (cursor > before) progressed = true
-        if (cursor < page.head) next.push(s)
+        if (held) fail(s.space, held)
+        else if (cursor < page.head) next.push(s)
       }
       if (!progressed)
         // An answer that moves no cursor although the server is ahead: asking again would get the same.

@@ -9,6 +9,7 @@ import { applyPull, type Refusal } from './apply-pull'
 import { Outbox } from './outbox'
 import { refusalsOf } from './refusals'
 import type { RoundContext } from './round-context'
+import { sealBatch } from './seal'
 import type { SpaceSync } from './space-registry'
 import { SyncHttpError } from './transport'
 
@@ -37,10 +38,12 @@ export class Pusher {
       const batch = await outbox.next()
       if (batch.length === 0) return 'done'
       try {
+        // In an encrypted space the server gets each event's envelope, sealed once (see seal.ts).
+        const wire = s.cipher ? await sealBatch(deps.db, s.space, s.cipher, batch) : batch
         budget.spend('push')
         const response = await transport.push(s.space, {
           clientId: deps.clientId,
-          events: batch.map(toWire),
+          events: wire.map(toWire),
         })
         await registry.checkBackend(s, response.backendId)
         for (const a of response.accepted) accepted.add(a.id)
@@ -67,14 +70,15 @@ export class Pusher {
   }
 }
 
-/** A local event as the server takes it. */
+/** A local event as the server takes it: in an encrypted space, its sealed type and data. */
 export function toWire(e: EventRecord): WireEvent {
+  const sealed = e.sealed?.version === e.version ? e.sealed : undefined
   return {
     id: e.id,
     stream: e.stream,
     version: e.version,
-    type: e.type,
-    data: e.data as WireEvent['data'],
+    type: sealed?.type ?? e.type,
+    data: (sealed?.data ?? e.data) as WireEvent['data'],
     meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
   }
 }

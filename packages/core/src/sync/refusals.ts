@@ -4,7 +4,7 @@ import type { Refusal } from './apply-pull'
 import type { SyncHttpError } from './transport'
 
 /** Server answers that refuse some events for good: retrying the same events can never succeed. */
-const REFUSAL_CODES = new Set(['UNKNOWN_EVENT_TYPE', 'INVALID_EVENT_DATA', 'FORBIDDEN', 'ID_REUSED'])
+const REFUSAL_CODES = new Set(['UNKNOWN_EVENT_TYPE', 'INVALID_EVENT_DATA', 'NOT_ENCRYPTED', 'FORBIDDEN', 'ID_REUSED'])
 
 /**
  * The commands a server answer refuses for good: the events it lists in `refused` (or names in `details`,

@@ -7,6 +7,7 @@ import { SyncError } from '../domain/errors'
 import type { EventRecord, SpaceRecord } from '../store/records'
 import { toWire } from './push-round'
 import type { RoundContext } from './round-context'
+import { sealBatch } from './seal'
 import type { SpaceSync } from './space-registry'
 import { ServerResetError } from './sync-errors'
 
@@ -55,7 +56,9 @@ async function reuploadSpace(ctx: ReuploadContext, s: SpaceSync, reset: ServerRe
     from = rows[rows.length - 1]?.lpos as number
     const confirmed = rows.filter((e) => e.gpos !== undefined && e.space === s.space)
     for (let i = 0; i < confirmed.length; i += limit) {
-      const batch = confirmed.slice(i, i + limit)
+      const slice = confirmed.slice(i, i + limit)
+      // Sealed as pulled (or as pushed): every device re-uploads the same envelope of an event.
+      const batch = s.cipher ? await sealBatch(deps.db, s.space, s.cipher, slice) : slice
       const response = await transport.push(s.space, {
         clientId: deps.clientId,
         events: batch.map(toWire),

@@ -10,12 +10,25 @@ import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
 import type { SpaceRecord } from '../store/records'
 import { type LeaveSpaceOptions, type LeaveSpaceResult, removeSpace } from './leave-space'
+import {
+  cipherOf,
+  type JoinEncryption,
+  mergeEncryption,
+  type SpaceCipher,
+  type WorkerSpaceEncryption,
+} from './space-encryption'
 import { ServerResetError } from './sync-errors'
 
 /** Options of `joinSpace`. */
 export interface JoinSpaceOptions {
   /** The space's own bearer token (kept in the database, shared by tabs); else `getToken(space)` or the sync token. */
   token?: string
+  /**
+   * Encrypt the space end to end (kept in the database, shared by tabs): its events' data is sealed before it is
+   * pushed and opened after it is pulled; the server only ever holds ciphertext. Given again, the keys are added
+   * to the space's keys (rotation, or a key that arrived late). Encryption cannot be turned off again.
+   */
+  encryption?: JoinEncryption
 }
 
 /** One joined space, as the syncing engine tracks it. */
@@ -31,6 +44,8 @@ export interface SpaceSync {
   head: number
   lastSyncedAt: number | null
   lastError: SerializedCairnError | null
+  /** Its end-to-end encryption; undefined for a space in clear. */
+  cipher: SpaceCipher | undefined
 }
 
 /** What the registry needs of the engine's host. */
@@ -40,12 +55,14 @@ export interface SpaceRegistryHost {
   /** Undo is recorded for pending events (a rebuild on leave records it again). */
   recordUndo: boolean
   now: () => number
+  /** Keys of encrypted spaces supplied in the worker (`sync.encryption`). */
+  encryption?: ((space: string) => WorkerSpaceEncryption | undefined) | undefined
 }
 
 export class SpaceRegistry {
   private readonly spaces = new Map<string, SpaceSync>()
   /** Every space joined and not left through this engine: what a lost database joins again. */
-  private readonly remembered = new Map<string, Pick<SpaceSync, 'backendId' | 'token'>>()
+  private readonly remembered = new Map<string, Pick<SpaceRecord, 'backendId' | 'token' | 'encryption'>>()
 
   constructor(
     private readonly host: SpaceRegistryHost,
@@ -92,7 +109,7 @@ export class SpaceRegistry {
     let changed = false
     for (const row of rows) {
       seen.add(row.space)
-      this.remembered.set(row.space, { backendId: row.backendId, token: row.token })
+      this.remembered.set(row.space, { backendId: row.backendId, token: row.token, encryption: row.encryption })
       const known = this.spaces.get(row.space)
       if (known && known.joinedAt === row.joinedAt) {
         known.cursor = row.cursor
@@ -100,6 +117,10 @@ export class SpaceRegistry {
         if (known.token !== row.token) changed = true
         known.token = row.token
         if (known.backendId === undefined) known.backendId = row.backendId
+        const cipher = cipherOf(row, this.host.encryption)
+        // New keys: the events held for want of one may open now.
+        if (cipher?.fingerprint !== known.cipher?.fingerprint) changed = true
+        known.cipher = cipher
         continue
       }
       changed = true
@@ -113,6 +134,7 @@ export class SpaceRegistry {
         head: 0,
         lastSyncedAt: null,
         lastError: null,
+        cipher: cipherOf(row, this.host.encryption),
       })
     }
     for (const space of [...this.spaces.keys()])
@@ -132,9 +154,12 @@ export class SpaceRegistry {
     await this.host.db.transaction('rw', table, async () => {
       const row = await table.get(space)
       const token = options.token ?? row?.token
+      const encryption =
+        options.encryption === undefined ? row?.encryption : mergeEncryption(space, options.encryption, row?.encryption)
       await table.put({
         ...(row ?? { space, cursor: 0, joinedAt: this.host.now() }),
         ...(token === undefined ? {} : { token }),
+        ...(encryption === undefined ? {} : { encryption }),
       })
     })
     await this.load()
@@ -174,6 +199,7 @@ export class SpaceRegistry {
         joinedAt: this.host.now(),
         ...(s.backendId === undefined ? {} : { backendId: s.backendId }),
         ...(s.token === undefined ? {} : { token: s.token }),
+        ...(s.encryption === undefined ? {} : { encryption: s.encryption }),
       }),
     )
     await this.host.db.table<SpaceRecord>('spaces').bulkPut(rows)

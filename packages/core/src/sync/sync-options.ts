@@ -3,6 +3,7 @@
  * and the transport that reaches the server(s).
  */
 import { httpSpacesTransport } from './http-spaces-transport'
+import type { WorkerSpaceEncryption } from './space-encryption'
 import { type SpacesTransport, type SyncTransport, spacesTransport } from './transport'
 
 /** Sync configuration of `serve(domain, { sync })`. */
@@ -42,6 +43,12 @@ export interface SyncOptions {
   maxRequestsPerRound?: number
   /** Idle re-check interval when nothing pokes the loop (ms). Default 30 s. */
   heartbeatMs?: number
+  /**
+   * Keys of end-to-end encrypted spaces, supplied in the worker (e.g. unwrapped from the app's key server): a
+   * space for which it returns keys is encrypted with them. It wins over keys given to `joinSpace` (which the
+   * page can give: a `CryptoKey` crosses to the worker, a function cannot).
+   */
+  encryption?: (space: string) => WorkerSpaceEncryption | undefined
 }
 
 /** The spaces the configuration joins at start: `space`, then `spaces`; `default` for a bare single-space transport. */
