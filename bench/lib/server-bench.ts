@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Agent, get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { WireEvent } from '@cairn/core/protocol'
 import Database from 'better-sqlite3'
 import postgres from 'postgres'
 import { body as noteBody } from '../pages/domain'
@@ -165,11 +166,13 @@ export async function fillSpace(
   n: number,
   batch = 500,
   prefix = 'n',
+  /** Seals each event (scenario 14: an end-to-end encrypted space), before the timing starts. */
+  seal?: (event: WireEvent) => Promise<WireEvent>,
 ): Promise<{ ms: number; lastId: string }> {
   const base = `${url}/v1/spaces/${space}`
   const bodies: string[] = []
   for (let b = 0; b < n; b += batch) {
-    const events = []
+    let events: WireEvent[] = []
     for (let i = b; i < Math.min(n, b + batch); i++)
       events.push({
         id: `${space}-${i}`,
@@ -178,6 +181,7 @@ export async function fillSpace(
         type: 'NoteAdded',
         data: { title: `note ${i}`, body: noteBody(i) },
       })
+    if (seal) events = await Promise.all(events.map(seal))
     bodies.push(JSON.stringify({ clientId: 'filler', events }))
   }
   const start = performance.now()

@@ -6,6 +6,7 @@ import { CairnProvider, useCommand, useQuery } from '@cairn/react'
 import { createElement as h, useLayoutEffect } from 'react'
 import { createRoot } from 'react-dom/client'
 import { body } from './domain'
+import { benchKey } from './keys'
 import { abs, inChunks, memory, renderProbe, type StartedCairn, startCairn, startRaw } from './shared'
 
 const uid = () => Math.random().toString(36).slice(2, 10)
@@ -255,9 +256,14 @@ const bench = {
     return at
   },
 
-  /** 9. Offline backlog: pause sync, execute n commands, resume, time until nothing is pending. */
-  async backlog(p: { db: string; url: string; space: string; n: number }) {
+  /**
+   * 9. Offline backlog: pause sync, execute n commands, resume, time until nothing is pending. With
+   * `passphrase` (scenario 14) the space is end-to-end encrypted: every event is sealed before its push.
+   */
+  async backlog(p: { db: string; url: string; space: string; n: number; passphrase?: string }) {
     const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space } })
+    if (p.passphrase !== undefined)
+      await cairn.client.joinSpace(p.space, { encryption: { keys: [await benchKey(p.passphrase, p.space)] } })
     await cairn.waitStatus((s) => s.ready && s.connected, 30_000)
     await cairn.client.pauseSync()
     await cairn.waitStatus((s) => s.paused)
@@ -305,9 +311,19 @@ const bench = {
    * nothing pending, the server's head reached and the last rows shown by queries. Timed from the worker's
    * modules being evaluated (Vite's dev-time module loading is not what users pay) to the last query result.
    */
-  async firstSync(p: { db: string; url: string; space: string; n: number; lastId: string }) {
-    const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space } })
+  async firstSync(p: {
+    db: string
+    url: string
+    space: string
+    n: number
+    lastId: string
+    /** Scenario 14: join at run time (no space configured), end-to-end encrypted with this passphrase if given. */
+    join?: { passphrase?: string }
+  }) {
+    const key = p.join?.passphrase === undefined ? undefined : await benchKey(p.join.passphrase, p.space)
+    const cairn = startCairn({ db: p.db, sync: p.join ? { url: p.url } : { url: p.url, space: p.space } })
     const evaluatedAt = await cairn.evaluatedAt
+    if (p.join) await cairn.client.joinSpace(p.space, key ? { encryption: { keys: [key] } } : {})
     const s = await cairn.waitStatus((x) => x.ready && x.pending === 0 && x.head >= p.n && x.position >= p.n, 600_000)
     const last = (await cairn.client.query('notes.byId', p.lastId)) as { id: string } | undefined
     const first = (await cairn.client.query('notes.first')) as unknown[]
