@@ -65,6 +65,56 @@ export function isEnvelope(data: unknown): data is Envelope {
   )
 }
 
+/**
+ * Streams whose name starts with this are the server's own (never a client's: a push to one is refused). The
+ * server appends to them in any space, in clear, encrypted space or not.
+ */
+export const SYSTEM_STREAM_PREFIX = '$cairn:'
+
+/**
+ * The event the server appends to a space when a subject is forgotten (`POST /v1/spaces/:space/forget`):
+ * stream `$cairn:forgotten:<subject>`, version 1, data `{ subject }`, no meta, and an id derived from the space
+ * and the subject ({@link forgottenEventId}), so a retried forget appends nothing new. Members that pull it
+ * erase their copy of the subject's personal data.
+ */
+export const SUBJECT_FORGOTTEN = '$SubjectForgotten'
+
+/** Longest subject id (personal data is keyed by subject: a user id, an email hash...). */
+export const MAX_SUBJECT_LENGTH = 100
+
+/** Body of `POST /v1/spaces/:space/subject-keys`: the keys of subjects whose personal data a client holds. */
+export interface SubjectKeysRequest {
+  /** 1..100 distinct subject ids, each 1..{@link MAX_SUBJECT_LENGTH} characters, no control characters. */
+  subjects: string[]
+  /**
+   * Create a key for a subject that has none yet (a writer about to push its personal data; needs the right to
+   * push to the space). Default false: only existing keys are returned (the right to pull is enough).
+   */
+  create?: boolean
+}
+
+/**
+ * One subject's key in a space: 32 random bytes (AES-256-GCM), base64url without padding, and its id; or the
+ * news that the subject was forgotten (its key destroyed, never created again in that space).
+ */
+export type SubjectKey = { subject: string; kid: string; key: string } | { subject: string; forgotten: true }
+
+/** Answer to `POST /v1/spaces/:space/subject-keys`: one entry per subject asked that has a key or was forgotten. */
+export interface SubjectKeysResponse {
+  keys: SubjectKey[]
+}
+
+/** Body of `POST /v1/spaces/:space/forget`. */
+export interface ForgetRequest {
+  subject: string
+}
+
+/** Answer to a forget: the subject's key is destroyed; `seq` is the position of its `$SubjectForgotten` event. */
+export interface ForgetResponse {
+  subject: string
+  seq: number
+}
+
 /** Body of `POST /v1/spaces/:space/push`. */
 export interface PushRequest {
   clientId: string
