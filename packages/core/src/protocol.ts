@@ -73,9 +73,9 @@ export const SYSTEM_STREAM_PREFIX = '$cairn:'
 
 /**
  * The event the server appends to a space when a subject is forgotten (`POST /v1/spaces/:space/forget`):
- * stream `$cairn:forgotten:<subject>`, version 1, data `{ subject }`, no meta, and an id derived from the space
- * and the subject ({@link forgottenEventId}), so a retried forget appends nothing new. Members that pull it
- * erase their copy of the subject's personal data.
+ * stream `$cairn:forgotten:<subject>`, version 1, data `{ subject }`, no meta, and the id `forgotten-` + the
+ * first 32 base64url characters of SHA-256(`<space>\n<subject>`), so a retried forget appends nothing new.
+ * Members that pull it erase their copy of the subject's personal data.
  */
 export const SUBJECT_FORGOTTEN = '$SubjectForgotten'
 
