@@ -30,8 +30,10 @@ export {
   spaceKeys,
 } from './crypto/keys'
 export * from './domain'
+export type { ForgetResponse, SubjectKeysRequest, SubjectKeysResponse } from './protocol'
 export type { ExpectedVersion } from './runtime/executor'
 export type { LiveListener, LiveResult } from './runtime/live-queries'
+export type { PersonalDataExport, PersonalDataItem } from './runtime/personal-export'
 export { Runtime, type RuntimeOptions } from './runtime/runtime'
 export { DEFAULT_SPACE } from './runtime/space-choice'
 export type { SpaceStatus } from './runtime/status'

@@ -6,10 +6,12 @@ import * as Comlink from 'comlink'
 import { type Envelope, envelope } from './client/envelope'
 import type { AnyDomain } from './domain/domain'
 import { CairnError } from './domain/errors'
+import type { ForgetResponse } from './protocol'
 import type { CommandRequest, CommandResult } from './runtime/executor'
 import type { FindOptions } from './runtime/find'
 import type { LiveListener } from './runtime/live-queries'
 import type { LogSnapshot } from './runtime/log'
+import type { PersonalDataExport } from './runtime/personal-export'
 import { type LogExport, Runtime, type RuntimeOptions } from './runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from './runtime/status'
 import { toStorageError } from './runtime/storage-errors'
@@ -38,6 +40,8 @@ export interface WorkerApi {
   leaveSpace(space: string, options: LeaveSpaceOptions): Promise<Envelope<LeaveSpaceResult>>
   dismissRejected(commandId: string): Promise<Envelope<void>>
   exportLog(): Promise<Envelope<LogExport>>
+  forgetSubject(subject: string, options: { spaces?: readonly string[] }): Promise<Envelope<ForgetResponse[]>>
+  exportPersonalData(subject: string): Promise<Envelope<PersonalDataExport>>
   reuploadToServer(): Promise<Envelope<ReuploadResult>>
   onRejected(listener: (rejected: RejectedCommand) => void): number
   subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): number
@@ -104,6 +108,8 @@ export function workerApi(runtime: Runtime): WorkerApi {
     leaveSpace: (space, options) => envelope(() => runtime.leaveSpace(space, options)),
     dismissRejected: (commandId) => envelope(() => runtime.dismissRejected(commandId)),
     exportLog: () => envelope(() => runtime.exportLog()),
+    forgetSubject: (subject, options) => envelope(() => runtime.forgetSubject(subject, options)),
+    exportPersonalData: (subject) => envelope(() => runtime.exportPersonalData(subject)),
     reuploadToServer: () => envelope(() => runtime.reuploadToServer()),
     onRejected: (listener) =>
       keep(

@@ -47,6 +47,9 @@ export function localClientFor<D extends AnyDomain>(runtime: Runtime): LocalClie
     onRejected: (listener: (r: RejectedCommand) => void) => runtime.onRejected(listener),
     dismissRejected: (commandId: string) => runtime.dismissRejected(commandId),
     exportLog: () => runtime.exportLog(),
+    forgetSubject: (subject: string, options?: { spaces?: readonly string[] }) =>
+      runtime.forgetSubject(subject, options),
+    exportPersonalData: (subject: string) => runtime.exportPersonalData(subject),
     reuploadToServer: () => runtime.reuploadToServer(),
     subscribeLog: (options: { limit?: number }, listener: (log: LogSnapshot) => void) =>
       runtime.subscribeLog(options, (r) => r.ok && listener(r.value)),

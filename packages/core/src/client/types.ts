@@ -8,9 +8,11 @@ import type {
   QueryResult,
 } from '../domain/domain'
 import type { CairnError } from '../domain/errors'
+import type { ForgetResponse } from '../protocol'
 import type { CommandRequest, CommandResult } from '../runtime/executor'
 import type { FindOptions } from '../runtime/find'
 import type { LogSnapshot } from '../runtime/log'
+import type { PersonalDataExport } from '../runtime/personal-export'
 import type { LogExport } from '../runtime/runtime'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
@@ -105,6 +107,15 @@ export interface CairnClient<D extends AnyDomain> {
   dismissRejected(commandId: string): Promise<void>
   /** Every local event and journaled command as JSON: keep local work before starting over (e.g. a server reset). */
   exportLog(): Promise<LogExport>
+  /**
+   * Asks the server to forget `subject` (crypto-shredding): in each of `spaces` (default: every joined space) the
+   * subject's key is destroyed, and every member, this device included, erases its copy of the subject's
+   * personal fields: they read as `REDACTED` from then on (read models are rebuilt). Rejects with the server's
+   * error (e.g. 403 when it does not allow this principal to) after trying every space.
+   */
+  forgetSubject(subject: string, options?: { spaces?: readonly string[] }): Promise<ForgetResponse[]>
+  /** Every personal field of `subject` this device can still read, from every joined space, as JSON. */
+  exportPersonalData(subject: string): Promise<PersonalDataExport>
   /**
    * After a server reset (`status.lastError.code === 'SERVER_RESET'`): pushes this device's log to the new
    * server, adopts it and resumes sync. Rejects with a SyncError when the server was not reset.

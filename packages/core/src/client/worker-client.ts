@@ -140,6 +140,9 @@ export function createClient<D extends AnyDomain>(
     leaveSpace: (space: string, options?: LeaveSpaceOptions) => call(() => api.leaveSpace(space, options ?? {})),
     dismissRejected: (commandId: string) => call(() => api.dismissRejected(commandId)),
     exportLog: () => call(() => api.exportLog()),
+    forgetSubject: (subject: string, options?: { spaces?: readonly string[] }) =>
+      call(() => api.forgetSubject(subject, options ?? {})),
+    exportPersonalData: (subject: string) => call(() => api.exportPersonalData(subject)),
     reuploadToServer: () => call(() => api.reuploadToServer()),
     whenProcessed: (position: number) => api.whenProcessed(position),
     async close() {

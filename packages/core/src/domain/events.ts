@@ -14,8 +14,40 @@ export interface EventDefinition<Data extends object = object> {
   readonly schema?: StandardSchemaV1<unknown, Data> | undefined
   /** Upcasters from older payload versions to the current one. */
   readonly upcast?: Upcasters | undefined
+  /** Whose personal data the payload holds, and in which fields (crypto-shredding: see {@link PersonalData}). */
+  readonly personal?: DeclaredPersonalData<Data> | undefined
   /** Phantom field carrying the payload type. Never set at run time. */
   readonly __data?: Data
+}
+
+/**
+ * The personal data of an event type (crypto-shredding): whose it is and which top-level fields hold it. Those
+ * fields travel and are stored on the server encrypted with a key per subject; `forget(subject)` destroys the key,
+ * and every device then sees the fields as {@link REDACTED}. Declared with the event type, it applies to events
+ * written at its current schema version.
+ */
+export interface PersonalData<Data> {
+  /** The subject the data is about (a user id...): 1..100 characters. Must not read a personal field. */
+  subject: (data: Data) => string
+  /** Top-level fields of the data that hold the subject's personal data. */
+  fields: readonly (keyof Data & string)[]
+}
+
+/** {@link PersonalData} as a definition keeps it (method syntax: any event definition is an `EventDefinition`). */
+export interface DeclaredPersonalData<Data> {
+  subject(data: Data): string
+  readonly fields: readonly string[]
+}
+
+/**
+ * What a personal field holds once its subject was forgotten (or on a device that may not read it). Handlers,
+ * deciders and queries meet it in place of the value: test with {@link isRedacted}.
+ */
+export const REDACTED = '\u27e6redacted\u27e7'
+
+/** Whether a field value is {@link REDACTED}. */
+export function isRedacted(value: unknown): boolean {
+  return value === REDACTED
 }
 
 /** A keyed map of event definitions: `{ CardAdded: event<...>(), ... }`. */
@@ -30,6 +62,8 @@ export interface EventOptions<S extends StandardSchemaV1<unknown, object>> {
   /** Schema version; defaults to 1. Declare `upcast` for every older version still in logs. */
   version?: number
   upcast?: Upcasters
+  /** Personal data of the event (see {@link PersonalData}). */
+  personal?: PersonalData<StandardSchemaV1.InferOutput<S>>
 }
 
 /**
@@ -39,12 +73,21 @@ export interface EventOptions<S extends StandardSchemaV1<unknown, object>> {
  * event<{ title: string }>()                       // typed, no runtime validation
  * event({ schema: z.object({ title: z.string() }) }) // typed from the schema, validated on append
  */
-export function event<Data extends object>(options?: { version?: number; upcast?: Upcasters }): EventDefinition<Data>
+export function event<Data extends object>(options?: {
+  version?: number
+  upcast?: Upcasters
+  personal?: PersonalData<Data>
+}): EventDefinition<Data>
 export function event<S extends StandardSchemaV1<unknown, object>>(
   options: EventOptions<S>,
 ): EventDefinition<StandardSchemaV1.InferOutput<S>>
 export function event(
-  options: { schema?: StandardSchemaV1<unknown, object>; version?: number; upcast?: Upcasters } = {},
+  options: {
+    schema?: StandardSchemaV1<unknown, object>
+    version?: number
+    upcast?: Upcasters
+    personal?: PersonalData<object>
+  } = {},
 ): EventDefinition {
   const version = options.version ?? 1
   if (!Number.isInteger(version) || version < 1) throw new TypeError(`event version must be an integer >= 1`)
@@ -55,7 +98,13 @@ export function event(
       )
     }
   }
-  return { version, schema: options.schema, upcast: options.upcast }
+  const personal = options.personal
+  if (personal !== undefined) {
+    if (typeof personal.subject !== 'function') throw new TypeError('event personal.subject must be a function')
+    if (!Array.isArray(personal.fields) || personal.fields.length === 0)
+      throw new TypeError('event personal.fields must list at least one field')
+  }
+  return { version, schema: options.schema, upcast: options.upcast, personal }
 }
 
 /**

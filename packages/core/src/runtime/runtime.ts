@@ -1,5 +1,6 @@
 import type { Dexie } from 'dexie'
 import type { AnyDomain } from '../domain/domain'
+import type { ForgetResponse } from '../protocol'
 import type { CommandRecord, EventRecord } from '../store/records'
 import type { JoinSpaceOptions, ReuploadResult } from '../sync/engine'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from '../sync/leave-space'
@@ -12,6 +13,7 @@ import { LoadedDomain } from './loaded-domain'
 import type { LogSnapshot } from './log'
 import { LogFollowers } from './log-followers'
 import { onlineNow, watchOnline } from './online'
+import { exportPersonalData, type PersonalDataExport } from './personal-export'
 import { Processing } from './processing'
 import { type LogExport, Queries } from './queries'
 import { databaseName, type RuntimeOptions, runtimeEnv } from './runtime-options'
@@ -234,6 +236,22 @@ export class Runtime {
    */
   leaveSpace(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
     return this.syncing.leave(space, options)
+  }
+
+  /**
+   * Asks the server to forget `subject` (crypto-shredding): in each of `spaces` (default: every joined space) its
+   * key is destroyed and every member, this device included, erases its copy of the subject's personal fields
+   * (they read as `REDACTED` from then on; read models are rebuilt). Needs the server; rejects with its error
+   * (e.g. 403 when `authorizeForget` refuses), after trying every space.
+   */
+  forgetSubject(subject: string, options: { spaces?: readonly string[] } = {}): Promise<ForgetResponse[]> {
+    return this.syncing.forgetSubject(subject, options.spaces)
+  }
+
+  /** Every personal field of `subject` this device can still read, from every joined space, as JSON. */
+  async exportPersonalData(subject: string): Promise<PersonalDataExport> {
+    await this.ready
+    return exportPersonalData(this.db, this.loaded, subject, this.env.now())
   }
 
   /** Pauses sync for every tab of this database (the "work offline" switch); persisted. */

@@ -6,6 +6,7 @@
  */
 import type { Dexie } from 'dexie'
 import { SyncError, ValidationError } from '../domain/errors'
+import type { ForgetResponse } from '../protocol'
 import type { CommandRecord } from '../store/records'
 import type { PullOutcome } from '../sync/apply-pull'
 import { type JoinSpaceOptions, type ReuploadResult, SyncEngine, type SyncOptions } from '../sync/engine'
@@ -75,6 +76,10 @@ export class SyncFront {
         status: host.status,
         recordUndo: host.recordUndo,
         onApplied: (outcome) => host.onApplied(outcome),
+        // Cached states of the streams whose personal data was erased were computed from it.
+        onForgotten: (result) => {
+          for (const stream of result.streams) host.cache.delete(stream)
+        },
         onSpaces: (joined) => {
           this.joinedSpaces = joined
         },
@@ -162,6 +167,12 @@ export class SyncFront {
     // Cached states of its streams are tied to heads that no longer exist; dropping them all is simplest.
     this.host.cache.clear()
     return result
+  }
+
+  /** Asks the server to forget a subject in the given (default: every joined) spaces. */
+  async forgetSubject(subject: string, spaces?: readonly string[]): Promise<ForgetResponse[]> {
+    await this.host.ready
+    return this.configured('forgetSubject').forgetSubject(subject, spaces)
   }
 
   /** Pauses or resumes sync for every tab of this database; nothing without sync. */

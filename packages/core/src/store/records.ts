@@ -1,6 +1,6 @@
 import type { SpaceKey } from '../crypto/keys'
 import type { EventMeta } from '../domain/events'
-import type { Envelope } from '../protocol'
+import type { JsonObject } from '../protocol'
 
 /** A row of the `events` table: the log. */
 export interface EventRecord {
@@ -17,20 +17,22 @@ export interface EventRecord {
   /** Server position (`seq`) once the server confirmed the event. */
   gpos?: number
   /**
-   * In an encrypted space: the event as the server holds it (its wire type and envelope), sealed once and sent
-   * again as is, since a new seal draws a new IV and the server would take it for another event (`ID_REUSED`).
-   * Valid for `version` only (the version is bound to the ciphertext): a rebase that moves the event seals anew.
+   * The event as the server holds it, when that differs from `data`: in an encrypted space its sealed type and
+   * envelope; with personal fields, those fields sealed with their subject's key. Made once and sent again as is
+   * (a new seal draws a new IV, and the server would take it for another event: `ID_REUSED`), and kept from pulls
+   * (re-uploads after a server reset send exactly what the server had). Valid for `version` only: the version is
+   * bound to the ciphertext, and a rebase that moves the event makes it anew.
    */
-  sealed?: SealedRecord
+  wire?: WireForm
 }
 
-/** An event's sealed form, as pushed (see {@link EventRecord.sealed}). */
-export interface SealedRecord {
-  /** The version it was sealed for. */
+/** An event's form on the server (see {@link EventRecord.wire}). */
+export interface WireForm {
+  /** The version it was made for. */
   version: number
   /** The wire type: the event's type, or `'$encrypted'` when the space hides types. */
   type: string
-  data: Envelope
+  data: JsonObject
 }
 
 /**

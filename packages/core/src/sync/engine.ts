@@ -1,17 +1,20 @@
 import type { Dexie } from 'dexie'
 import { liveQuery } from 'dexie'
 import { SyncError } from '../domain/errors'
+import type { ForgetResponse } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, StatusHub } from '../runtime/status'
 import type { MetaRecord, SpaceRecord } from '../store/records'
 import type { PullOutcome } from './apply-pull'
+import type { ForgetResult } from './forget-local'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
 import { type ReuploadResult, reuploadResetSpaces } from './reupload'
 import { RequestBudget, type RoundContext } from './round-context'
 import { backoffDelay, Signal } from './signal'
 import { type JoinSpaceOptions, SpaceRegistry } from './space-registry'
+import { SubjectKeyring } from './subject-keys'
 import { syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
 import { isOnline, retryDelay, SyncRound } from './sync-round'
@@ -38,6 +41,8 @@ export interface SyncHost {
    * only notifies; it never reaches into the runtime.
    */
   onApplied(outcome: PullOutcome): void
+  /** A forgotten subject's data was erased here: cached states of `result.streams` are stale. */
+  onForgotten?(result: ForgetResult): void
   /** The joined spaces changed (the runtime's command path checks them). */
   onSpaces(joined: ReadonlySet<string>): void
 }
@@ -56,6 +61,7 @@ export interface SyncHost {
 export class SyncEngine {
   private readonly wake = new Signal()
   private readonly accepted = new Set<string>()
+  private readonly keyring: SubjectKeyring
   private readonly registry: SpaceRegistry
   private readonly publisher: SyncStatusPublisher
   private readonly live: LiveChannel
@@ -77,6 +83,7 @@ export class SyncEngine {
       this.wake.notify()
     })
     const transport = transportOf(options, host.clientId, (space) => this.registry.get(space)?.token)
+    this.keyring = new SubjectKeyring(transport)
     for (const space of initialSpaces(this.options))
       if (!isSpaceName(space)) throw new TypeError(`sync: invalid space name '${space}'`)
     this.publisher = new SyncStatusPublisher(host.status, host.db, this.registry.all)
@@ -98,6 +105,9 @@ export class SyncEngine {
       options,
       budget: new RequestBudget(options, () => this.paused),
       onApplied: (outcome) => this.host.onApplied(outcome),
+      keyring: this.keyring,
+      recordUndo: host.recordUndo,
+      onForgotten: (result) => this.host.onForgotten?.(result),
     }
     this.round = new SyncRound(this.context)
   }
@@ -148,7 +158,31 @@ export class SyncEngine {
    * Leaves a space: removes its events, commands and derived rows (see `removeSpace`). Fails with
    * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
    */
+  /**
+   * Asks the server to forget `subject` in each of `spaces` (every joined space by default): its key there is
+   * destroyed, and the `$SubjectForgotten` event every member pulls is appended. This device erases its own copy
+   * with its next pull, started at once. Tries every space; rejects with the first failure after that.
+   */
+  async forgetSubject(subject: string, spaces?: readonly string[]): Promise<ForgetResponse[]> {
+    const forget = this.context.transport.forget
+    if (!forget) throw new SyncError('NO_KEY_STORE', 'forgetSubject: this transport reaches no subject key store')
+    const results: ForgetResponse[] = []
+    let failure: unknown
+    for (const space of spaces ?? [...this.registry.joined()]) {
+      try {
+        results.push(await forget.call(this.context.transport, space, { subject }))
+        this.keyring.forgotten(space, subject)
+      } catch (error) {
+        failure ??= error
+      }
+    }
+    this.wake.notify()
+    if (failure !== undefined) throw failure
+    return results
+  }
+
   async leave(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
+    this.keyring.dropSpace(space)
     try {
       return await this.registry.leave(space, options)
     } catch (error) {

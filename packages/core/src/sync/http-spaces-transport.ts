@@ -1,4 +1,5 @@
 import {
+  type ForgetResponse,
   type LivePoke,
   MAX_SPACES_PER_REQUEST,
   type MultiLiveReady,
@@ -9,6 +10,7 @@ import {
   type PushResponse,
   type SpaceCursor,
   type SpacePullResult,
+  type SubjectKeysResponse,
 } from '../protocol'
 import {
   fetchOf,
@@ -226,6 +228,18 @@ export function httpSpacesTransport(options: HttpSpacesTransportOptions): Spaces
         pages.push(...(await pullChunk(from.slice(i, i + MAX_SPACES_PER_REQUEST), limit)))
       return pages
     },
+    subjectKeys: async (space, request) =>
+      requestJson<SubjectKeysResponse>(doFetch, `${base}/v1/spaces/${encodeURIComponent(space)}/subject-keys`, {
+        method: 'POST',
+        body: request,
+        token: await tokenOf(space),
+      }),
+    forget: async (space, request) =>
+      requestJson<ForgetResponse>(doFetch, `${base}/v1/spaces/${encodeURIComponent(space)}/forget`, {
+        method: 'POST',
+        body: request,
+        token: await tokenOf(space),
+      }),
     live,
   }
 }

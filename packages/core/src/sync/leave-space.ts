@@ -110,7 +110,7 @@ export async function removeSpace(
 }
 
 /** Rebuilds one read model from the whole remaining log inside `tx` (its undo is recorded again for pending events). */
-async function rebuildInPlace(
+export async function rebuildInPlace(
   tx: Transaction,
   loaded: LoadedDomain,
   p: RuntimeProjection,

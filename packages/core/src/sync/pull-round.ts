@@ -5,13 +5,14 @@
  */
 import type { Dexie } from 'dexie'
 import { SyncError } from '../domain/errors'
-import type { StoredWireEvent } from '../protocol'
+import { type StoredWireEvent, SUBJECT_FORGOTTEN } from '../protocol'
 import type { CommandRecord } from '../store/records'
 import { applyPull, type PullOutcome, type SpaceBatch } from './apply-pull'
+import { type Forgetting, forgetLocally, notedForgetting, noteForgetting } from './forget-local'
 import type { RoundContext } from './round-context'
-import { openPage } from './seal'
 import type { SpaceSync } from './space-registry'
 import { ServerResetError } from './sync-errors'
+import { openPage } from './wire-form'
 
 /**
  * Pulls every active space until caught up: one request asks all spaces still behind; several pages are
@@ -22,6 +23,8 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
   const limit = options.pullLimit ?? 500
   // The database is the truth for cursors: another tab may have synced, or the database been re-created.
   await registry.load()
+  // Erasures noted by a round that did not get to make them (the tab died half-way).
+  await eraseNoted(ctx)
   // Every space is pulled, its push failed or not: pushing and pulling are independent. A space whose pull
   // fails here is left out of the rest of this pull.
   const failed = new Set<string>()
@@ -34,6 +37,8 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
     const starts = new Map(behind.map((s) => [s.space, s.cursor]))
     const cursors = new Map(starts)
     const collected = new Map<string, StoredWireEvent[]>(behind.map((s) => [s.space, []]))
+    // Subjects the server says were forgotten ($SubjectForgotten): erased here once the pull is applied.
+    const forgetting: Forgetting[] = []
     // Several pages per transaction: with pending events, the whole gap (one rollback instead of one per
     // page); without, enough to spread the cost of a commit (a first sync is mostly commits otherwise).
     const gather = (await hasPending(deps.db)) ? 20_000 : 5_000
@@ -69,13 +74,13 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
         }
         // An event that cannot be opened (no key yet, altered, in clear in an encrypted space) waits on the
         // server with everything after it: the space's cursor stays before it, the rest of the space is kept.
-        const { events, held } = await openPage(s.space, s.cipher, page.events)
+        const { events, system, through, held } = await openPage(ctx, s.space, s.cipher, page.events)
         const before = cursors.get(s.space) ?? 0
-        let cursor = before
-        for (const e of events) {
-          collected.get(s.space)?.push(e)
-          cursor = Math.max(cursor, e.seq)
-        }
+        const cursor = Math.max(before, through ?? before)
+        collected.get(s.space)?.push(...events)
+        for (const e of system)
+          if (e.type === SUBJECT_FORGOTTEN && typeof e.data.subject === 'string')
+            forgetting.push({ space: s.space, subject: e.data.subject })
         total += events.length
         cursors.set(s.space, cursor)
         s.head = page.head
@@ -103,9 +108,10 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
       const cursor = cursors.get(space) ?? 0
       if (events.length > 0 || cursor !== from) batches.push({ space, from, events, cursor })
     }
-    if (batches.some((b) => b.events.length > 0)) {
+    if (batches.some((b) => b.events.length > 0 || b.cursor !== b.from)) {
       let outcome: PullOutcome
       try {
+        await noteForgetting(deps.db, forgetting)
         outcome = await applyPull(deps, batches, accepted)
       } catch (error) {
         for (const b of batches) fail(b.space, error)
@@ -116,6 +122,7 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
         fail(c.space, new SyncError('STREAM_IN_OTHER_SPACE', `${c.message}: leave one of the two spaces`, c))
       }
       ctx.onApplied(outcome)
+      await eraseNoted(ctx)
     }
     // The database is the truth: a batch dropped (its space left, joined again, or pulled by another tab)
     // did not move the cursor.
@@ -123,6 +130,14 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
     behind = stillBehind
       .map((s) => registry.get(s.space))
       .filter((s): s is SpaceSync => s !== undefined && s.stopped === undefined && !failed.has(s.space))
+  }
+}
+
+/** Makes the erasures of forgotten subjects noted in the database (see forget-local.ts). */
+async function eraseNoted(ctx: RoundContext): Promise<void> {
+  for (const item of await notedForgetting(ctx.deps.db)) {
+    ctx.keyring.forgotten(item.space, item.subject)
+    ctx.onForgotten(await forgetLocally({ ...ctx.deps, recordUndo: ctx.recordUndo }, item))
   }
 }
 

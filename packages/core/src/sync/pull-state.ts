@@ -5,7 +5,7 @@ import { parseStream } from '../runtime/loaded-domain'
 import type { Projecting } from '../runtime/project'
 import type { WriteSink } from '../runtime/projector'
 import type { QuarantinedEvent, RejectedCommand } from '../runtime/status'
-import type { CommandRecord, EventRecord, SealedRecord } from '../store/records'
+import type { CommandRecord, EventRecord, WireForm } from '../store/records'
 
 /** What applying a pull did. */
 export interface PullOutcome {
@@ -88,7 +88,7 @@ export function inlineOf(loaded: LoadedDomain, stream: string) {
 }
 
 /** A pulled event, with the space it was pulled from. */
-export type Pulled = StoredWireEvent & { space: string; sealed?: SealedRecord | undefined }
+export type Pulled = StoredWireEvent & { space: string; wire?: WireForm | undefined }
 
 /** A pulled event as the log stores it (confirmed: it has its server seq); its local position comes later. */
 export function toRecord(e: Pulled): EventRecord {
@@ -101,6 +101,6 @@ export function toRecord(e: Pulled): EventRecord {
     data: e.data as Record<string, unknown>,
     meta: (e.meta ?? {}) as unknown as EventRecord['meta'],
     gpos: e.seq,
-    ...(e.sealed === undefined ? {} : { sealed: e.sealed }),
+    ...(e.wire === undefined ? {} : { wire: e.wire }),
   }
 }

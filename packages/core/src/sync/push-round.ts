@@ -6,12 +6,13 @@
 import type { WireEvent } from '../protocol'
 import type { EventRecord } from '../store/records'
 import { applyPull, type Refusal } from './apply-pull'
+import { forgetLocally } from './forget-local'
 import { Outbox } from './outbox'
 import { refusalsOf } from './refusals'
 import type { RoundContext } from './round-context'
-import { sealBatch } from './seal'
 import type { SpaceSync } from './space-registry'
 import { SyncHttpError } from './transport'
+import { wireBatch } from './wire-form'
 
 export class Pusher {
   /** One outbox per space, kept across rounds. */
@@ -38,12 +39,19 @@ export class Pusher {
       const batch = await outbox.next()
       if (batch.length === 0) return 'done'
       try {
-        // In an encrypted space the server gets each event's envelope, sealed once (see seal.ts).
-        const wire = s.cipher ? await sealBatch(deps.db, s.space, s.cipher, batch) : batch
+        // Personal fields sealed with their subjects' keys, the data with the space key (see wire-form.ts).
+        const wire = await wireBatch(this.wireDeps(), s.space, s.cipher, batch)
+        if (wire.refused.size > 0) {
+          await this.reject(wire.refused)
+          await outbox.rewind()
+          continue
+        }
+        // Data of a subject forgotten meanwhile: pushed redacted, and erased here too.
+        for (const subject of wire.forgotten) await this.forget(s.space, subject)
         budget.spend('push')
         const response = await transport.push(s.space, {
           clientId: deps.clientId,
-          events: wire.map(toWire),
+          events: wire.events.map(toWire),
         })
         await registry.checkBackend(s, response.backendId)
         for (const a of response.accepted) accepted.add(a.id)
@@ -63,6 +71,16 @@ export class Pusher {
     }
   }
 
+  private wireDeps() {
+    return { db: this.ctx.deps.db, loaded: this.ctx.deps.loaded, keyring: this.ctx.keyring }
+  }
+
+  /** Erases a forgotten subject's data here (the server told us while we pushed it). */
+  private async forget(space: string, subject: string): Promise<void> {
+    this.ctx.keyring.forgotten(space, subject)
+    this.ctx.onForgotten(await forgetLocally({ ...this.ctx.deps, recordUndo: this.ctx.recordUndo }, { space, subject }))
+  }
+
   /** Rejects refused commands: rolled back locally, journaled as rejected, reported. */
   private async reject(refusals: Map<string, Refusal>): Promise<void> {
     const outcome = await applyPull(this.ctx.deps, [], this.ctx.accepted, refusals)
@@ -70,15 +88,15 @@ export class Pusher {
   }
 }
 
-/** A local event as the server takes it: in an encrypted space, its sealed type and data. */
+/** A local event as the server takes it: its wire form when it has one (encrypted space, personal fields). */
 export function toWire(e: EventRecord): WireEvent {
-  const sealed = e.sealed?.version === e.version ? e.sealed : undefined
+  const wire = e.wire?.version === e.version ? e.wire : undefined
   return {
     id: e.id,
     stream: e.stream,
     version: e.version,
-    type: sealed?.type ?? e.type,
-    data: (sealed?.data ?? e.data) as WireEvent['data'],
+    type: wire?.type ?? e.type,
+    data: (wire?.data ?? e.data) as WireEvent['data'],
     meta: e.meta as unknown as NonNullable<WireEvent['meta']>,
   }
 }

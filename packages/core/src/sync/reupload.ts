@@ -7,9 +7,9 @@ import { SyncError } from '../domain/errors'
 import type { EventRecord, SpaceRecord } from '../store/records'
 import { toWire } from './push-round'
 import type { RoundContext } from './round-context'
-import { sealBatch } from './seal'
 import type { SpaceSync } from './space-registry'
 import { ServerResetError } from './sync-errors'
+import { wireBatch } from './wire-form'
 
 /** What `reuploadToServer` did. */
 export interface ReuploadResult {
@@ -20,7 +20,7 @@ export interface ReuploadResult {
 }
 
 /** What a re-upload needs: the round's transport and host, not its budget. */
-export type ReuploadContext = Pick<RoundContext, 'transport' | 'deps' | 'accepted' | 'options'>
+export type ReuploadContext = Pick<RoundContext, 'transport' | 'deps' | 'accepted' | 'options' | 'keyring'>
 
 /**
  * Re-uploads every space of `spaces` stopped by a server reset. Throws a SyncError `NOT_RESET` when there is
@@ -57,8 +57,10 @@ async function reuploadSpace(ctx: ReuploadContext, s: SpaceSync, reset: ServerRe
     const confirmed = rows.filter((e) => e.gpos !== undefined && e.space === s.space)
     for (let i = 0; i < confirmed.length; i += limit) {
       const slice = confirmed.slice(i, i + limit)
-      // Sealed as pulled (or as pushed): every device re-uploads the same envelope of an event.
-      const batch = s.cipher ? await sealBatch(deps.db, s.space, s.cipher, slice) : slice
+      // As pulled (or as pushed): every device re-uploads the same wire form of an event.
+      const batch = (
+        await wireBatch({ db: deps.db, loaded: deps.loaded, keyring: ctx.keyring }, s.space, s.cipher, slice)
+      ).events
       const response = await transport.push(s.space, {
         clientId: deps.clientId,
         events: batch.map(toWire),

@@ -4,7 +4,9 @@
  */
 import { SyncError } from '../domain/errors'
 import type { PullDeps, PullOutcome } from './apply-pull'
+import type { ForgetResult } from './forget-local'
 import type { SpaceRegistry } from './space-registry'
+import type { SubjectKeyring } from './subject-keys'
 import type { SyncOptions } from './sync-options'
 import type { SpacesTransport } from './transport'
 
@@ -21,6 +23,12 @@ export interface RoundContext {
   budget: RequestBudget
   /** The owner's listener for applied pulls and refusals. */
   onApplied(outcome: PullOutcome): void
+  /** Subject keys of personal data, fetched as pushes and pulls need them. */
+  keyring: SubjectKeyring
+  /** Undo is recorded for pending events (a rebuild after an erasure records it again). */
+  recordUndo: boolean
+  /** The owner's listener for erasures of a forgotten subject's data. */
+  onForgotten(result: ForgetResult): void
 }
 
 /** The requests one round may make, per direction. */

@@ -1,5 +1,14 @@
 import { SyncError } from '../domain/errors'
-import type { ErrorBody, PullResponse, PushRequest, PushResponse } from '../protocol'
+import type {
+  ErrorBody,
+  ForgetRequest,
+  ForgetResponse,
+  PullResponse,
+  PushRequest,
+  PushResponse,
+  SubjectKeysRequest,
+  SubjectKeysResponse,
+} from '../protocol'
 
 /**
  * The server answered with an error status: a `SyncError` whose `code` is the server's (`CONFLICT`,
@@ -40,6 +49,10 @@ export interface SyncTransport {
   pull(after: number, limit: number): Promise<PullResponse>
   /** Opens a live channel from `after`; returns the function that closes it. Optional. */
   live?: ((after: number, handlers: LiveHandlers) => () => void) | undefined
+  /** The space's subject keys (crypto-shredding). Optional: without it, personal data cannot be synced. */
+  subjectKeys?: ((request: SubjectKeysRequest) => Promise<SubjectKeysResponse>) | undefined
+  /** Forgets a subject in the space. Optional. */
+  forget?: ((request: ForgetRequest) => Promise<ForgetResponse>) | undefined
 }
 
 /** Options of {@link httpTransport}. */
@@ -144,6 +157,8 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   return {
     push: (req) => request<PushResponse>('/push', 'POST', req),
     pull: (after, limit) => request<PullResponse>(`/pull?after=${after}&limit=${limit}`, 'GET'),
+    subjectKeys: (req) => request<SubjectKeysResponse>('/subject-keys', 'POST', req),
+    forget: (req) => request<ForgetResponse>('/forget', 'POST', req),
     live:
       typeof EventSource === 'undefined'
         ? undefined
@@ -203,6 +218,10 @@ export interface SpacesTransport {
   pull(from: readonly SpaceFrom[], limit: number): Promise<SpacePage[]>
   /** Opens one live channel for all `from` spaces; returns the function that closes it. Optional. */
   live?: ((from: readonly SpaceFrom[], handlers: SpacesLiveHandlers) => () => void) | undefined
+  /** A space's subject keys (crypto-shredding). Optional: without it, personal data cannot be synced. */
+  subjectKeys?: ((space: string, request: SubjectKeysRequest) => Promise<SubjectKeysResponse>) | undefined
+  /** Forgets a subject in a space. Optional. */
+  forget?: ((space: string, request: ForgetRequest) => Promise<ForgetResponse>) | undefined
 }
 
 /**
@@ -219,10 +238,24 @@ export function spacesTransport(transportOf: (space: string) => SyncTransport | 
   }
   const missing = (space: string) =>
     new SyncError('NO_TRANSPORT', `no transport for space '${space}': this client cannot sync it`, { space })
+  const noKeyStore = (space: string) =>
+    new SyncError('NO_KEY_STORE', `the transport of space '${space}' reaches no subject key store`, { space })
   return {
     push: (space, request) => {
       const t = of(space)
       return t ? t.push(request) : Promise.reject(missing(space))
+    },
+    subjectKeys: (space, request) => {
+      const t = of(space)
+      if (!t) return Promise.reject(missing(space))
+      if (!t.subjectKeys) return Promise.reject(noKeyStore(space))
+      return t.subjectKeys(request)
+    },
+    forget: (space, request) => {
+      const t = of(space)
+      if (!t) return Promise.reject(missing(space))
+      if (!t.forget) return Promise.reject(noKeyStore(space))
+      return t.forget(request)
     },
     pull: async (from, limit) => {
       const pages: SpacePage[] = []

@@ -1,11 +1,18 @@
-import type {
-  PullResponse,
-  PushRequest,
-  PushResponse,
-  RefusedEvent,
-  StoredWireEvent,
-  StreamConflict,
-  WireEvent,
+import { toBase64url } from '../crypto/base64url'
+import {
+  type ForgetResponse,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+  type RefusedEvent,
+  type StoredWireEvent,
+  type StreamConflict,
+  SUBJECT_FORGOTTEN,
+  type SubjectKey,
+  type SubjectKeysRequest,
+  type SubjectKeysResponse,
+  SYSTEM_STREAM_PREFIX,
+  type WireEvent,
 } from '../protocol'
 import { SyncHttpError, type SyncTransport } from '../sync/transport'
 
@@ -43,6 +50,8 @@ export class MemorySyncServer {
   private readonly byId = new Map<string, StoredWireEvent>()
   private readonly versions = new Map<string, number>()
   private readonly listeners = new Set<(head: number) => void>()
+  /** The space's subject key store (crypto-shredding): a key per subject, or forgotten. */
+  readonly subjectKeys = new Map<string, { kid: string; key: string } | 'forgotten'>()
 
   constructor(private readonly options: MemorySyncServerOptions = {}) {}
 
@@ -129,6 +138,43 @@ export class MemorySyncServer {
     return { accepted, head: this.head, backendId: this.backendId }
   }
 
+  /** The keys of `subjects`, created when asked to (never for a forgotten subject). */
+  keysOf(request: SubjectKeysRequest): SubjectKeysResponse {
+    const keys: SubjectKey[] = []
+    for (const subject of request.subjects) {
+      let known = this.subjectKeys.get(subject)
+      if (known === undefined && request.create) {
+        const random = (n: number) => toBase64url(globalThis.crypto.getRandomValues(new Uint8Array(n)))
+        known = { kid: random(16), key: random(32) }
+        this.subjectKeys.set(subject, known)
+      }
+      if (known === 'forgotten') keys.push({ subject, forgotten: true })
+      else if (known !== undefined) keys.push({ subject, ...known })
+    }
+    return { keys }
+  }
+
+  /** Forgets a subject: its key is destroyed and a `$SubjectForgotten` event appended (once). */
+  forget(subject: string): ForgetResponse {
+    this.subjectKeys.set(subject, 'forgotten')
+    const stream = `${SYSTEM_STREAM_PREFIX}forgotten:${subject}`
+    const known = this.log.find((e) => e.stream === stream)
+    if (known) return { subject, seq: known.seq }
+    const event: StoredWireEvent = {
+      id: `forgotten-${toBase64url(new TextEncoder().encode(subject)).slice(0, 32)}-${this.head + 1}`,
+      stream,
+      version: 1,
+      type: SUBJECT_FORGOTTEN,
+      data: { subject },
+      seq: this.head + 1,
+    }
+    this.log.push(event)
+    this.byId.set(event.id, event)
+    this.versions.set(stream, 1)
+    for (const l of this.listeners) l(this.head)
+    return { subject, seq: event.seq }
+  }
+
   pull(after: number, limit: number): PullResponse {
     return { events: structuredClone(this.log.slice(after, after + limit)), head: this.head, backendId: this.backendId }
   }
@@ -138,6 +184,8 @@ export class MemorySyncServer {
     return {
       push: async (request) => this.push(structuredClone(request)),
       pull: async (after, limit) => this.pull(after, limit),
+      subjectKeys: async (request) => this.keysOf(structuredClone(request)),
+      forget: async (request) => this.forget(request.subject),
       live: (_after, handlers) => {
         const listener = (head: number) => handlers.onEvents(head)
         this.listeners.add(listener)

@@ -1,0 +1,144 @@
+/**
+ * Erasing a forgotten subject's personal data from this database (crypto-shredding, issue 16). The server
+ * destroyed the subject's key and appended `$SubjectForgotten`; every member that pulls it erases its own copy
+ * here, in one transaction: the personal fields of the subject's events become {@link REDACTED} (the events, their
+ * ids and versions stay), the same fields of their commands' inputs too, snapshots of their streams go, and the
+ * read models fed by those streams are rebuilt from the log. Read models then equal a rebuild, deciders see the
+ * redacted values. Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way
+ * makes them at its next round.
+ */
+import type { Dexie, Table } from 'dexie'
+import { REDACTED } from '../domain/events'
+import { parseStream } from '../runtime/loaded-domain'
+import { withQuarantine } from '../runtime/project'
+import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
+import { rebuildInPlace } from './leave-space'
+import { personalOf, subjectOf } from './personal-fields'
+import type { PullDeps } from './pull-state'
+
+/** A subject to erase from one space's data. */
+export interface Forgetting {
+  space: string
+  subject: string
+}
+
+/** What erasing a subject changed here. */
+export interface ForgetResult {
+  /** Events whose personal fields were redacted. */
+  events: number
+  /** Their streams (cached aggregate states of them are stale). */
+  streams: string[]
+  /** Read models rebuilt. */
+  rebuilt: string[]
+}
+
+const FORGETTING = 'forgetting'
+
+/** Notes erasures to make (before the pull that brought them is applied). */
+export async function noteForgetting(db: Dexie, items: readonly Forgetting[]): Promise<void> {
+  if (items.length === 0) return
+  await db.transaction('rw', 'meta', async (tx) => {
+    const meta = tx.table<MetaRecord>('meta')
+    const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
+    const known = new Set(noted.map((f) => `${f.space}\n${f.subject}`))
+    const more = items.filter((f) => !known.has(`${f.space}\n${f.subject}`))
+    if (more.length > 0) await meta.put({ key: FORGETTING, value: [...noted, ...more] })
+  })
+}
+
+/** The erasures noted and not made yet. */
+export async function notedForgetting(db: Dexie): Promise<Forgetting[]> {
+  return ((await db.table<MetaRecord>('meta').get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
+}
+
+/**
+ * Erases `subject`'s personal data of `space` from the database, then removes the note of it. Idempotent.
+ */
+export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, item: Forgetting): Promise<ForgetResult> {
+  const { db, loaded } = deps
+  const tables = [
+    'events',
+    'commands',
+    'undo',
+    'snapshots',
+    'quarantine',
+    'checkpoints',
+    'meta',
+    ...loaded.projections.map((p) => p.tableName),
+  ]
+  return withQuarantine((guarded) =>
+    db.transaction('rw', tables, async (tx) => {
+      const events = tx.table<EventRecord>('events')
+      const redacted: EventRecord[] = []
+      const fieldsOfCommand = new Map<string, Set<string>>()
+      await events
+        .where('space')
+        .equals(item.space)
+        .each((e) => {
+          const personal = personalOf(loaded, e)
+          if (!personal || subjectOf(personal, e.data) !== item.subject) return
+          const data = { ...e.data }
+          let changed = false
+          for (const field of personal.fields)
+            if (field in data && data[field] !== REDACTED) {
+              data[field] = REDACTED
+              changed = true
+            }
+          const commandId = e.meta?.commandId
+          if (commandId !== undefined) {
+            const fields = fieldsOfCommand.get(commandId) ?? new Set<string>()
+            for (const field of personal.fields) fields.add(field)
+            fieldsOfCommand.set(commandId, fields)
+          }
+          if (changed) redacted.push({ ...e, data })
+        })
+      if (redacted.length > 0) await events.bulkPut(redacted)
+      await redactInputs(tx.table<CommandRecord, string>('commands'), fieldsOfCommand)
+      const streams = [...new Set(redacted.map((e) => e.stream))]
+      const rebuilt: string[] = []
+      if (streams.length > 0) {
+        const streamSet = new Set(streams)
+        await tx
+          .table<SnapshotRecord>('snapshots')
+          .filter((s) => streamSet.has(s.stream))
+          .delete()
+        const aggregates = new Set(streams.map((s) => parseStream(s).aggregate))
+        for (const p of loaded.projections) {
+          if (!p.from.some((a) => aggregates.has(a))) continue
+          await rebuildInPlace(tx, loaded, p, guarded, {
+            recordUndo: deps.recordUndo && p.mode === 'inline',
+            now: deps.now,
+          })
+          rebuilt.push(p.name)
+        }
+      }
+      const meta = tx.table<MetaRecord>('meta')
+      const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
+      const rest = noted.filter((f) => f.space !== item.space || f.subject !== item.subject)
+      if (rest.length !== noted.length) await meta.put({ key: FORGETTING, value: rest })
+      return { events: redacted.length, streams, rebuilt }
+    }),
+  )
+}
+
+/** The personal fields' names in the inputs of the commands that wrote the subject's events become REDACTED. */
+async function redactInputs(
+  commands: Table<CommandRecord, string>,
+  fieldsOfCommand: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<void> {
+  if (fieldsOfCommand.size === 0) return
+  const rows = await commands.bulkGet([...fieldsOfCommand.keys()])
+  const changed: CommandRecord[] = []
+  for (const row of rows) {
+    if (!row || typeof row.input !== 'object' || row.input === null) continue
+    const input = { ...(row.input as Record<string, unknown>) }
+    let touched = false
+    for (const field of fieldsOfCommand.get(row.id) ?? [])
+      if (field in input && input[field] !== REDACTED) {
+        input[field] = REDACTED
+        touched = true
+      }
+    if (touched) changed.push({ ...row, input })
+  }
+  if (changed.length > 0) await commands.bulkPut(changed)
+}
