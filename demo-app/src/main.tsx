@@ -6,11 +6,14 @@ import { createRoot } from 'react-dom/client'
 import { App } from './components/App'
 import { UpdatePrompt } from './components/UpdatePrompt'
 import { readRoute } from './config'
+import { takeShareFragment } from './share-link'
 import './styles.css'
 
 const url = new URL(window.location.href)
+// A share link's passphrase (`#key=`) is offered to the join of its board, then leaves the address bar.
+const shared = takeShareFragment(url)
 const route = readRoute(url)
-if (url.searchParams.has('token')) {
+if (url.searchParams.has('token') || shared) {
   // Remembered per board in localStorage: keep it out of the address bar, the history and shared links.
   url.searchParams.delete('token')
   window.history.replaceState(null, '', url)

@@ -2,9 +2,15 @@ import { useSyncStatus } from '@cairn/react'
 import type { MouseEvent, ReactNode } from 'react'
 import { type Route, routeUrl } from '../config'
 import { useJoinedBoards } from '../hooks/use-boards'
+import { useEncrypted } from '../hooks/use-encryption'
 import type { Navigate } from '../hooks/use-route'
+import { LockBadge } from './LockBadge'
+import { NewBoard } from './NewBoard'
 
-/** "My cards" and every board this device holds (its joined spaces): one click, no page load, online or not. */
+/**
+ * "My cards", every board this device holds (its joined spaces; a lock on the encrypted ones), and "New board":
+ * one click, no page load, online or not.
+ */
 export function BoardNav({ route, navigate }: { route: Route; navigate: Navigate }) {
   const joined = useJoinedBoards()
   const current = route.view === 'board' ? route.board : null
@@ -25,9 +31,11 @@ export function BoardNav({ route, navigate }: { route: Route; navigate: Navigate
           testId={`nav-board-${board}`}
         >
           {board}
+          <BoardLock board={board} />
           <PendingCount board={board} />
         </NavLink>
       ))}
+      <NewBoard navigate={navigate} />
     </nav>
   )
 }
@@ -51,6 +59,10 @@ function NavLink(props: { to: Route; active: boolean; navigate: Navigate; testId
       {children}
     </a>
   )
+}
+
+function BoardLock({ board }: { board: string }) {
+  return useEncrypted(board) ? <LockBadge compact testId={`nav-lock-${board}`} /> : null
 }
 
 /** This board's unsynced commands, if any (what leaving it now would discard). */

@@ -1,10 +1,17 @@
 import { useCairn } from '@cairn/react'
 import { joinBoard, type Membership } from '../hooks/use-boards'
+import { useEncrypted } from '../hooks/use-encryption'
 import type { Navigate } from '../hooks/use-route'
 import { Board } from './Board'
+import { KeyPrompt } from './KeyPrompt'
 import { LeaveBoard } from './LeaveBoard'
+import { LockBadge } from './LockBadge'
+import { ShareBoard } from './ShareBoard'
 
-/** One board: its toolbar (leave it) and its columns, read from the shared database by board. */
+/**
+ * One board: its toolbar (the lock of an encrypted board, share it, leave it), the passphrase prompt while its
+ * events wait for a key, and its columns, read from the shared database by board.
+ */
 export function BoardView({
   board,
   membership,
@@ -15,6 +22,7 @@ export function BoardView({
   navigate: Navigate
 }) {
   const cairn = useCairn()
+  const encrypted = useEncrypted(board)
   if (membership === 'left') {
     return (
       <div className="notice" data-testid="board-left">
@@ -29,12 +37,15 @@ export function BoardView({
     <>
       <div className="board-toolbar">
         <h1 className="board-title">{board}</h1>
+        {encrypted && <LockBadge testId="board-lock" />}
+        <ShareBoard board={board} />
         <LeaveBoard
           board={board}
           joined={membership === 'joined'}
           onLeft={() => navigate({ view: 'mine' }, { replace: true })}
         />
       </div>
+      <KeyPrompt key={board} board={board} />
       <Board board={board} />
     </>
   )

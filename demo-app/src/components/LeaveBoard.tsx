@@ -2,6 +2,7 @@ import { isCairnError } from '@cairn/core'
 import { useCairn } from '@cairn/react'
 import { useState } from 'react'
 import { forgetToken } from '../config'
+import { forgetEncryption } from '../encrypted-boards'
 
 type LeaveState =
   | { step: 'idle' }
@@ -12,7 +13,7 @@ type LeaveState =
 
 /**
  * Leaves a board: its events, commands and cards are removed from this device (every tab, every view), and its
- * token forgotten. The server keeps the board: opening it again brings it back. With unsynced work, the runtime
+ * token (and, for an encrypted board, what the page knew of its key) forgotten. The server keeps the board: opening it again brings it back. With unsynced work, the runtime
  * refuses (`UNSYNCED_WORK`) and this asks whether to discard that work.
  */
 export function LeaveBoard({ board, joined, onLeft }: { board: string; joined: boolean; onLeft: () => void }) {
@@ -24,6 +25,7 @@ export function LeaveBoard({ board, joined, onLeft }: { board: string; joined: b
     try {
       await cairn.leaveSpace(board, { discardPending })
       forgetToken(board)
+      forgetEncryption(board)
       onLeft()
     } catch (error) {
       if (isCairnError(error) && error.code === 'UNSYNCED_WORK') {

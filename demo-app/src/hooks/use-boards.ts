@@ -1,6 +1,9 @@
+import type { JoinSpaceOptions } from '@cairn/core'
 import { useCairn, useSyncStatus } from '@cairn/react'
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import { takeLegacyBoards, tokenOf } from '../config'
+import { joinedWith, offeredPassphrase, subscribe } from '../encrypted-boards'
+import { boardKey } from '../passphrase'
 
 /**
  * The boards this device holds: the spaces its database joined (shared by every tab), sorted by name. Computed
@@ -14,13 +17,24 @@ export function useJoinedBoards(): string[] {
 /** Where this device stands with the board on screen. */
 export type Membership = 'joining' | 'joined' | 'left'
 
-/** Joins (idempotently) a space with the token the page knows for it: kept in the database, shared by tabs. */
-export function joinBoard(
-  cairn: { joinSpace(space: string, options?: { token?: string }): Promise<void> },
+/**
+ * Joins (idempotently) a space with the token the page knows for it: kept in the database, shared by tabs. For
+ * an encrypted board, with the key of the passphrase the page was given (a new board, a share link, the key
+ * prompt): the runtime keeps the key in the database too, so later joins pass none and nothing is derived again.
+ */
+export async function joinBoard(
+  cairn: { joinSpace(space: string, options?: JoinSpaceOptions): Promise<void> },
   board: string,
+  passphrase: string | null = offeredPassphrase(board),
 ): Promise<void> {
   const token = tokenOf(board)
-  return cairn.joinSpace(board, token ? { token } : {})
+  const key = passphrase === null ? null : await boardKey(board, passphrase)
+  await cairn.joinSpace(board, {
+    ...(token ? { token } : {}),
+    // Types sealed too: the server sees streams and versions, not what happened.
+    ...(key ? { encryption: { keys: [key], hideTypes: true } } : {}),
+  })
+  if (key && passphrase !== null) joinedWith(board, key.id, passphrase)
 }
 
 /**
@@ -33,12 +47,15 @@ export function useOpenBoard(board: string | null): Membership {
   const joined = useSyncStatus((s) => board !== null && Object.hasOwn(s.spaces, board))
   // The board seen joined since it was opened here: if it disappears, it was left (by another tab).
   const [seen, setSeen] = useState<string | null>(null)
+  // A passphrase offered for this board (a share link opened in this tab, a new encrypted board): join again.
+  const offered = useSyncExternalStore(subscribe, () => (board === null ? null : offeredPassphrase(board)))
 
   useEffect(() => {
     if (board === null) return
     setSeen(null)
-    joinBoard(cairn, board).catch((error: unknown) => console.error(`Could not join board '${board}'`, error))
-  }, [cairn, board])
+    // The error says nothing of the passphrase (keyFromPassphrase and joinSpace never echo it).
+    joinBoard(cairn, board, offered).catch((error: unknown) => console.error(`Could not join board '${board}'`, error))
+  }, [cairn, board, offered])
 
   useEffect(() => {
     if (joined && board !== null) setSeen(board)

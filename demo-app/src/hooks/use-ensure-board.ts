@@ -1,6 +1,7 @@
 import { isCairnError } from '@cairn/core'
 import { useCairn, useSyncStatus } from '@cairn/react'
 import { useEffect, useRef, useState } from 'react'
+import { isKeyError } from '../passphrase'
 import type { Membership } from './use-boards'
 
 export const DEFAULT_COLUMNS = [
@@ -13,7 +14,8 @@ export const OFFLINE_GRACE_MS = 1500
 
 /**
  * Creates the board on first open, once it is joined and we know it does not exist yet: after its space's
- * first sync (another device may have created it), or after 1.5 s without a connection (or with sync failing).
+ * first sync (another device may have created it), or after 1.5 s without a connection (or with sync failing),
+ * never while its events wait for a key (an encrypted board this device cannot read yet: it exists).
  * Two devices that are both offline on first open can each create it; when they sync, the second creation is
  * rejected (`BoardExists`) and its cards land on the first one's board (same column ids). That rejection is
  * expected: it is dismissed.
@@ -23,6 +25,8 @@ export function useEnsureBoard(board: string | null, membership: Membership): vo
   const ready = useSyncStatus((s) => s.ready)
   const synced = useSyncStatus((s) => (board === null ? false : (s.spaces[board]?.lastSyncedAt ?? null) !== null))
   const failing = useSyncStatus((s) => s.lastError !== null || (board !== null && s.spaces[board]?.lastError != null))
+  // An encrypted board this device cannot read yet exists: creating it here would fork it.
+  const locked = useSyncStatus((s) => board !== null && isKeyError(s.spaces[board]?.lastError?.code))
   const connected = useSyncStatus((s) => s.connected)
   const rejected = useSyncStatus((s) => s.rejected)
   // The board whose grace period is over (it restarts when another board is opened).
@@ -36,7 +40,11 @@ export function useEnsureBoard(board: string | null, membership: Membership): vo
   }, [board])
 
   const due =
-    board !== null && membership === 'joined' && ready && (synced || (graceOver === board && (!connected || failing)))
+    board !== null &&
+    membership === 'joined' &&
+    ready &&
+    !locked &&
+    (synced || (graceOver === board && (!connected || failing)))
   useEffect(() => {
     if (!due || board === null || creating.current.has(board)) return
     creating.current.add(board)

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { type Route, readRoute, rememberLastBoard, routeUrl } from '../config'
+import { takeShareFragment } from '../share-link'
 
 /** Changes the view without a page load: the address bar follows (`pushState`), Back and Forward work. */
 export type Navigate = (route: Route, options?: { replace?: boolean }) => void
@@ -10,8 +11,19 @@ export function useRoute(initial: Route): [Route, Navigate] {
 
   useEffect(() => {
     const onPop = () => setRoute(readRoute(new URL(window.location.href)))
+    // A share link opened in this tab on the page's own address changes only the fragment: no page load.
+    const onHash = () => {
+      const url = new URL(window.location.href)
+      if (!takeShareFragment(url)) return
+      window.history.replaceState(null, '', url)
+      setRoute(readRoute(url))
+    }
     window.addEventListener('popstate', onPop)
-    return () => window.removeEventListener('popstate', onPop)
+    window.addEventListener('hashchange', onHash)
+    return () => {
+      window.removeEventListener('popstate', onPop)
+      window.removeEventListener('hashchange', onHash)
+    }
   }, [])
 
   useEffect(() => {
