@@ -164,7 +164,11 @@ describe('keys', () => {
     await syncHeld(c, 'KEY_MISSING')
     expect(lastError(c, space)?.code).toBe('KEY_MISSING')
 
-    await c.joinSpace(space, { encryption: { keys: [right] } })
+    expect(c.runtime.status.get().spaces[space]).toMatchObject({ encrypted: true, keyIds: [wrong.id] })
+
+    // The wrong key is dropped, the right one given.
+    await c.joinSpace(space, { encryption: { keys: [right], replaceKeys: true } })
+    expect(c.runtime.status.get().spaces[space]).toMatchObject({ encrypted: true, keyIds: [right.id] })
     await c.syncNow()
     expect(lastError(c, space)).toBeNull()
     expect(await titles(c)).toEqual([SECRET_CARD])
@@ -183,6 +187,9 @@ describe('keys', () => {
     const plain = device(space, wire, 'plain')
     await syncHeld(plain, 'KEY_MISSING')
     expect(lastError(plain, space)?.code).toBe('KEY_MISSING')
+    // The key id is in clear in the envelope: the app can tell which passphrase is wanted before trying one.
+    expect(lastError(plain, space)?.details).toMatchObject({ seq: 1, kid: expect.any(String) })
+    expect(plain.runtime.status.get().spaces[space]).toMatchObject({ encrypted: false, keyIds: [] })
     expect(await titles(plain)).toEqual([])
     await a.close()
     await plain.close()

@@ -1,7 +1,9 @@
 /**
  * Where a space's encryption keys come from: the app. It hands Cairn a {@link SpaceKeys} provider, built from
  * `CryptoKey`s it already holds ({@link spaceKeys}), from passphrases ({@link keyFromPassphrase}), or its own
- * implementation (e.g. keys unwrapped from a key server on demand). Cairn never stores or sends key material.
+ * implementation (e.g. keys unwrapped from a key server on demand). Cairn never sends key material; keys given to
+ * `joinSpace` are kept in the local database as non-extractable `CryptoKey`s (IndexedDB stores them without
+ * exposing their bytes).
  */
 import { SyncError } from '../domain/errors'
 import { toBase64url } from './base64url'

@@ -67,6 +67,10 @@ export interface SpaceStatus {
   lastError: SerializedCairnError | null
   /** True when the space's sync stopped for good (its server was reset): see `reuploadToServer`. */
   stopped: boolean
+  /** Whether the space is end-to-end encrypted here (joined with `encryption`, or keys from the worker). */
+  encrypted: boolean
+  /** Ids of the space keys this database holds (the last one seals new events); empty in clear. */
+  keyIds: string[]
 }
 
 /** An event one projection could not apply: a row of the durable `quarantine` table, as every tab sees it. */

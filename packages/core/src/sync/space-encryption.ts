@@ -18,6 +18,11 @@ export interface JoinEncryption {
   keys: readonly SpaceKey[]
   /** Seal event types too (the server sees `'$encrypted'`). Default: as before, else `false`. */
   hideTypes?: boolean
+  /**
+   * Replace the space's keys with `keys` instead of adding them (e.g. to drop a key typed wrong). Events sealed
+   * with a dropped key cannot be read here any more.
+   */
+  replaceKeys?: boolean
 }
 
 /** Keys of a space supplied in the worker: `serve(domain, { sync: { encryption } })`. */
@@ -32,6 +37,8 @@ export interface SpaceCipher {
   hideTypes: boolean
   /** What identifies this configuration (key ids, type hiding): a new one means "try held events again". */
   fingerprint: string
+  /** Ids of the keys kept with the space (empty when the worker supplies them). */
+  keyIds: string[]
 }
 
 /** The record to keep after `joinSpace(space, { encryption })`, merged with what the space had. */
@@ -44,7 +51,8 @@ export function mergeEncryption(
   if (keys === undefined)
     throw new SyncError('INVALID_KEYS', `joinSpace: encryption.keys of space '${space}' must be a list`, { space })
   const givenIds = new Set(keys.map((k) => k?.id))
-  const merged = [...(before?.keys ?? []).filter((k) => !givenIds.has(k.id)), ...keys]
+  const kept = given.replaceKeys === true ? [] : (before?.keys ?? []).filter((k) => !givenIds.has(k.id))
+  const merged = [...kept, ...keys]
   try {
     spaceKeys(merged)
   } catch (error) {
@@ -67,7 +75,7 @@ export function cipherOf(
   const supplied = provider?.(row.space)
   if (supplied) {
     const hideTypes = supplied.hideTypes ?? row.encryption?.hideTypes ?? false
-    return { keys: supplied.keys, hideTypes, fingerprint: `worker:${hideTypes}` }
+    return { keys: supplied.keys, hideTypes, fingerprint: `worker:${hideTypes}`, keyIds: [] }
   }
   const kept = row.encryption
   if (!kept) return undefined
@@ -83,6 +91,7 @@ export function cipherOf(
     keys,
     hideTypes,
     fingerprint: `${kept.keys.map((k) => k.id).join(',')}:${hideTypes}`,
+    keyIds: kept.keys.map((k) => k.id),
   }
 }
 

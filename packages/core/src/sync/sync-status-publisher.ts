@@ -110,6 +110,8 @@ export class SyncStatusPublisher {
         lastSyncedAt: synced.lastSyncedAt,
         lastError: synced.lastError,
         stopped: synced.stopped,
+        encrypted: s.cipher !== undefined,
+        keyIds: s.cipher?.keyIds ?? [],
       }
     }
     this.share(this.leader ? { spaces, head } : { spaces })

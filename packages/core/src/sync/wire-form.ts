@@ -205,7 +205,7 @@ async function openSpaceLayer(
           'KEY_MISSING',
           `Event ${e.id} (seq ${e.seq}) of space '${space}' is encrypted and the space is not: join it with its keys ` +
             '(joinSpace(space, { encryption: { keys } }))',
-          { space, seq: e.seq, id: e.id },
+          { space, seq: e.seq, id: e.id, ...(isEnvelope(e.data) ? { kid: e.data.kid } : {}) },
         )
         return { events, held }
       }
