@@ -1,4 +1,4 @@
-import { isEnvelope, type PushResponse, type WireEvent } from '@cairn/core/protocol'
+import { type ForgetResponse, isEnvelope, type PushResponse, type WireEvent } from '@cairn/core/protocol'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
@@ -6,6 +6,7 @@ import { type AdmissionPolicy, type Admitted, admit, admitSpaces } from './admis
 import { isClientAbort, readUtf8, requireJson } from './body.js'
 import { domainValidator } from './domain-validator.js'
 import { asError, errorResponse, SyncHttpError } from './errors.js'
+import { forgottenEvent, SERVER_CLIENT_ID } from './forget.js'
 import { hostGuard } from './host-check.js'
 import { DEFAULT_LIVE, LiveChannels } from './live.js'
 import { SpacesLiveSession } from './live-spaces.js'
@@ -16,17 +17,21 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-l
 import { type EventValidator, refusalError, refusalsOf, refusedEvent } from './refusal.js'
 import { mountStatic } from './static.js'
 import { sameEvent } from './storage/plan.js'
+import { newSubjectKey, subjectKeysResponse } from './subject-keys.js'
 import {
   DEFAULT_LIMITS,
   parseCursor,
+  parseForgetRequest,
   parseJson,
   parseLimit,
   parseMultiLiveRequest,
   parseMultiPullRequest,
   parsePushRequest,
+  parseSubjectKeysRequest,
   type SyncLimits,
 } from './validate.js'
 
+export type { ForgetAuthorizationRequest, ForgetAuthorizer } from './forget.js'
 export { DEFAULT_AUTH_FAILURE_LIMIT, type SyncServerOptions } from './options.js'
 export type {
   EventAuthorization,
@@ -98,11 +103,13 @@ const encryptedOnly: EventValidator = (event) =>
 /**
  * Creates the Cairn sync server (see the package README for the HTTP API):
  * `POST /v1/spaces/:space/push`, `GET /v1/spaces/:space/pull`, `GET /v1/spaces/:space/live` (SSE), the
- * multi-space `POST /v1/pull` and `POST /v1/live` (SSE pokes), `GET /healthz` (the process answers),
+ * multi-space `POST /v1/pull` and `POST /v1/live` (SSE pokes), the subject keys of crypto-shredding
+ * (`POST /v1/spaces/:space/subject-keys`, `POST /v1/spaces/:space/forget`), `GET /healthz` (the process answers),
  * `GET /readyz` (the storage answers too).
  */
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { storage, authorizeEvent } = options
+  const authorizeForget = options.authorizeForget ?? (() => true)
   const validateEvent = validatorOf(options)
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const live = new LiveChannels(storage, { ...DEFAULT_LIVE, maxPageBytes: limits.maxPageBytes, ...options.live })
@@ -209,23 +216,41 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     },
   })
 
-  app.post(
-    '/v1/spaces/:space/push',
-    async (c, next) => {
-      admitted.set(c, await admit(c, policy))
-      requireJson(c)
-      await next()
-    },
-    limitBody,
-    async (c) => {
-      const { space, principal } = admitted.get(c)!
-      const push = parsePushRequest(parseJson(await readUtf8(c)), limits)
-      const retried = validateEvent || authorizeEvent ? await storedRetries(space, push.events) : undefined
-      const refused = await refusalsOf(push.events, { principal, space }, validateEvent, authorizeEvent, retried)
-      if (refused.length > 0) throw refusalError(refused, push.events.length)
-      return c.json(await append(space, push.clientId, push.events))
-    },
-  )
+  // admitted to the space (authenticated, rate-limited) before the body is read, which must be JSON
+  const admitJson = async (c: Context, next: () => Promise<void>) => {
+    admitted.set(c, await admit(c, policy))
+    requireJson(c)
+    await next()
+  }
+
+  app.post('/v1/spaces/:space/push', admitJson, limitBody, async (c) => {
+    const { space, principal } = admitted.get(c)!
+    const push = parsePushRequest(parseJson(await readUtf8(c)), limits)
+    const retried = validateEvent || authorizeEvent ? await storedRetries(space, push.events) : undefined
+    const refused = await refusalsOf(push.events, { principal, space }, validateEvent, authorizeEvent, retried)
+    if (refused.length > 0) throw refusalError(refused, push.events.length)
+    return c.json(await append(space, push.clientId, push.events))
+  })
+
+  // Crypto-shredding. Tokens do not tell reading from writing: admission is the same as a push's (and a pull's).
+  app.post('/v1/spaces/:space/subject-keys', admitJson, limitBody, async (c) => {
+    const { space } = admitted.get(c)!
+    const { subjects, create } = parseSubjectKeysRequest(parseJson(await readUtf8(c)))
+    const found = await storageCall(() => storage.subjectKeys(space, subjects, create ? newSubjectKey : undefined))
+    return c.json(subjectKeysResponse(subjects, found))
+  })
+
+  app.post('/v1/spaces/:space/forget', admitJson, limitBody, async (c) => {
+    const { space, principal } = admitted.get(c)!
+    const { subject } = parseForgetRequest(parseJson(await readUtf8(c)))
+    if ((await authorizeForget({ principal, space, subject })) !== true)
+      throw new SyncHttpError('FORBIDDEN', `not allowed to forget subjects in space ${space}`)
+    await storageCall(() => storage.forgetSubject(space, subject))
+    // through the push's append (not its hooks: the event is the server's), so live channels, the pull cache and
+    // other instances see it like any event; its fixed id makes a retried forget answer the same seq
+    const { accepted } = await append(space, SERVER_CLIENT_ID, [forgottenEvent(space, subject)])
+    return c.json({ subject, seq: accepted[0]!.seq } satisfies ForgetResponse)
+  })
 
   app.get('/v1/spaces/:space/pull', async (c) => {
     const { space } = await admit(c, policy)

@@ -24,6 +24,8 @@ export {
   type EventAuthorizationRequest,
   type EventAuthorizer,
   type EventValidator,
+  type ForgetAuthorizationRequest,
+  type ForgetAuthorizer,
   type SyncServer,
   type SyncServerOptions,
   type ValidationOutcome,
@@ -57,5 +59,12 @@ export { createMemoryStorage, type MemoryStorageOptions } from './storage/memory
 export { canonicalJson, planAppend } from './storage/plan.js'
 export { createPostgresStorage, dropPostgresSchema, type PostgresStorageOptions } from './storage/postgres.js'
 export { createSqliteStorage, type SqliteStorageOptions } from './storage/sqlite.js'
-export type { AppendResult, LiveListener, LiveNotification, SyncStorage } from './storage/types.js'
+export type {
+  AppendResult,
+  LiveListener,
+  LiveNotification,
+  SubjectKeyMaterial,
+  SubjectKeyState,
+  SyncStorage,
+} from './storage/types.js'
 export { DEFAULT_LIMITS, type SyncLimits } from './validate.js'

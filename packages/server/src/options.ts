@@ -1,5 +1,6 @@
 import type { AnyDomain } from '@cairn/core/domain'
 import type { Authorizer } from './auth.js'
+import type { ForgetAuthorizer } from './forget.js'
 import type { LiveOptions } from './live.js'
 import type { PullCacheOptions } from './pull-cache.js'
 import type { RateLimitOptions } from './rate-limit.js'
@@ -40,6 +41,12 @@ export interface SyncServerOptions {
    * batch with 403 `FORBIDDEN` and lists every refused event.
    */
   authorizeEvent?: EventAuthorizer
+  /**
+   * Decides who may forget a subject (`POST /v1/spaces/:space/forget`: its key is destroyed for good and every
+   * member is told), with the principal, the space and the subject, once the request is admitted to the space.
+   * `true` allows; anything else refuses with 403 `FORBIDDEN`. Default: whoever may push to the space.
+   */
+  authorizeForget?: ForgetAuthorizer
   /** Size limits (each field optional). */
   limits?: Partial<SyncLimits>
   /**

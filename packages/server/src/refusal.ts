@@ -1,5 +1,6 @@
 import type { JsonValue, RefusedEvent, ServerErrorCode, WireEvent } from '@cairn/core/protocol'
 import { SyncHttpError } from './errors.js'
+import { reservedReason } from './reserved.js'
 
 /** Answer of an {@link EventValidator}: `ok`, or why the event is refused. Same shape as `validateWireEvent`'s. */
 export type ValidationOutcome =
@@ -84,9 +85,10 @@ async function refusalOf(
 }
 
 /**
- * Every event of a batch the server refuses for good (validation first, then authorization), in batch order.
- * Events whose index is in `stored` (already stored with identical content) are not judged again: they were
- * accepted once, and refusing their retry would make a client roll back what every other client applied.
+ * Every event of a batch the server refuses for good, in batch order: first those a client may never push (a
+ * reserved `$cairn:` stream or a reserved id: 403 `FORBIDDEN`, never shown to the hooks), then validation, then
+ * authorization. Events whose index is in `stored` (already stored with identical content) are not judged again:
+ * they were accepted once, and refusing their retry would make a client roll back what every other client applied.
  */
 export async function refusalsOf(
   events: readonly WireEvent[],
@@ -95,11 +97,15 @@ export async function refusalsOf(
   authorizeEvent: EventAuthorizer | undefined,
   stored: ReadonlySet<number> = new Set(),
 ): Promise<RefusedEvent[]> {
-  if (!validate && !authorizeEvent) return []
   const refused: RefusedEvent[] = []
   // one at a time: validators and hooks may be costly or hit a database; a batch is bounded anyway
   for (const [index, event] of events.entries()) {
-    if (stored.has(index)) continue
+    const reserved = reservedReason(event)
+    if (reserved) {
+      refused.push(refusedEvent(event, 'FORBIDDEN', reserved, { index, stream: event.stream }))
+      continue
+    }
+    if (stored.has(index) || (!validate && !authorizeEvent)) continue
     const refusal = await refusalOf(event, index, request, validate, authorizeEvent)
     if (refusal) refused.push(refusal)
   }

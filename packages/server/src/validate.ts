@@ -1,9 +1,12 @@
 import {
+  type ForgetRequest,
   type JsonObject,
   MAX_SPACES_PER_REQUEST,
+  MAX_SUBJECT_LENGTH,
   type PushRequest,
   type RefusedEvent,
   type SpaceCursor,
+  type SubjectKeysRequest,
   type WireEvent,
 } from '@cairn/core/protocol'
 import { badRequest, SyncHttpError } from './errors.js'
@@ -246,4 +249,39 @@ export function parseMultiLiveRequest(body: unknown): { spaces: SpaceCursor[] } 
   if (!isObject(body)) throw badRequest('body must be a JSON object { spaces }')
   onlyFields(body, ['spaces'], 'body')
   return { spaces: parseSpaceCursors(body.spaces) }
+}
+
+/** Most subjects one `POST /v1/spaces/:space/subject-keys` may name. */
+export const MAX_SUBJECTS_PER_REQUEST = 100
+
+const subjectOf = (value: unknown, field: string): string => text(value, field, MAX_SUBJECT_LENGTH)
+
+/**
+ * Validates a `POST /v1/spaces/:space/subject-keys` body `{ subjects, create? }`, strictly (no unknown fields):
+ * 1..{@link MAX_SUBJECTS_PER_REQUEST} distinct subjects of 1..`MAX_SUBJECT_LENGTH` characters, no control
+ * characters or lone surrogates; `create` a boolean, false when absent.
+ */
+export function parseSubjectKeysRequest(body: unknown): Required<SubjectKeysRequest> {
+  if (!isObject(body)) throw badRequest('body must be a JSON object { subjects, create? }')
+  onlyFields(body, ['subjects', 'create'], 'body')
+  const { subjects, create } = body
+  if (!Array.isArray(subjects)) throw badRequest('subjects must be an array of strings')
+  if (subjects.length === 0) throw badRequest('subjects must not be empty')
+  if (subjects.length > MAX_SUBJECTS_PER_REQUEST)
+    throw badRequest(`subjects holds at most ${MAX_SUBJECTS_PER_REQUEST} subjects (got ${subjects.length})`)
+  const seen = new Set<string>()
+  for (const [index, value] of subjects.entries()) {
+    const subject = subjectOf(value, `subjects[${index}]`)
+    if (seen.has(subject)) throw badRequest(`subjects[${index}] is listed twice`)
+    seen.add(subject)
+  }
+  if (create !== undefined && typeof create !== 'boolean') throw badRequest('create must be a boolean')
+  return { subjects: [...seen], create: create ?? false }
+}
+
+/** Validates a `POST /v1/spaces/:space/forget` body `{ subject }`, strictly (no unknown fields). */
+export function parseForgetRequest(body: unknown): ForgetRequest {
+  if (!isObject(body)) throw badRequest('body must be a JSON object { subject }')
+  onlyFields(body, ['subject'], 'body')
+  return { subject: subjectOf(body.subject, 'subject') }
 }

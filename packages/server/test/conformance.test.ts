@@ -1,9 +1,11 @@
 import type { WireEvent } from '@cairn/core/protocol'
+import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMemoryStorage } from '../src/storage/memory.js'
 import { createPostgresStorage, dropPostgresSchema } from '../src/storage/postgres.js'
 import { createSqliteStorage } from '../src/storage/sqlite.js'
-import type { LiveNotification, SyncStorage } from '../src/storage/types.js'
+import type { LiveNotification, SubjectKeyMaterial, SyncStorage } from '../src/storage/types.js'
+import { newSubjectKey } from '../src/subject-keys.js'
 import { ev, PG_URL, tempDir, uniqueSchema, waitFor } from './helpers.js'
 
 const tmp = tempDir()
@@ -18,6 +20,19 @@ const adapters: [string, () => Promise<SyncStorage>][] = [
 const opened: SyncStorage[] = []
 const pgSchemas: string[] = []
 
+/** A key generator that counts its calls. */
+function keyMaker(): { make: () => SubjectKeyMaterial; made: SubjectKeyMaterial[] } {
+  const made: SubjectKeyMaterial[] = []
+  return {
+    made,
+    make: () => {
+      const key = newSubjectKey()
+      made.push(key)
+      return key
+    },
+  }
+}
+
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => {})
   for (const s of pgSchemas) await dropPostgresSchema(PG_URL, s)
@@ -30,6 +45,82 @@ describe.each(adapters)('storage conformance: %s', (name, make) => {
     storage = await make()
     opened.push(storage)
     if (name === 'postgres') pgSchemas.push(`${schema}_${n}`)
+  })
+
+  describe('subject keys', () => {
+    it('returns no key without create, makes one with it, then returns that one', async () => {
+      expect(await storage.subjectKeys('keys-1', ['alice', 'bob'])).toEqual(new Map())
+      const { make, made } = keyMaker()
+      const created = await storage.subjectKeys('keys-1', ['alice'], make)
+      expect(made).toHaveLength(1)
+      expect(created).toEqual(new Map([['alice', made[0]]]))
+      expect(made[0]!.key).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      expect(made[0]!.kid).toMatch(/^[A-Za-z0-9_-]{22}$/)
+      expect(await storage.subjectKeys('keys-1', ['alice', 'bob'])).toEqual(new Map([['alice', made[0]]]))
+      // again with create: the stored key, nothing new made for it; bob gets his own
+      const again = await storage.subjectKeys('keys-1', ['alice', 'bob'], make)
+      expect(made).toHaveLength(2)
+      expect(again).toEqual(
+        new Map([
+          ['alice', made[0]],
+          ['bob', made[1]],
+        ]),
+      )
+      expect(made[1]!.key).not.toBe(made[0]!.key)
+    })
+
+    it('keeps keys per space', async () => {
+      const a = await storage.subjectKeys('keys-a', ['carol'], newSubjectKey)
+      const b = await storage.subjectKeys('keys-b', ['carol'], newSubjectKey)
+      expect(a.get('carol')).not.toEqual(b.get('carol'))
+      await storage.forgetSubject('keys-a', 'carol')
+      expect(await storage.subjectKeys('keys-a', ['carol'])).toEqual(new Map([['carol', 'forgotten']]))
+      expect(await storage.subjectKeys('keys-b', ['carol'])).toEqual(new Map([['carol', b.get('carol')]]))
+    })
+
+    it('forgets a subject for good: its key is gone and a forgotten subject gets no new key', async () => {
+      await storage.subjectKeys('keys-2', ['dave', 'erin'], newSubjectKey)
+      await storage.forgetSubject('keys-2', 'dave')
+      const { make, made } = keyMaker()
+      const after = await storage.subjectKeys('keys-2', ['dave', 'erin'], make)
+      expect(made).toHaveLength(0)
+      expect(after.get('dave')).toBe('forgotten')
+      expect(after.get('erin')).toMatchObject({ key: expect.any(String) })
+      // idempotent, and a subject that never had a key is recorded as forgotten too
+      await storage.forgetSubject('keys-2', 'dave')
+      await storage.forgetSubject('keys-2', 'never-had-one')
+      expect(await storage.subjectKeys('keys-2', ['dave', 'never-had-one'], make)).toEqual(
+        new Map([
+          ['dave', 'forgotten'],
+          ['never-had-one', 'forgotten'],
+        ]),
+      )
+      expect(made).toHaveLength(0)
+    })
+
+    it('create is idempotent: the same key for the same subject, also when calls race', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => storage.subjectKeys('keys-race', ['frank', 'grace'], newSubjectKey)),
+      )
+      for (const subject of ['frank', 'grace']) {
+        const keys = new Set(results.map((r) => JSON.stringify(r.get(subject))))
+        expect(keys.size).toBe(1)
+      }
+      expect(await storage.subjectKeys('keys-race', ['frank', 'grace'])).toEqual(results[0])
+    })
+
+    it('a forget racing creations leaves the subject forgotten, with no key', async () => {
+      const subjects = Array.from({ length: 20 }, (_, i) => `racer-${i}`)
+      await Promise.all(
+        subjects.flatMap((subject) => [
+          storage.subjectKeys('keys-forget-race', [subject], newSubjectKey),
+          storage.forgetSubject('keys-forget-race', subject),
+          storage.subjectKeys('keys-forget-race', [subject], newSubjectKey),
+        ]),
+      )
+      const states = await storage.subjectKeys('keys-forget-race', subjects, newSubjectKey)
+      expect([...states.values()]).toEqual(subjects.map(() => 'forgotten'))
+    })
   })
 
   it('appends, assigns seq 1..n and reads back in order', async () => {
@@ -150,5 +241,52 @@ describe.each(adapters)('storage conformance: %s', (name, make) => {
     expect(results.filter((r) => r.ok)).toHaveLength(1)
     expect(results.filter((r) => !r.ok && r.code === 'CONFLICT')).toHaveLength(9)
     expect(await storage.head('race')).toBe(1)
+  })
+})
+
+describe('storage conformance: postgres, two instances on one schema', () => {
+  const shared = `${schema}_shared`
+  let a: SyncStorage
+  let b: SyncStorage
+  beforeAll(async () => {
+    a = await createPostgresStorage({ url: PG_URL, schema: shared })
+    b = await createPostgresStorage({ url: PG_URL, schema: shared })
+    opened.push(a, b)
+    pgSchemas.push(shared)
+  })
+
+  it('create is idempotent across instances: racing creators all get the one key stored', async () => {
+    const subjects = Array.from({ length: 10 }, (_, i) => `user-${i}`)
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).subjectKeys('shared', subjects, newSubjectKey)),
+    )
+    for (const subject of subjects) {
+      expect(new Set(results.map((r) => JSON.stringify(r.get(subject)))).size).toBe(1)
+      expect(results[0]!.get(subject)).toMatchObject({ key: expect.any(String) })
+    }
+    expect(await b.subjectKeys('shared', subjects)).toEqual(results[0])
+  })
+
+  it('a forget on one instance racing creations on the other leaves no key', async () => {
+    const subjects = Array.from({ length: 50 }, (_, i) => `racer-${i}`)
+    await Promise.all(
+      subjects.flatMap((subject) => [
+        a.subjectKeys('shared-race', [subject], newSubjectKey),
+        b.forgetSubject('shared-race', subject),
+        a.subjectKeys('shared-race', [subject], newSubjectKey),
+        b.subjectKeys('shared-race', [subject], newSubjectKey),
+      ]),
+    )
+    const fromA = await a.subjectKeys('shared-race', subjects, newSubjectKey)
+    expect([...fromA.values()]).toEqual(subjects.map(() => 'forgotten'))
+    expect(await b.subjectKeys('shared-race', subjects)).toEqual(fromA)
+    // and no key row was left behind beside a tombstone (the adapter would still answer 'forgotten')
+    const sql = postgres(PG_URL, { max: 1, onnotice: () => {} })
+    try {
+      const rows = await sql.unsafe(`SELECT subject FROM "${shared}".subject_keys WHERE space = 'shared-race'`)
+      expect(rows).toEqual([])
+    } finally {
+      await sql.end({ timeout: 5 })
+    }
   })
 })

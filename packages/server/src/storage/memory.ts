@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto'
 import type { StoredWireEvent, WireEvent } from '@cairn/core/protocol'
 import { ListenerRegistry } from './listeners.js'
 import { payloadBytes, planAppend } from './plan.js'
-import type { AppendResult, LiveListener, SyncStorage } from './types.js'
+import type { AppendResult, LiveListener, SubjectKeyMaterial, SubjectKeyState, SyncStorage } from './types.js'
 
 interface MemorySpace {
   log: StoredWireEvent[]
   byId: Map<string, StoredWireEvent>
   streamVersions: Map<string, number>
+  /** Subjects' keys (crypto-shredding). */
+  keys: Map<string, SubjectKeyMaterial>
+  /** Forgotten subjects: never given a key again. */
+  forgotten: Set<string>
 }
 
 /** Options of {@link createMemoryStorage}. */
@@ -29,7 +33,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): SyncSto
   const space = (name: string): MemorySpace => {
     let s = spaces.get(name)
     if (!s) {
-      s = { log: [], byId: new Map(), streamVersions: new Map() }
+      s = { log: [], byId: new Map(), streamVersions: new Map(), keys: new Map(), forgotten: new Set() }
       spaces.set(name, s)
     }
     return s
@@ -71,6 +75,30 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): SyncSto
       const byId = spaces.get(name)?.byId
       const found = [...new Set(ids)].map((i) => byId?.get(i)).filter((e): e is StoredWireEvent => e !== undefined)
       return structuredClone(found)
+    },
+    async subjectKeys(name, subjects, create) {
+      assertOpen()
+      const s = create ? space(name) : spaces.get(name)
+      const found = new Map<string, SubjectKeyState>()
+      for (const subject of subjects) {
+        if (s?.forgotten.has(subject)) {
+          found.set(subject, 'forgotten')
+          continue
+        }
+        let key = s?.keys.get(subject)
+        if (!key && create && s) {
+          key = { ...create() }
+          s.keys.set(subject, key)
+        }
+        if (key) found.set(subject, { ...key })
+      }
+      return found
+    },
+    async forgetSubject(name, subject) {
+      assertOpen()
+      const s = space(name)
+      s.keys.delete(subject)
+      s.forgotten.add(subject)
     },
     async head(name) {
       assertOpen()

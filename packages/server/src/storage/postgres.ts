@@ -3,7 +3,7 @@ import type { JsonObject, StoredWireEvent, WireEvent } from '@cairn/core/protoco
 import postgres from 'postgres'
 import { ListenerRegistry } from './listeners.js'
 import { batchKeys, planAppend } from './plan.js'
-import type { AppendResult, LiveListener, SyncStorage } from './types.js'
+import type { AppendResult, LiveListener, SubjectKeyMaterial, SubjectKeyState, SyncStorage } from './types.js'
 
 /** Options of {@link createPostgresStorage}. */
 export interface PostgresStorageOptions {
@@ -79,6 +79,12 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
         type text NOT NULL, data text NOT NULL, meta text, client_id text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (space, seq), UNIQUE (space, id), UNIQUE (space, stream, version))`)
+      await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${s}.subject_keys (
+        space text NOT NULL, subject text NOT NULL, kid text NOT NULL, key text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (space, subject))`)
+      await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${s}.forgotten_subjects (
+        space text NOT NULL, subject text NOT NULL, forgotten_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (space, subject))`)
       await tx.unsafe(
         `INSERT INTO ${s}.cairn_meta (key, value) VALUES ('backend_id', $1) ON CONFLICT (key) DO NOTHING`,
         [randomUUID()],
@@ -149,6 +155,33 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       return result
     })
 
+  /** What the space holds for each of `subjects` (a tombstone wins over a key, though they never coexist). */
+  const subjectStates = async (
+    q: postgres.Sql | postgres.TransactionSql,
+    space: string,
+    subjects: readonly string[],
+  ): Promise<Map<string, SubjectKeyState>> => {
+    const [keys, forgotten] = await Promise.all([
+      q.unsafe<(SubjectKeyMaterial & { subject: string })[]>(
+        `SELECT subject, kid, key FROM ${s}.subject_keys WHERE space = $1 AND subject = ANY($2::text[])`,
+        [space, [...subjects]],
+      ),
+      q.unsafe<{ subject: string }[]>(
+        `SELECT subject FROM ${s}.forgotten_subjects WHERE space = $1 AND subject = ANY($2::text[])`,
+        [space, [...subjects]],
+      ),
+    ])
+    const found = new Map<string, SubjectKeyState>()
+    for (const row of keys) found.set(row.subject, { kid: row.kid, key: row.key })
+    for (const row of forgotten) found.set(row.subject, 'forgotten')
+    return found
+  }
+  // Creating a key and forgetting a subject serialize on one advisory lock per space (both are rare): without it,
+  // under READ COMMITTED a forget and a creation in flight could each miss the other's uncommitted row and leave a
+  // key beside a tombstone. Reads take no lock.
+  const lockSubjectKeys = (tx: postgres.TransactionSql, space: string) =>
+    tx.unsafe('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`cairn-subject-keys\n${schema}\n${space}`])
+
   return {
     description: `postgres ${describePostgresUrl(options.url)} schema ${schema}`,
     async append(space, clientId, events) {
@@ -184,6 +217,34 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
         [space, [...new Set(ids)]],
       )
       return rows.map(toEvent)
+    },
+    async subjectKeys(space, subjects, create) {
+      const asked = [...new Set(subjects)]
+      const found = await subjectStates(sql, space, asked)
+      const missing = asked.filter((subject) => !found.has(subject))
+      if (!create || missing.length === 0) return found
+      return sql.begin(async (tx) => {
+        await lockSubjectKeys(tx, space)
+        const made = missing.map(() => create())
+        await tx.unsafe(
+          `INSERT INTO ${s}.subject_keys (space, subject, kid, key)
+           SELECT $1, m.subject, m.kid, m.key FROM unnest($2::text[], $3::text[], $4::text[]) AS m(subject, kid, key)
+           WHERE NOT EXISTS (SELECT 1 FROM ${s}.forgotten_subjects f WHERE f.space = $1 AND f.subject = m.subject)
+           ON CONFLICT (space, subject) DO NOTHING`,
+          [space, missing, made.map((k) => k.kid), made.map((k) => k.key)],
+        )
+        return subjectStates(tx, space, asked)
+      })
+    },
+    async forgetSubject(space, subject) {
+      await sql.begin(async (tx) => {
+        await lockSubjectKeys(tx, space)
+        await tx.unsafe(`DELETE FROM ${s}.subject_keys WHERE space = $1 AND subject = $2`, [space, subject])
+        await tx.unsafe(
+          `INSERT INTO ${s}.forgotten_subjects (space, subject) VALUES ($1, $2) ON CONFLICT (space, subject) DO NOTHING`,
+          [space, subject],
+        )
+      })
     },
     async head(space) {
       const [row] = await sql.unsafe<{ head: string }[]>(`SELECT head FROM ${s}.spaces WHERE space = $1`, [space])

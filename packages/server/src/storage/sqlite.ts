@@ -5,7 +5,7 @@ import type { StoredWireEvent, WireEvent } from '@cairn/core/protocol'
 import Database from 'better-sqlite3'
 import { ListenerRegistry } from './listeners.js'
 import { batchKeys, planAppend } from './plan.js'
-import type { AppendResult, LiveListener, SyncStorage } from './types.js'
+import type { AppendResult, LiveListener, SubjectKeyMaterial, SubjectKeyState, SyncStorage } from './types.js'
 
 /** Options of {@link createSqliteStorage}. */
 export interface SqliteStorageOptions {
@@ -43,6 +43,20 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (space, id);
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_version ON events (space, stream, version);
+CREATE TABLE IF NOT EXISTS subject_keys (
+  space TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  kid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (space, subject)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forgotten_subjects (
+  space TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  forgotten_at INTEGER NOT NULL,
+  PRIMARY KEY (space, subject)
+) WITHOUT ROWID;
 `
 
 const toEvent = (row: EventRow): StoredWireEvent => {
@@ -61,6 +75,8 @@ const toEvent = (row: EventRow): StoredWireEvent => {
 /**
  * SQLite storage (better-sqlite3): WAL, `synchronous = FULL` (a 200 answer means the batch is on disk),
  * one `BEGIN IMMEDIATE` transaction per batch. SQLite serializes writers, which is the per-space lock.
+ * `secure_delete = ON`, and a forget checkpoints and truncates the WAL: a forgotten subject's key is then in
+ * neither the database file nor the WAL (SQLite zeroes deleted content, freelist pages included).
  */
 export function createSqliteStorage(options: SqliteStorageOptions): SyncStorage {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
@@ -68,6 +84,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): SyncStorage 
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+  // deleted content (a forgotten subject's key) is overwritten with zeros, not left in free space or free pages
+  db.pragma('secure_delete = ON')
   db.exec(SCHEMA)
   db.prepare('INSERT OR IGNORE INTO cairn_meta (key, value) VALUES (?, ?)').run('backend_id', randomUUID())
   const id = (db.prepare('SELECT value FROM cairn_meta WHERE key = ?').get('backend_id') as { value: string }).value
@@ -110,6 +128,44 @@ export function createSqliteStorage(options: SqliteStorageOptions): SyncStorage 
     return result
   })
 
+  const selectKey = db.prepare<[string, string], SubjectKeyMaterial>(
+    'SELECT kid, key FROM subject_keys WHERE space = ? AND subject = ?',
+  )
+  const selectForgotten = db.prepare<[string, string], { one: number }>(
+    'SELECT 1 AS one FROM forgotten_subjects WHERE space = ? AND subject = ?',
+  )
+  const insertKey = db.prepare<[string, string, string, string, number]>(
+    'INSERT OR IGNORE INTO subject_keys (space, subject, kid, key, created_at) VALUES (?, ?, ?, ?, ?)',
+  )
+  const deleteKey = db.prepare<[string, string]>('DELETE FROM subject_keys WHERE space = ? AND subject = ?')
+  const insertForgotten = db.prepare<[string, string, number]>(
+    'INSERT OR IGNORE INTO forgotten_subjects (space, subject, forgotten_at) VALUES (?, ?, ?)',
+  )
+
+  const keysTx = db.transaction(
+    (space: string, subjects: readonly string[], create: (() => SubjectKeyMaterial) | undefined) => {
+      const found = new Map<string, SubjectKeyState>()
+      for (const subject of subjects) {
+        if (selectForgotten.get(space, subject)) {
+          found.set(subject, 'forgotten')
+          continue
+        }
+        let key = selectKey.get(space, subject)
+        if (!key && create) {
+          const made = create()
+          insertKey.run(space, subject, made.kid, made.key, Date.now())
+          key = selectKey.get(space, subject)
+        }
+        if (key) found.set(subject, { kid: key.kid, key: key.key })
+      }
+      return found
+    },
+  )
+  const forgetTx = db.transaction((space: string, subject: string) => {
+    deleteKey.run(space, subject)
+    insertForgotten.run(space, subject, Date.now())
+  })
+
   const listeners = new ListenerRegistry()
 
   return {
@@ -137,6 +193,17 @@ export function createSqliteStorage(options: SqliteStorageOptions): SyncStorage 
         if (row) found.push(toEvent(row))
       }
       return found
+    },
+    async subjectKeys(space, subjects, create) {
+      // a read needs no write lock; a creation takes it (BEGIN IMMEDIATE), so concurrent creators agree
+      return create ? keysTx.immediate(space, subjects, create) : keysTx.deferred(space, subjects, undefined)
+    },
+    async forgetSubject(space, subject) {
+      forgetTx.immediate(space, subject)
+      // The deleted row is zeroed in its page (secure_delete), but the WAL still holds the frames written when the
+      // key was stored: copy the WAL into the database and truncate it to zero bytes. Best effort: a reader in
+      // another process can hold it back (busy), and then the next forget or the last close does it.
+      db.pragma('wal_checkpoint(TRUNCATE)')
     },
     async head(space) {
       return selectHead.get(space)?.head ?? 0

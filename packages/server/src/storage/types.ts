@@ -37,6 +37,20 @@ export interface LiveNotification {
   events?: StoredWireEvent[]
 }
 
+/**
+ * A subject's key in a space (crypto-shredding): what its personal data is encrypted with. Both parts are random and
+ * base64url without padding.
+ */
+export interface SubjectKeyMaterial {
+  /** The key's id: 16 random bytes. */
+  kid: string
+  /** The key: 32 random bytes (AES-256-GCM). */
+  key: string
+}
+
+/** What a space holds for a subject: its key, or `'forgotten'` (its key was destroyed; none is ever created again). */
+export type SubjectKeyState = SubjectKeyMaterial | 'forgotten'
+
 /** Called after each commit in a subscribed space. Must not throw. */
 export type LiveListener = (notification: LiveNotification) => void
 
@@ -65,6 +79,23 @@ export interface SyncStorage {
    * without it, a retry is validated and authorized again like a new event.
    */
   find?(space: string, ids: readonly string[]): Promise<StoredWireEvent[]>
+  /**
+   * The keys of `subjects` in `space`, by subject: its key, or `'forgotten'`; a subject with neither is left out.
+   * With `create`, a subject that has neither gets a key made by `create` and stored (atomically: concurrent calls,
+   * from this instance or another sharing the storage, all return the one key stored first; a subject being
+   * forgotten concurrently ends forgotten, with no key left behind).
+   */
+  subjectKeys(
+    space: string,
+    subjects: readonly string[],
+    create?: () => SubjectKeyMaterial,
+  ): Promise<Map<string, SubjectKeyState>>
+  /**
+   * Destroys the key of `subject` in `space` (its row is deleted, not flagged) and records that the subject is
+   * forgotten, so no key is ever created for it again in that space. Idempotent; a subject that never had a key is
+   * recorded as forgotten too. What remains on disk depends on the adapter (see the README).
+   */
+  forgetSubject(space: string, subject: string): Promise<void>
   /** Highest seq of the space (0 when empty). */
   head(space: string): Promise<number>
   /** Random UUID fixed for the life of the storage. */
