@@ -5,7 +5,7 @@
  */
 import Dexie from 'dexie'
 import { describe, expect, it } from 'vitest'
-import { createLocalClient, REDACTED } from '../src'
+import { createLocalClient, REDACTED, type SyncTransport, spacesTransport } from '../src'
 import { MemorySyncServer } from '../src/testing'
 import { team } from './fixtures/members'
 
@@ -124,5 +124,42 @@ describe('crypto-shredding', () => {
     expect(offline.runtime.status.get().pending).toBe(0)
     expect(await offline.query('members.all')).toMatchObject([{ id: 'alice', name: REDACTED, email: REDACTED }])
     for (const d of [a, offline]) await d.close()
+  })
+
+  it("a key store that does not answer holds that space's pull only; the other spaces sync; it catches up later", async () => {
+    const servers = { one: new MemorySyncServer(), two: new MemorySyncServer() }
+    let keyStoreDown = false
+    const flaky = (t: SyncTransport): SyncTransport => ({
+      ...t,
+      subjectKeys: async (request) => {
+        if (keyStoreDown) throw new Error('key store down')
+        return (t.subjectKeys as NonNullable<SyncTransport['subjectKeys']>)(request)
+      },
+    })
+    const transport = spacesTransport((space) =>
+      space === 'one' ? flaky(servers.one.transport()) : space === 'two' ? servers.two.transport() : undefined,
+    )
+    const device = () =>
+      createLocalClient(team, {
+        name: `shred-down-${++n}-${Math.random().toString(36).slice(2)}`,
+        sync: { spaces: ['one', 'two'], spacesTransport: transport, autoStart: false },
+      })
+    const a = device()
+    await a.execute('member.join', { id: 'alice', space: 'one', input: ALICE })
+    await a.execute('member.join', { id: 'bob', space: 'two', input: BOB })
+    await a.syncNow()
+    const b = device()
+    keyStoreDown = true
+    await expect(b.syncNow()).rejects.toThrow(/key store down/)
+    expect(b.runtime.status.get().spaces.one?.lastError?.message).toMatch(/key store down/)
+    expect((await b.query('members.all')).map((m) => m.id)).toEqual(['bob'])
+    keyStoreDown = false
+    await b.syncNow()
+    expect((await b.query('members.all')).map((m) => [m.id, m.name])).toEqual([
+      ['alice', ALICE.name],
+      ['bob', BOB.name],
+    ])
+    await a.close()
+    await b.close()
   })
 })

@@ -74,7 +74,15 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
         }
         // An event that cannot be opened (no key yet, altered, in clear in an encrypted space) waits on the
         // server with everything after it: the space's cursor stays before it, the rest of the space is kept.
-        const { events, system, through, held } = await openPage(ctx, s.space, s.cipher, page.events)
+        let opened: Awaited<ReturnType<typeof openPage>>
+        try {
+          opened = await openPage(ctx, s.space, s.cipher, page.events)
+        } catch (error) {
+          // The subject key store did not answer: this space waits for the next round, the others go on.
+          fail(s.space, error)
+          continue
+        }
+        const { events, system, through, held } = opened
         const before = cursors.get(s.space) ?? 0
         const cursor = Math.max(before, through ?? before)
         collected.get(s.space)?.push(...events)
