@@ -6,7 +6,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLocalClient, httpTransport, keyFromPassphrase, type SpaceKey } from '@cairn/core'
+import {
+  createLocalClient,
+  defineAggregate,
+  defineDomain,
+  defineEvents,
+  event,
+  httpTransport,
+  keyFromPassphrase,
+  type SpaceKey,
+} from '@cairn/core'
 import { kanban, teamBoard } from '@cairn/example-kanban'
 import {
   createMemoryStorage,
@@ -376,5 +385,35 @@ describe('servers that check what they are sent', () => {
     expect(() => createSyncServer({ storage: createMemoryStorage(), domain: kanban, requireEncryption: true })).toThrow(
       /cannot go together/,
     )
+  })
+
+  it('an event that can never be sealed rejects its command only; the rest is pushed', async () => {
+    const note = defineAggregate({
+      name: 'note',
+      events: defineEvents({ NoteWritten: event<Record<string, unknown>>() }),
+      initialState: () => ({}),
+      evolve: { NoteWritten: (s) => s },
+      commands: { write: (_s, input: Record<string, unknown>, ctx) => ctx.event('NoteWritten', input) },
+    })
+    const notes = defineDomain({ aggregates: { note }, projections: {} })
+    const space = `enc-unsealable-${++n}`
+    const server = createSyncServer({ storage: createMemoryStorage(), rateLimit: false })
+    const wire = recordWire(server)
+    const d = createLocalClient(notes, {
+      name: `unsealable-${n}-${Math.random().toString(36).slice(2)}`,
+      sync: { space, autoStart: false, transport: httpTransport({ url, space, fetch: wire.fetch }) },
+    })
+    await d.joinSpace(space, { encryption: { keys: [await passphraseKey('p', space)] } })
+    await d.execute('note.write', { id: 'n1', input: { text: 'fine' } })
+    const bad = await d.execute('note.write', { id: 'n2', input: { $cairn: 'mine' } })
+    await d.execute('note.write', { id: 'n3', input: { text: 'also fine' } })
+    await d.syncNow()
+    expect(d.runtime.status.get().rejected).toMatchObject([
+      { commandId: bad.commandId, code: 'ENCRYPT_FAILED', message: expect.stringMatching(/reserved key/) },
+    ])
+    expect(d.runtime.status.get().pending).toBe(0)
+    const pulled = await server.fetch(new Request(`${url}/v1/spaces/${space}/pull?after=0`))
+    expect(((await pulled.json()) as { head: number }).head).toBe(2)
+    await d.close()
   })
 })

@@ -89,7 +89,8 @@ const aadOf = (event: EventDataInput, wireType: string) =>
  * different envelopes: seal an event once and resend that envelope on retries. With random 96-bit IVs one key
  * should seal at most 2^32 events (NIST SP 800-38D): rotate long before.
  *
- * @throws SyncError `KEY_MISSING` if the provider has no current key; `ENCRYPT_FAILED` if the current key is not
+ * @throws SyncError `KEY_MISSING` if the provider has no current key; `ENCRYPT_FAILED` (with `details.event`
+ *   when the event itself is at fault: reserved type or key, not JSON) if the current key is not
  *   AES-GCM-256 or cannot encrypt, the data is not JSON or already an envelope, or the type is `'$encrypted'`.
  */
 export async function encryptEventData(
@@ -99,9 +100,15 @@ export async function encryptEventData(
 ): Promise<SealedEventData> {
   const failed = (message: string, cause?: unknown) =>
     new SyncError('ENCRYPT_FAILED', `Cannot encrypt event ${input.id}: ${message}`, cause && { cause: String(cause) })
-  if (input.type === ENCRYPTED_TYPE) throw failed(`the type '${ENCRYPTED_TYPE}' is reserved`)
+  // The event itself cannot be sealed, whatever the key (`details.event`): as opposed to a key that cannot seal.
+  const unsealable = (message: string, cause?: unknown) =>
+    new SyncError('ENCRYPT_FAILED', `Cannot encrypt event ${input.id}: ${message}`, {
+      event: true,
+      ...(cause === undefined ? {} : { cause: String(cause) }),
+    })
+  if (input.type === ENCRYPTED_TYPE) throw unsealable(`the type '${ENCRYPTED_TYPE}' is reserved`)
   if (isObject(input.data) && '$cairn' in input.data)
-    throw failed(
+    throw unsealable(
       `its data has the reserved key '$cairn' (${isEnvelope(input.data) ? 'already encrypted' : 'rename it'})`,
     )
   let current: SpaceKey
@@ -122,9 +129,9 @@ export async function encryptEventData(
   try {
     json = JSON.stringify(input.data) // undefined for undefined, a function or a symbol; throws on BigInt or a cycle
   } catch (error) {
-    throw failed('its data is not JSON', error)
+    throw unsealable('its data is not JSON', error)
   }
-  if (json === undefined) throw failed('its data is not JSON')
+  if (json === undefined) throw unsealable('its data is not JSON')
   json = options.hideType ? `{"type":${JSON.stringify(input.type)},"data":${json}}` : `{"data":${json}}`
   const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
   let ct: ArrayBuffer

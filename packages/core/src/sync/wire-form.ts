@@ -77,11 +77,22 @@ export async function wireBatch(
       }
       let wire: WireForm | undefined
       if (cipher) {
-        const sealed = await encryptEventData(
-          { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data },
-          cipher.keys,
-          { hideType: cipher.hideTypes },
-        )
+        let sealed: Awaited<ReturnType<typeof encryptEventData>>
+        try {
+          sealed = await encryptEventData(
+            { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data },
+            cipher.keys,
+            { hideType: cipher.hideTypes },
+          )
+        } catch (error) {
+          // This event can never be sealed (its data is not JSON, or uses the reserved `$cairn`): its command is
+          // rejected, the rest is pushed. A missing key is the space's to wait for (thrown).
+          const eventAtFault = (error as SyncError).details as { event?: boolean } | undefined
+          if (!(error instanceof SyncError) || eventAtFault?.event !== true || e.meta?.commandId === undefined)
+            throw error
+          refused.set(e.meta.commandId, { commandId: e.meta.commandId, code: error.code, message: error.message })
+          return e
+        }
         wire = { version: e.version, type: sealed.type, data: sealed.data }
       } else if (personal) wire = { version: e.version, type: e.type, data: data as WireForm['data'] }
       if (!wire) return e
