@@ -92,6 +92,28 @@ const bench = {
     return { n: p.n, ms, count, position, raw: copy }
   },
 
+  /**
+   * 14. A burst of n commands in a synced space (in clear, or end-to-end encrypted with `passphrase`): the
+   * commands run while the background sync seals (or not) and pushes them. Times the burst (all executed) and
+   * the burst until nothing is pending (all confirmed by the server).
+   */
+  async burstSynced(p: { db: string; url: string; space: string; n: number; passphrase?: string }) {
+    const cairn = startCairn({ db: p.db, sync: { url: p.url, space: p.space } })
+    if (p.passphrase !== undefined)
+      await cairn.client.joinSpace(p.space, { encryption: { keys: [await benchKey(p.passphrase, p.space)] } })
+    await cairn.waitStatus((s) => s.ready && s.connected, 30_000)
+    const start = performance.now()
+    const jobs: Promise<unknown>[] = []
+    for (let i = 0; i < p.n; i++)
+      jobs.push(cairn.client.execute('note.add', { id: `s${i}`, input: { title: `note ${i}`, body: body(i) } }))
+    await Promise.all(jobs)
+    const ms = performance.now() - start
+    const end = await cairn.waitStatus((s) => s.pending === 0 && !s.syncing, 300_000)
+    const syncedMs = performance.now() - start
+    await cairn.close()
+    return { n: p.n, ms, syncedMs, lastError: end.lastError }
+  },
+
   /** 3. Serial awaited commands. */
   async serial(p: { n: number; warmup: number }) {
     const cairn = startCairn({ db: `serial-${uid()}` })
