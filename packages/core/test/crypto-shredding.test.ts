@@ -162,4 +162,28 @@ describe('crypto-shredding', () => {
     await a.close()
     await b.close()
   })
+
+  it("another tab's cached state of a forgotten subject's stream is dropped: its deciders see REDACTED", async () => {
+    const server = new MemorySyncServer()
+    const name = `shred-tabs-${++n}-${Math.random().toString(36).slice(2)}`
+    const tab = () =>
+      createLocalClient(team, { name, sync: { space: 'team', transport: server.transport(), autoStart: false } })
+    const [a, b] = [tab(), tab()]
+    await a.execute('member.join', { id: 'alice', input: ALICE })
+    await a.syncNow()
+    // Tab b decides on Alice's stream: its state (with her name) is now cached in b's worker.
+    await b.execute('member.printBadge', { id: 'alice', input: {} })
+    await a.forgetSubject('alice')
+    await a.syncNow()
+    await expect.poll(async () => (await b.query('members.all'))[0]?.name).toBe(REDACTED)
+    // Its next decision on that stream must not see her name (the cache is dropped when b sees the erasure).
+    const lastBadge = async () => {
+      await b.execute('member.printBadge', { id: 'alice', input: {} })
+      const log = await b.exportLog()
+      return log.events.filter((e) => e.type === 'BadgePrinted').at(-1)?.data.initials
+    }
+    await expect.poll(lastBadge).toBe('?')
+    await a.close()
+    await b.close()
+  })
 })

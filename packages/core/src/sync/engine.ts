@@ -7,7 +7,7 @@ import { isSpaceName } from '../runtime/space-choice'
 import type { RuntimeStatus, StatusHub } from '../runtime/status'
 import type { MetaRecord, SpaceRecord } from '../store/records'
 import type { PullOutcome } from './apply-pull'
-import type { ForgetResult } from './forget-local'
+import { ERASED, type ForgetResult } from './forget-local'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
 import { type ReuploadResult, reuploadResetSpaces } from './reupload'
@@ -217,6 +217,14 @@ export class SyncEngine {
       }),
       liveQuery(() => db.table<SpaceRecord>('spaces').toArray()).subscribe({
         next: (rows: SpaceRecord[]) => this.registry.adopt(rows),
+      }),
+      // An erasure of a forgotten subject's data, made by whichever tab syncs: this tab's cached states of
+      // those streams were computed from the erased data.
+      liveQuery(() => db.table<MetaRecord>('meta').get(ERASED)).subscribe({
+        next: (row: MetaRecord | undefined) => {
+          const erased = row?.value as { streams?: string[] } | undefined
+          if (erased?.streams) this.host.onForgotten?.({ events: 0, streams: erased.streams, rebuilt: [] })
+        },
       }),
     )
     // The runtime keeps the pending count (over the shared journal): more pending work wakes the loop.

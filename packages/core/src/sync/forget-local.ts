@@ -33,6 +33,8 @@ export interface ForgetResult {
 }
 
 const FORGETTING = 'forgetting'
+/** The meta key of the last erasure's streams (see `watchErasures`). */
+export const ERASED = 'erased'
 
 /** Notes erasures to make (before the pull that brought them is applied). */
 export async function noteForgetting(db: Dexie, items: readonly Forgetting[]): Promise<void> {
@@ -113,6 +115,8 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
         }
       }
       const meta = tx.table<MetaRecord>('meta')
+      // Every tab's worker watches this: its cached states of these streams were computed from the erased data.
+      if (streams.length > 0) await meta.put({ key: ERASED, value: { at: deps.now(), streams } })
       const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
       const rest = noted.filter((f) => f.space !== item.space || f.subject !== item.subject)
       if (rest.length !== noted.length) await meta.put({ key: FORGETTING, value: rest })
