@@ -186,4 +186,26 @@ describe('crypto-shredding', () => {
     await a.close()
     await b.close()
   })
+
+  it("inputs of the subject's commands that wrote nothing (rejected by their decider) are erased too", async () => {
+    const server = new MemorySyncServer()
+    const { make, names } = devices(server)
+    const a = make()
+    await a.execute('member.join', { id: 'alice', input: ALICE })
+    // A second join is rejected by the decider: no event, but its input (with an email) is journaled.
+    await expect(
+      a.execute('member.join', {
+        id: 'alice',
+        commandId: 'second-join',
+        input: { ...ALICE, email: 'other.alice@example.com' },
+      }),
+    ).rejects.toMatchObject({ code: 'AlreadyJoined' })
+    await a.syncNow()
+    expect(await everything(names[0] as string)).toContain('other.alice@example.com')
+    await a.forgetSubject('alice')
+    await a.syncNow()
+    const stored = await everything(names[0] as string)
+    for (const secret of ['other.alice@example.com', ALICE.email, ALICE.name]) expect(stored).not.toContain(secret)
+    await a.close()
+  })
 })

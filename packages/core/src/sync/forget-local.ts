@@ -9,7 +9,7 @@
  */
 import type { Dexie, Table } from 'dexie'
 import { REDACTED } from '../domain/events'
-import { parseStream } from '../runtime/loaded-domain'
+import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
 import { withQuarantine } from '../runtime/project'
 import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
 import { rebuildInPlace } from './leave-space'
@@ -72,7 +72,6 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
     db.transaction('rw', tables, async (tx) => {
       const events = tx.table<EventRecord>('events')
       const redacted: EventRecord[] = []
-      const fieldsOfCommand = new Map<string, Set<string>>()
       await events
         .where('space')
         .equals(item.space)
@@ -86,17 +85,11 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
               data[field] = REDACTED
               changed = true
             }
-          const commandId = e.meta?.commandId
-          if (commandId !== undefined) {
-            const fields = fieldsOfCommand.get(commandId) ?? new Set<string>()
-            for (const field of personal.fields) fields.add(field)
-            fieldsOfCommand.set(commandId, fields)
-          }
           if (changed) redacted.push({ ...e, data })
         })
       if (redacted.length > 0) await events.bulkPut(redacted)
-      await redactInputs(tx.table<CommandRecord, string>('commands'), fieldsOfCommand)
       const streams = [...new Set(redacted.map((e) => e.stream))]
+      await redactInputs(tx.table<CommandRecord, string>('commands'), loaded, item.space, new Set(streams))
       const rebuilt: string[] = []
       if (streams.length > 0) {
         const streamSet = new Set(streams)
@@ -125,24 +118,41 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
   )
 }
 
-/** The personal fields' names in the inputs of the commands that wrote the subject's events become REDACTED. */
+/**
+ * Inputs of the commands on those streams (whatever their outcome: pending, confirmed, rejected, failed): a key
+ * named like a personal field of the stream's aggregate becomes REDACTED. Inputs are the app's own shape, so the
+ * names of the personal fields are the best knowledge there is.
+ */
 async function redactInputs(
   commands: Table<CommandRecord, string>,
-  fieldsOfCommand: ReadonlyMap<string, ReadonlySet<string>>,
+  loaded: LoadedDomain,
+  space: string,
+  streams: ReadonlySet<string>,
 ): Promise<void> {
-  if (fieldsOfCommand.size === 0) return
-  const rows = await commands.bulkGet([...fieldsOfCommand.keys()])
+  if (streams.size === 0) return
   const changed: CommandRecord[] = []
-  for (const row of rows) {
-    if (!row || typeof row.input !== 'object' || row.input === null) continue
-    const input = { ...(row.input as Record<string, unknown>) }
-    let touched = false
-    for (const field of fieldsOfCommand.get(row.id) ?? [])
-      if (field in input && input[field] !== REDACTED) {
-        input[field] = REDACTED
-        touched = true
-      }
-    if (touched) changed.push({ ...row, input })
-  }
+  await commands
+    .where('space')
+    .equals(space)
+    .each((row) => {
+      if (!streams.has(row.stream) || typeof row.input !== 'object' || row.input === null) return
+      const fields = personalFieldsOf(loaded, parseStream(row.stream).aggregate)
+      const input = { ...(row.input as Record<string, unknown>) }
+      let touched = false
+      for (const field of fields)
+        if (field in input && input[field] !== REDACTED) {
+          input[field] = REDACTED
+          touched = true
+        }
+      if (touched) changed.push({ ...row, input })
+    })
   if (changed.length > 0) await commands.bulkPut(changed)
+}
+
+/** Every personal field name of an aggregate's event types. */
+function personalFieldsOf(loaded: LoadedDomain, aggregate: string): Set<string> {
+  const fields = new Set<string>()
+  for (const definition of Object.values(loaded.aggregates.get(aggregate)?.events ?? {}))
+    for (const field of definition.personal?.fields ?? []) fields.add(field)
+  return fields
 }
