@@ -58,7 +58,7 @@ export async function sealField(value: unknown, place: FieldPlace, key: SubjectC
   const ct = await globalThis.crypto.subtle.encrypt(
     { name: 'AES-GCM', iv, additionalData: aadOf(place) },
     key.key,
-    utf8.encode(JSON.stringify({ v: value ?? null })),
+    utf8.encode(JSON.stringify({ v: value })),
   )
   return {
     $cairn: FIELD_ENVELOPE_FORMAT,

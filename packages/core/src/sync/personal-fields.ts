@@ -56,7 +56,8 @@ export async function sealPersonal(
 ): Promise<Record<string, unknown>> {
   const out = { ...data }
   for (const field of personal.fields) {
-    if (!(field in out) || out[field] === REDACTED) continue
+    // An absent or undefined field stays so: it is not in the data as the server gets it (JSON drops it).
+    if (out[field] === undefined || out[field] === REDACTED) continue
     if (key === undefined) throw new Error(`no key for subject ${subject}`)
     out[field] =
       key === 'forgotten' ? REDACTED : await sealField(out[field], { space, eventId: id, field, subject }, key)
