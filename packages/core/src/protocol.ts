@@ -82,6 +82,14 @@ export const SUBJECT_FORGOTTEN = '$SubjectForgotten'
 /** Longest subject id (personal data is keyed by subject: a user id, an email hash...). */
 export const MAX_SUBJECT_LENGTH = 100
 
+/** Control characters and lone surrogates: text the server refuses in names it stores. */
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Whether `value` is a subject id the key store takes: 1..{@link MAX_SUBJECT_LENGTH} characters, no control characters. */
+export function isSubject(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_SUBJECT_LENGTH && !UNSAFE_TEXT.test(value)
+}
+
 /** Body of `POST /v1/spaces/:space/subject-keys`: the keys of subjects whose personal data a client holds. */
 export interface SubjectKeysRequest {
   /** 1..100 distinct subject ids, each 1..{@link MAX_SUBJECT_LENGTH} characters, no control characters. */

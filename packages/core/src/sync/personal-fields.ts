@@ -6,7 +6,7 @@
 import { type FieldEnvelope, isFieldEnvelope, openField, sealField } from '../crypto/personal'
 import { type DeclaredPersonalData, REDACTED } from '../domain/events'
 import { schemaVersionOf } from '../domain/validation'
-import { MAX_SUBJECT_LENGTH } from '../protocol'
+import { isSubject, MAX_SUBJECT_LENGTH } from '../protocol'
 import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
 import type { SubjectKeyState } from './subject-keys'
 
@@ -37,8 +37,10 @@ export function subjectOf(personal: DeclaredPersonalData<object>, data: object):
   } catch (error) {
     return { error: `its personal.subject threw: ${error instanceof Error ? error.message : String(error)}` }
   }
-  if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH)
-    return { error: `its personal.subject gave ${JSON.stringify(subject)}, not a string of 1..${MAX_SUBJECT_LENGTH}` }
+  if (!isSubject(subject))
+    return {
+      error: `its personal.subject gave ${JSON.stringify(subject)}, not 1..${MAX_SUBJECT_LENGTH} characters without control characters`,
+    }
   return subject
 }
 

@@ -20,14 +20,14 @@ import { freshName } from '../helpers'
 const member = defineAggregate({
   name: 'member',
   events: defineEvents({
-    MemberJoined: event<{ userId: string; email: string; nickname?: string }>({
+    MemberJoined: event<{ userId: string; email: string; nickname?: string | undefined }>({
       personal: { subject: (d) => d.userId, fields: ['email', 'nickname'] },
     }),
   }),
   initialState: () => ({}),
   evolve: { MemberJoined: (s) => s },
   commands: {
-    join: (_s, input: { email: string; nickname?: string }, ctx) =>
+    join: (_s, input: { email: string; nickname?: string | undefined }, ctx) =>
       ctx.event('MemberJoined', { userId: ctx.id, email: input.email, nickname: input.nickname }),
   },
 })
