@@ -1,6 +1,6 @@
 import { dequal } from 'dequal'
 import { Dexie } from 'dexie'
-import type { RecordedEvent } from '../domain/events'
+import { REDACTED, type RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
 import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
 import { RowOverlay, WriteSink } from '../runtime/projector'
@@ -227,14 +227,19 @@ async function readPending(p: PullTx, pulled: Pulled[]): Promise<PendingState> {
   }
 }
 
-/** Same event as the server's: what its id-reuse check compares (stream, version, type, data). */
+/**
+ * Same event as the server's: what its id-reuse check compares (stream, version, type, data). A field the pull
+ * brings REDACTED (its subject was forgotten since we pushed it) matches whatever we hold: the erasure that came
+ * with the pull redacts ours too.
+ */
 function sameEvent(local: EventRecord, pulled: StoredWireEvent): boolean {
-  return (
-    local.stream === pulled.stream &&
-    local.version === pulled.version &&
-    local.type === pulled.type &&
-    dequal(local.data, pulled.data)
-  )
+  if (local.stream !== pulled.stream || local.version !== pulled.version || local.type !== pulled.type) return false
+  if (dequal(local.data, pulled.data)) return true
+  const redacted = Object.keys(pulled.data).filter((k) => pulled.data[k] === REDACTED)
+  if (redacted.length === 0) return false
+  const ours: Record<string, unknown> = { ...local.data }
+  for (const k of redacted) if (k in ours) ours[k] = REDACTED
+  return dequal(ours, pulled.data)
 }
 
 /**
