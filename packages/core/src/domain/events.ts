@@ -23,8 +23,8 @@ export interface EventDefinition<Data extends object = object> {
 /**
  * The personal data of an event type (crypto-shredding): whose it is and which top-level fields hold it. Those
  * fields travel and are stored on the server encrypted with a key per subject; `forget(subject)` destroys the key,
- * and every device then sees the fields as {@link REDACTED}. Declared with the event type, it applies to events
- * written at its current schema version.
+ * and every device then sees the fields as {@link REDACTED}. It covers events of the type at every schema
+ * version: the subject is computed on the data upcast to the current version, the fields are the names given.
  */
 export interface PersonalData<Data> {
   /** The subject the data is about (a user id...): 1..100 characters. Must not read a personal field. */

@@ -5,7 +5,7 @@
 import type { Dexie } from 'dexie'
 import { REDACTED } from '../domain/events'
 import type { EventRecord } from '../store/records'
-import { personalOf, subjectOf } from '../sync/personal-fields'
+import { personalOf } from '../sync/personal-fields'
 import type { LoadedDomain } from './loaded-domain'
 
 /** One event's personal data of the subject. */
@@ -42,8 +42,9 @@ export async function exportPersonalData(
     .table<EventRecord>('events')
     .orderBy('lpos')
     .each((e) => {
-      const personal = personalOf(loaded, e)
-      if (!personal || subjectOf(personal, e.data) !== subject) return
+      const view = personalOf(loaded, e)
+      if (!view || view.subject !== subject) return
+      const { personal } = view
       const fields: Record<string, unknown> = {}
       for (const field of personal.fields)
         if (field in e.data && e.data[field] !== REDACTED) fields[field] = e.data[field]

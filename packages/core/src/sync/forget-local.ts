@@ -13,7 +13,7 @@ import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
 import { withQuarantine } from '../runtime/project'
 import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
 import { rebuildInPlace } from './leave-space'
-import { personalOf, subjectOf } from './personal-fields'
+import { personalOf } from './personal-fields'
 import type { PullDeps } from './pull-state'
 
 /** A subject to erase from one space's data. */
@@ -76,8 +76,9 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
         .where('space')
         .equals(item.space)
         .each((e) => {
-          const personal = personalOf(loaded, e)
-          if (!personal || subjectOf(personal, e.data) !== item.subject) return
+          const view = personalOf(loaded, e)
+          if (!view || view.subject !== item.subject) return
+          const { personal } = view
           const data = { ...e.data }
           let changed = false
           for (const field of personal.fields)

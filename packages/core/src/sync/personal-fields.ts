@@ -4,7 +4,7 @@
  */
 
 import { type FieldEnvelope, isFieldEnvelope, openField, sealField } from '../crypto/personal'
-import { type DeclaredPersonalData, REDACTED } from '../domain/events'
+import { type DeclaredPersonalData, REDACTED, upcast } from '../domain/events'
 import { schemaVersionOf } from '../domain/validation'
 import { isSubject, MAX_SUBJECT_LENGTH } from '../protocol'
 import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
@@ -18,15 +18,32 @@ export interface EventLike {
   meta?: { schemaVersion?: unknown } | null | undefined
 }
 
+/** An event's personal data: its type's declaration, and the subject (or why its `subject` function gives none). */
+export interface PersonalView {
+  personal: DeclaredPersonalData<object>
+  subject: string | { error: string }
+}
+
 /**
- * The personal data declaration of an event: its type's, when the event was written at the type's current
- * schema version (a declaration covers the shape it was written for).
+ * The personal data of an event, at whatever schema version it was written: the declaration of its type, and the
+ * subject as the declaration's `subject` function gives it on the data brought to the current version (the
+ * function is written for that shape; data a newer app wrote is given as it is). The fields are the declared
+ * names, in the data as stored.
  */
-export function personalOf(loaded: LoadedDomain, e: EventLike): DeclaredPersonalData<object> | undefined {
+export function personalOf(loaded: LoadedDomain, e: EventLike): PersonalView | undefined {
   const definition = loaded.aggregates.get(parseStream(e.stream).aggregate)?.events[e.type]
   const personal = definition?.personal as DeclaredPersonalData<object> | undefined
-  if (!personal || schemaVersionOf(e.meta) !== definition?.version) return undefined
-  return personal
+  if (!definition || !personal) return undefined
+  let current: object = e.data
+  const version = schemaVersionOf(e.meta)
+  if (version !== definition.version) {
+    try {
+      current = upcast(definition, structuredClone(e.data), version) ?? e.data
+    } catch {
+      current = e.data
+    }
+  }
+  return { personal, subject: subjectOf(personal, current) }
 }
 
 /** The subject of an event's personal data, or an error message when its `subject` function gives none. */

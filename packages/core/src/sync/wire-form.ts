@@ -9,7 +9,7 @@ import { SyncError } from '../domain/errors'
 import { ENCRYPTED_TYPE, isEnvelope, type StoredWireEvent, SYSTEM_STREAM_PREFIX } from '../protocol'
 import type { LoadedDomain } from '../runtime/loaded-domain'
 import type { EventRecord, WireForm } from '../store/records'
-import { openPersonal, personalOf, sealedSubjects, sealPersonal, subjectOf } from './personal-fields'
+import { openPersonal, type PersonalView, personalOf, sealedSubjects, sealPersonal } from './personal-fields'
 import type { Refusal } from './pull-state'
 import type { SpaceCipher } from './space-encryption'
 import type { SubjectKeyring } from './subject-keys'
@@ -50,10 +50,12 @@ export async function wireBatch(
   const todo = batch.filter((e) => e.wire?.version !== e.version)
   // Subjects first, one key store request for the batch.
   const subjects = new Map<string, string>()
+  const views = new Map<string, PersonalView>()
   for (const e of todo) {
-    const personal = personalOf(deps.loaded, e)
-    if (!personal) continue
-    const subject = subjectOf(personal, e.data)
+    const view = personalOf(deps.loaded, e)
+    if (!view) continue
+    views.set(e.id, view)
+    const { subject } = view
     if (typeof subject === 'string') subjects.set(e.id, subject)
     else if (e.meta?.commandId !== undefined)
       refused.set(e.meta.commandId, {
@@ -69,7 +71,7 @@ export async function wireBatch(
       if (e.wire?.version === e.version || refused.has(e.meta?.commandId)) return e
       let data = e.data
       const subject = subjects.get(e.id)
-      const personal = subject === undefined ? undefined : personalOf(deps.loaded, e)
+      const personal = subject === undefined ? undefined : views.get(e.id)?.personal
       if (personal && subject !== undefined) {
         const key = keys.get(subject)
         if (key === 'forgotten') forgotten.add(subject)
