@@ -6,11 +6,12 @@
  * `iv` is 12 fresh random bytes per seal, `ct` is AES-GCM-256 ciphertext with its 16-byte tag (both base64url,
  * no padding) of the UTF-8 JSON `{ data }`, or `{ type, data }` with the wire `type` set to `'$encrypted'` when
  * the type is hidden. The additional authenticated data is the UTF-8 JSON
- * `['cairn/enc1', space, id, stream, version, wireType]`: a ciphertext opens only as the event it was sealed for.
+ * `['cairn/enc1', space, id, stream, version, wireType, canonicalJson(meta)]` (meta when given): a ciphertext opens
+ * only as the event it was sealed for.
  * `$cairn` is reserved in event data.
  *
  * Threat model. The server (and a network observer, where TLS does not hide it) sees the space, every event's id,
- * stream, version, seq, kid, `meta` (in clear and not authenticated), sizes (the ciphertext is as long as the
+ * stream, version, seq, kid, `meta` (in clear, authenticated when given), sizes (the ciphertext is as long as the
  * plaintext, plus 16 bytes), timing and who pushes; and the type unless hidden. Without a key it reads no data,
  * and cannot alter an event, move its data to another event or space, or re-type it undetected; it can still
  * withhold, delay or reorder whole events, and put plaintext data in place of an envelope (so refuse
@@ -48,6 +49,11 @@ export interface EventDataInput {
   type: string
   /** Its data: the plaintext (any JSON value) to seal; to open, what came over the wire. */
   data: unknown
+  /**
+   * Its meta, bound to the ciphertext too when given (sealing and opening must both give it): the server then
+   * cannot alter it (schema version, command id...) undetected.
+   */
+  meta?: unknown
 }
 
 /** Options of {@link encryptEventData}. */
@@ -81,7 +87,28 @@ const utf8 = new TextEncoder()
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 const aadOf = (event: EventDataInput, wireType: string) =>
-  utf8.encode(JSON.stringify(['cairn/enc1', event.space, event.id, event.stream, event.version, wireType]))
+  utf8.encode(
+    JSON.stringify([
+      'cairn/enc1',
+      event.space,
+      event.id,
+      event.stream,
+      event.version,
+      wireType,
+      // The event's meta, when given, as canonical JSON (a server may store JSON with its keys in another order).
+      ...(event.meta === undefined ? [] : [canonicalJson(event.meta)]),
+    ]),
+  )
+
+/** JSON text with object keys sorted: equal content, equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (!isObject(v)) return v
+    const sorted: Record<string, unknown> = Object.create(null)
+    for (const key of Object.keys(v).sort()) sorted[key] = v[key]
+    return sorted
+  })
+}
 
 /**
  * Seals an event's data (and type, with `hideType`) with the space's current key, bound to the event's space,

@@ -82,7 +82,7 @@ export async function wireBatch(
         let sealed: Awaited<ReturnType<typeof encryptEventData>>
         try {
           sealed = await encryptEventData(
-            { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data },
+            { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data, meta: e.meta },
             cipher.keys,
             { hideType: cipher.hideTypes },
           )
@@ -194,7 +194,7 @@ async function openSpaceLayer(
     page.map((e) =>
       cipher && !e.stream.startsWith(SYSTEM_STREAM_PREFIX)
         ? decryptEventData(
-            { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data },
+            { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data, meta: e.meta },
             cipher.keys,
           )
         : undefined,
