@@ -7,6 +7,7 @@
  * redacted values. Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way
  * makes them at its next round.
  */
+import { dequal } from 'dequal'
 import type { Dexie, Table } from 'dexie'
 import { REDACTED } from '../domain/events'
 import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
@@ -72,6 +73,7 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
     db.transaction('rw', tables, async (tx) => {
       const events = tx.table<EventRecord>('events')
       const redacted: EventRecord[] = []
+      const erasedValues = new Set<unknown>()
       await events
         .where('space')
         .equals(item.space)
@@ -83,6 +85,7 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
           let changed = false
           for (const field of personal.fields)
             if (field in data && data[field] !== REDACTED) {
+              leavesOf(data[field], erasedValues)
               data[field] = REDACTED
               changed = true
             }
@@ -90,7 +93,13 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
         })
       if (redacted.length > 0) await events.bulkPut(redacted)
       const streams = [...new Set(redacted.map((e) => e.stream))]
-      await redactInputs(tx.table<CommandRecord, string>('commands'), loaded, item.space, new Set(streams))
+      await redactInputs(
+        tx.table<CommandRecord, string>('commands'),
+        loaded,
+        item.space,
+        new Set(streams),
+        erasedValues,
+      )
       const rebuilt: string[] = []
       if (streams.length > 0) {
         const streamSet = new Set(streams)
@@ -120,15 +129,18 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
 }
 
 /**
- * Inputs of the commands on those streams (whatever their outcome: pending, confirmed, rejected, failed): a key
- * named like a personal field of the stream's aggregate becomes REDACTED. Inputs are the app's own shape, so the
- * names of the personal fields are the best knowledge there is.
+ * Inputs of the commands on those streams, whatever their outcome. A command still pending keeps its input (a
+ * rebase may run it again), with every key named like a personal field of the stream's aggregate and every value
+ * equal to one of the subject's erased values REDACTED, at any depth (inputs are the app's own shape: the names
+ * and the values are the best knowledge there is). A settled command (confirmed, rejected, failed) needs its
+ * input no more: all of it becomes REDACTED.
  */
 async function redactInputs(
   commands: Table<CommandRecord, string>,
   loaded: LoadedDomain,
   space: string,
   streams: ReadonlySet<string>,
+  values: ReadonlySet<unknown>,
 ): Promise<void> {
   if (streams.size === 0) return
   const changed: CommandRecord[] = []
@@ -136,18 +148,34 @@ async function redactInputs(
     .where('space')
     .equals(space)
     .each((row) => {
-      if (!streams.has(row.stream) || typeof row.input !== 'object' || row.input === null) return
+      if (!streams.has(row.stream) || row.input === REDACTED) return
+      if (row.status !== 'pending') {
+        changed.push({ ...row, input: REDACTED })
+        return
+      }
       const fields = personalFieldsOf(loaded, parseStream(row.stream).aggregate)
-      const input = { ...(row.input as Record<string, unknown>) }
-      let touched = false
-      for (const field of fields)
-        if (field in input && input[field] !== REDACTED) {
-          input[field] = REDACTED
-          touched = true
-        }
-      if (touched) changed.push({ ...row, input })
+      const input = redactDeep(row.input, fields, values)
+      if (!dequal(input, row.input)) changed.push({ ...row, input })
     })
   if (changed.length > 0) await commands.bulkPut(changed)
+}
+
+/** `value` with keys in `fields` and values in `values` REDACTED, at any depth. */
+function redactDeep(value: unknown, fields: ReadonlySet<string>, values: ReadonlySet<unknown>): unknown {
+  if (values.has(value)) return REDACTED
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, fields, values))
+  if (typeof value !== 'object' || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value))
+    out[k] = fields.has(k) && v !== undefined ? REDACTED : redactDeep(v, fields, values)
+  return out
+}
+
+/** The leaf values (strings and numbers) of a personal field's value: what a command's input may repeat. */
+function leavesOf(value: unknown, into: Set<unknown>): void {
+  if (typeof value === 'string' ? value !== '' && value !== REDACTED : typeof value === 'number') into.add(value)
+  else if (Array.isArray(value)) for (const v of value) leavesOf(v, into)
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) leavesOf(v, into)
 }
 
 /** Every personal field name of an aggregate's event types. */
