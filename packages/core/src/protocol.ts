@@ -73,7 +73,7 @@ export const SYSTEM_STREAM_PREFIX = '$cairn:'
 
 /**
  * The event the server appends to a space when a subject is forgotten (`POST /v1/spaces/:space/forget`):
- * stream `$cairn:forgotten:<subject>`, version 1, data `{ subject }`, no meta, and the id `forgotten-` + the
+ * stream `$cairn:forgotten:<subject>`, version 1, data `{ subject, proof? }` (the request's proof), no meta, and the id `forgotten-` + the
  * first 32 base64url characters of SHA-256(`<space>\n<subject>`), so a retried forget appends nothing new.
  * Members that pull it erase their copy of the subject's personal data.
  */
@@ -115,6 +115,11 @@ export interface SubjectKeysResponse {
 /** Body of `POST /v1/spaces/:space/forget`. */
 export interface ForgetRequest {
   subject: string
+  /**
+   * In an end-to-end encrypted space: an envelope only a member can make (sealed with the space key), carried in
+   * the `$SubjectForgotten` event's data, so members erase nothing on a forget the server made up.
+   */
+  proof?: Envelope
 }
 
 /** Answer to a forget: the subject's key is destroyed; `seq` is the position of its `$SubjectForgotten` event. */

@@ -159,6 +159,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
    * was lost), accepted with their original seq whatever the rules are now. A stored id with different content
    * is left to the append, which refuses it as `ID_REUSED`.
    */
+  /** The stored events of `space` among `ids` (none when the storage cannot look them up). */
+  const storedEvents = (space: string, ids: readonly string[]) =>
+    storage.find ? storage.find(space, ids) : Promise.resolve([])
+
   const storedRetries = async (space: string, events: readonly WireEvent[]): Promise<Set<number>> => {
     const retried = new Set<number>()
     if (!storage.find) return retried
@@ -242,14 +246,26 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   app.post('/v1/spaces/:space/forget', admitJson, limitBody, async (c) => {
     const { space, principal } = admitted.get(c)!
-    const { subject } = parseForgetRequest(parseJson(await readUtf8(c)))
+    const { subject, proof } = parseForgetRequest(parseJson(await readUtf8(c)))
     if ((await authorizeForget({ principal, space, subject })) !== true)
       throw new SyncHttpError('FORBIDDEN', `not allowed to forget subjects in space ${space}`)
     await storageCall(() => storage.forgetSubject(space, subject))
     // through the push's append (not its hooks: the event is the server's), so live channels, the pull cache and
-    // other instances see it like any event; its fixed id makes a retried forget answer the same seq
-    const { accepted } = await append(space, SERVER_CLIENT_ID, [forgottenEvent(space, subject)])
-    return c.json({ subject, seq: accepted[0]!.seq } satisfies ForgetResponse)
+    // other instances see it like any event; its fixed id makes a retried forget answer the same seq (a retry's
+    // proof is fresh: the first forget's event is looked up and kept)
+    const event = forgottenEvent(space, subject, proof)
+    const stored = async () => (await storageCall(() => storedEvents(space, [event.id])))[0]?.seq
+    let seq = await stored()
+    if (seq === undefined) {
+      try {
+        seq = (await append(space, SERVER_CLIENT_ID, [event])).accepted[0]!.seq
+      } catch (error) {
+        // Another forget of the subject (with another proof) appended it first.
+        seq = await stored()
+        if (seq === undefined) throw error
+      }
+    }
+    return c.json({ subject, seq } satisfies ForgetResponse)
   })
 
   app.get('/v1/spaces/:space/pull', async (c) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { SUBJECT_FORGOTTEN, SYSTEM_STREAM_PREFIX, type WireEvent } from '@cairn/core/protocol'
+import { type Envelope, SUBJECT_FORGOTTEN, SYSTEM_STREAM_PREFIX, type WireEvent } from '@cairn/core/protocol'
 import { FORGOTTEN_ID_PREFIX } from './reserved.js'
 
 /** What an {@link ForgetAuthorizer} is asked: may this principal forget this subject in this space? */
@@ -28,14 +28,15 @@ export function forgottenEventId(space: string, subject: string): string {
 
 /**
  * The event that tells a space's members `subject` was forgotten: stream `$cairn:forgotten:<subject>`, version 1,
- * data `{ subject }`, no meta, and an id fixed by the space and subject, so a retried forget appends nothing new.
+ * data `{ subject, proof? }`, no meta, and an id fixed by the space and subject, so a retried forget appends nothing
+ * new (the first forget's event stays, whatever proof a retry carries).
  */
-export function forgottenEvent(space: string, subject: string): WireEvent {
+export function forgottenEvent(space: string, subject: string, proof?: Envelope): WireEvent {
   return {
     id: forgottenEventId(space, subject),
     stream: `${SYSTEM_STREAM_PREFIX}forgotten:${subject}`,
     version: 1,
     type: SUBJECT_FORGOTTEN,
-    data: { subject },
+    data: proof === undefined ? { subject } : { subject, proof },
   }
 }

@@ -1,5 +1,6 @@
 import {
   type ForgetRequest,
+  isEnvelope,
   type JsonObject,
   MAX_SPACES_PER_REQUEST,
   MAX_SUBJECT_LENGTH,
@@ -281,7 +282,19 @@ export function parseSubjectKeysRequest(body: unknown): Required<SubjectKeysRequ
 
 /** Validates a `POST /v1/spaces/:space/forget` body `{ subject }`, strictly (no unknown fields). */
 export function parseForgetRequest(body: unknown): ForgetRequest {
-  if (!isObject(body)) throw badRequest('body must be a JSON object { subject }')
-  onlyFields(body, ['subject'], 'body')
-  return { subject: subjectOf(body.subject, 'subject') }
+  if (!isObject(body)) throw badRequest('body must be a JSON object { subject, proof? }')
+  onlyFields(body, ['subject', 'proof'], 'body')
+  const request: ForgetRequest = { subject: subjectOf(body.subject, 'subject') }
+  if (body.proof !== undefined) {
+    const { proof } = body
+    if (!isEnvelope(proof) || Object.keys(proof).length !== 4 || JSON.stringify(proof).length > MAX_PROOF_LENGTH)
+      throw badRequest(
+        `proof must be an enc1 envelope { $cairn, kid, iv, ct } of at most ${MAX_PROOF_LENGTH} characters`,
+      )
+    request.proof = proof
+  }
+  return request
 }
+
+/** Longest forget proof (an envelope of a small JSON object). */
+const MAX_PROOF_LENGTH = 2000

@@ -120,11 +120,19 @@ describe.each([
       { subject: 'alice', forgotten: true },
     ])
 
-    // a retried forget answers the same seq and appends nothing
+    // a retried forget answers the same seq and appends nothing, whatever proof it carries (the first one stays)
     expect(await forget(url, 's', 'alice')).toMatchObject({ status: 200, body: { subject: 'alice', seq: 2 } })
+    const proof = { $cairn: 'enc1', kid: 'k', iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAAAAAAAAAAAAAAAAAAAA' }
+    expect(await post(`${url}/v1/spaces/s/forget`, { subject: 'alice', proof })).toMatchObject({
+      status: 200,
+      body: { subject: 'alice', seq: 2 },
+    })
     expect(await pullAll(url, 's')).toHaveLength(2)
+    // a forget with a proof (an end-to-end encrypted space) carries it in its event
+    expect(await post(`${url}/v1/spaces/s/forget`, { subject: 'dave', proof })).toMatchObject({ status: 200 })
+    expect((await pullAll(url, 's')).at(-1)).toMatchObject({ data: { subject: 'dave', proof } })
     // a subject that never had a key: recorded forgotten, and told
-    expect(await forget(url, 's', 'carol')).toMatchObject({ status: 200, body: { subject: 'carol', seq: 3 } })
+    expect(await forget(url, 's', 'carol')).toMatchObject({ status: 200, body: { subject: 'carol', seq: 4 } })
     expect(keysOf((await subjectKeys(url, 's', { subjects: ['carol'], create: true })).body)).toEqual([
       { subject: 'carol', forgotten: true },
     ])
@@ -157,7 +165,17 @@ describe('subject keys and forget: requests', () => {
     }
     expect((await subjectKeys(url, 's', '{"subjects":')).status).toBe(400)
     expect((await subjectKeys(url, 'bad space!', { subjects: ['a'] })).status).toBe(400)
-    for (const body of [{}, { subject: '' }, { subject: 7 }, { subject: 'x'.repeat(101) }, { subject: 'a', x: 1 }]) {
+    const envelope = { $cairn: 'enc1', kid: 'k', iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAAAAAAAAAAAAAAAAAAAA' }
+    for (const body of [
+      {},
+      { subject: '' },
+      { subject: 7 },
+      { subject: 'x'.repeat(101) },
+      { subject: 'a', x: 1 },
+      { subject: 'a', proof: 'x' },
+      { subject: 'a', proof: { ...envelope, extra: 1 } },
+      { subject: 'a', proof: { ...envelope, ct: 'A'.repeat(3000) } },
+    ]) {
       const res = await post(`${url}/v1/spaces/s/forget`, body)
       expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status: 400, code: 'BAD_REQUEST' })
     }

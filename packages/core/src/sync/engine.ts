@@ -8,6 +8,7 @@ import type { RuntimeStatus, StatusHub } from '../runtime/status'
 import type { MetaRecord, SpaceRecord } from '../store/records'
 import type { PullOutcome } from './apply-pull'
 import { ERASED, type ForgetResult } from './forget-local'
+import { forgetProof } from './forget-proof'
 import type { LeaveSpaceOptions, LeaveSpaceResult } from './leave-space'
 import { LiveChannel } from './live-channel'
 import { type ReuploadResult, reuploadResetSpaces } from './reupload'
@@ -170,7 +171,10 @@ export class SyncEngine {
     let failure: unknown
     for (const space of spaces ?? [...this.registry.joined()]) {
       try {
-        results.push(await forget.call(this.context.transport, space, { subject }))
+        // In an end-to-end encrypted space, members erase only on a forget a member proved (see forget-proof.ts).
+        const cipher = this.registry.get(space)?.cipher
+        const proof = cipher ? await forgetProof(space, subject, cipher) : undefined
+        results.push(await forget.call(this.context.transport, space, proof ? { subject, proof } : { subject }))
         this.keyring.forgotten(space, subject)
       } catch (error) {
         failure ??= error

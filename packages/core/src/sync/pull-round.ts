@@ -9,6 +9,7 @@ import { type StoredWireEvent, SUBJECT_FORGOTTEN } from '../protocol'
 import type { CommandRecord } from '../store/records'
 import { applyPull, type PullOutcome, type SpaceBatch } from './apply-pull'
 import { type Forgetting, forgetLocally, notedForgetting, noteForgetting } from './forget-local'
+import { isForgetProven } from './forget-proof'
 import type { RoundContext } from './round-context'
 import type { SpaceSync } from './space-registry'
 import { ServerResetError } from './sync-errors'
@@ -86,9 +87,16 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
         const before = cursors.get(s.space) ?? 0
         const cursor = Math.max(before, through ?? before)
         collected.get(s.space)?.push(...events)
-        for (const e of system)
-          if (e.type === SUBJECT_FORGOTTEN && typeof e.data.subject === 'string')
-            forgetting.push({ space: s.space, subject: e.data.subject })
+        for (const e of system) {
+          const subject = e.type === SUBJECT_FORGOTTEN ? e.data.subject : undefined
+          if (typeof subject !== 'string') continue
+          // In an end-to-end encrypted space the server is not trusted: only a forget a member proved erases.
+          if (s.cipher && !(await isForgetProven(s.space, subject, e.data.proof, s.cipher))) {
+            fail(s.space, unproven(s.space, e))
+            continue
+          }
+          forgetting.push({ space: s.space, subject })
+        }
         total += events.length
         cursors.set(s.space, cursor)
         s.head = page.head
@@ -139,6 +147,16 @@ export async function pullAll(ctx: RoundContext, failures: Map<string, unknown>)
       .map((s) => registry.get(s.space))
       .filter((s): s is SpaceSync => s !== undefined && s.stopped === undefined && !failed.has(s.space))
   }
+}
+
+/** A `$SubjectForgotten` no member proved, in an end-to-end encrypted space: reported, nothing erased. */
+function unproven(space: string, e: StoredWireEvent): SyncError {
+  return new SyncError(
+    'FORGET_UNPROVEN',
+    `the server's forget of subject ${JSON.stringify(e.data.subject)} in encrypted space '${space}' carries no ` +
+      'proof from a member: nothing was erased',
+    { space, seq: e.seq },
+  )
 }
 
 /** Makes the erasures of forgotten subjects noted in the database (see forget-local.ts). */

@@ -46,8 +46,9 @@ export class Pusher {
           await outbox.rewind()
           continue
         }
-        // Data of a subject forgotten meanwhile: pushed redacted, and erased here too.
-        for (const subject of wire.forgotten) await this.forget(s.space, subject)
+        // Data of a subject forgotten meanwhile: pushed redacted, and erased here too (in an end-to-end encrypted
+        // space only on the forget event a member proved, which the pull brings: the key store is not trusted).
+        if (!s.cipher) for (const subject of wire.forgotten) await this.forget(s.space, subject)
         budget.spend('push')
         const response = await transport.push(s.space, {
           clientId: deps.clientId,
