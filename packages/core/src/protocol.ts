@@ -83,6 +83,7 @@ export const SUBJECT_FORGOTTEN = '$SubjectForgotten'
 export const MAX_SUBJECT_LENGTH = 100
 
 /** Control characters and lone surrogates: text the server refuses in names it stores. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** Whether `value` is a subject id the key store takes: 1..{@link MAX_SUBJECT_LENGTH} characters, no control characters. */

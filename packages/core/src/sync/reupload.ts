@@ -4,11 +4,14 @@
  * new server from cursor 0.
  */
 import { SyncError } from '../domain/errors'
+import type { PushResponse } from '../protocol'
 import type { EventRecord, SpaceRecord } from '../store/records'
+import { personalOf } from './personal-fields'
 import { toWire } from './push-round'
 import type { RoundContext } from './round-context'
 import type { SpaceSync } from './space-registry'
 import { ServerResetError } from './sync-errors'
+import { SyncHttpError } from './transport'
 import { wireBatch } from './wire-form'
 
 /** What `reuploadToServer` did. */
@@ -46,6 +49,8 @@ async function reuploadSpace(ctx: ReuploadContext, s: SpaceSync, reset: ServerRe
   const limit = options.pushBatch ?? 500
   let pushed = 0
   let from = 0
+  // Subject keys of the old server's key store: the new server has its own.
+  ctx.keyring.dropSpace(s.space)
   for (;;) {
     const rows = await events
       .where('lpos')
@@ -54,19 +59,32 @@ async function reuploadSpace(ctx: ReuploadContext, s: SpaceSync, reset: ServerRe
       .toArray()
     if (rows.length === 0) break
     from = rows[rows.length - 1]?.lpos as number
-    const confirmed = rows.filter((e) => e.gpos !== undefined && e.space === s.space)
+    // Personal fields are sealed again, with the new server's subject keys: the old keys went with the old
+    // server. Everything else is re-uploaded as pulled (or as pushed): every device sends the same wire form.
+    const confirmed = rows
+      .filter((e) => e.gpos !== undefined && e.space === s.space)
+      .map((e) => (personalOf(deps.loaded, e) ? withoutWire(e) : e))
     for (let i = 0; i < confirmed.length; i += limit) {
       const slice = confirmed.slice(i, i + limit)
-      // As pulled (or as pushed): every device re-uploads the same wire form of an event.
-      const batch = (
+      let batch = (
         await wireBatch({ db: deps.db, loaded: deps.loaded, keyring: ctx.keyring }, s.space, s.cipher, slice)
       ).events
-      const response = await transport.push(s.space, {
-        clientId: deps.clientId,
-        events: batch.map(toWire),
-      })
-      if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId, s.space)
-      pushed += batch.length
+      while (batch.length > 0) {
+        let response: PushResponse
+        try {
+          response = await transport.push(s.space, { clientId: deps.clientId, events: batch.map(toWire) })
+        } catch (error) {
+          // Another device re-uploaded these first, sealed anew (personal fields): theirs stands, ours is the same
+          // data (the pull compares it opened).
+          const taken = reuploadedByOthers(error)
+          if (taken.size === 0) throw error
+          batch = batch.filter((e) => !taken.has(e.id))
+          continue
+        }
+        if (response.backendId !== reset.current) throw new ServerResetError(reset.current, response.backendId, s.space)
+        pushed += batch.length
+        break
+      }
     }
   }
   // Start over on the new server: pull everything again (known ids are skipped), then push what is pending.
@@ -79,4 +97,15 @@ async function reuploadSpace(ctx: ReuploadContext, s: SpaceSync, reset: ServerRe
   s.stopped = undefined
   s.lastError = null
   return { pushed, backendId: reset.current }
+}
+
+function withoutWire(e: EventRecord): EventRecord {
+  const { wire: _wire, ...rest } = e
+  return rest
+}
+
+/** The event ids a re-upload's push was refused as `ID_REUSED` (already there with other content). */
+function reuploadedByOthers(error: unknown): Set<string> {
+  if (!(error instanceof SyncHttpError) || error.body.code !== 'ID_REUSED') return new Set()
+  return new Set((error.body.refused ?? []).filter((r) => r.code === 'ID_REUSED').map((r) => r.id))
 }
