@@ -7,6 +7,8 @@ import { useServer } from './server'
 const server = useServer()
 
 const NAME = 'Zelda Unique-Name'
+/** A's first name, changed to NAME before B comes: a rename is personal data too. */
+const DRAFT = 'Zelda Draft-Nom'
 const BOARD = 'hyrule'
 const OTHER = 'hyrule-castle'
 
@@ -66,7 +68,7 @@ async function setName(page: Page, name: string): Promise<void> {
   await expect(page.getByTestId('user-menu')).toContainText(name)
 }
 
-test('forget me: the name travels sealed, B sees it, A downloads it, forgets itself, and it is gone from every browser and the server', async ({
+test('forget me: the name (and a rename) travels sealed, B sees it, A downloads it, forgets itself, and it is gone from every browser and the server', async ({
   browser,
 }, testInfo) => {
   const ctxA = await browser.newContext()
@@ -77,17 +79,28 @@ test('forget me: the name travels sealed, B sees it, A downloads it, forgets its
   // A: a name on first use, two boards, a card on each.
   const a = new BoardPage(pageA, BOARD)
   await a.open(server.url)
-  await setName(pageA, NAME)
+  await setName(pageA, DRAFT)
   const userA = await userIdOf(pageA)
   expect(userA).toMatch(/^[0-9a-f-]{36}$/)
-  await expect(pageA.getByTestId(`member-${userA}`)).toHaveText(`${NAME} (you)`)
+  await expect(pageA.getByTestId(`member-${userA}`)).toHaveText(`${DRAFT} (you)`)
   const card = await a.addCard('todo', 'Rescue the princess')
-  await expect(pageA.getByTestId(`card-author-${card}`)).toHaveText(`by ${NAME}`)
+  await expect(pageA.getByTestId(`card-author-${card}`)).toHaveText(`by ${DRAFT}`)
   const aOther = await a.openBoard(OTHER)
-  await expect(pageA.getByTestId(`member-${userA}`)).toHaveText(`${NAME} (you)`)
+  await expect(pageA.getByTestId(`member-${userA}`)).toHaveText(`${DRAFT} (you)`)
   await aOther.addCard('todo', 'Find the master sword')
   await aOther.waitSynced()
+
+  // A renames itself from the user menu: it is renamed on every board it is on.
+  await pageA.getByTestId('user-menu').click()
+  await expect(pageA.getByTestId('user-name-input')).toHaveValue(DRAFT)
+  await pageA.getByTestId('user-name-input').fill(NAME)
+  await pageA.getByTestId('user-name-save').click()
+  await pageA.getByTestId('user-menu').click()
+  await expect(pageA.getByTestId('user-panel')).toBeHidden()
+  await expect(pageA.getByTestId(`member-${userA}`)).toHaveText(`${NAME} (you)`)
   await a.switchTo(BOARD)
+  await expect(pageA.getByTestId(`member-${userA}`)).toHaveText(`${NAME} (you)`)
+  await expect(pageA.getByTestId(`card-author-${card}`)).toHaveText(`by ${NAME}`)
 
   // B opens the board: A is on it, and is the card's author.
   const b = new BoardPage(pageB, BOARD)
@@ -105,13 +118,17 @@ test('forget me: the name travels sealed, B sees it, A downloads it, forgets its
   // On the server, the name only ever travelled sealed with A's key.
   const log = JSON.stringify([...(await server.log(BOARD)), ...(await server.log(OTHER))])
   expect(log).toContain('MemberJoined')
+  expect(log).toContain('MemberRenamed')
   expect(log).toContain('"$cairn":"pii1"')
-  expect(log).not.toContain(NAME)
-  // The scan reads the stored data: the card's title (not personal) is there in clear; the name is not.
+  for (const secret of [NAME, DRAFT]) expect(log).not.toContain(secret)
+  // The scan reads the stored data: the card's title (not personal) is there in clear; the names are not.
   expect(serverBytes()).toContain('Rescue the princess')
-  expect(serverBytes()).not.toContain(NAME)
-  // Both browsers hold it (the dump below would see it).
-  for (const page of [pageA, pageB]) expect((await browserData(page)).text).toContain(NAME)
+  for (const secret of [NAME, DRAFT]) expect(serverBytes()).not.toContain(secret)
+  // Both browsers hold both names (the dump below would see them).
+  for (const page of [pageA, pageB]) {
+    const { text } = await browserData(page)
+    for (const secret of [NAME, DRAFT]) expect(text).toContain(secret)
+  }
 
   // A downloads its data: the name, from both boards.
   await pageA.getByTestId('user-menu').click()
@@ -122,9 +139,11 @@ test('forget me: the name travels sealed, B sees it, A downloads it, forgets its
     items: { space: string; type: string; fields: Record<string, unknown> }[]
   }
   expect(exported.subject).toBe(userA)
-  expect(exported.items.map((i) => [i.space, i.type, i.fields]).sort()).toEqual([
-    [BOARD, 'MemberJoined', { name: NAME }],
-    [OTHER, 'MemberJoined', { name: NAME }],
+  expect(exported.items.map((i) => `${i.space} ${i.type} ${JSON.stringify(i.fields)}`).sort()).toEqual([
+    `${BOARD} MemberJoined {"name":"${DRAFT}"}`,
+    `${BOARD} MemberRenamed {"name":"${NAME}"}`,
+    `${OTHER} MemberJoined {"name":"${DRAFT}"}`,
+    `${OTHER} MemberRenamed {"name":"${NAME}"}`,
   ])
   expect(JSON.stringify(exported)).toContain(NAME)
 
@@ -143,20 +162,21 @@ test('forget me: the name travels sealed, B sees it, A downloads it, forgets its
   await expect(pageB.getByTestId(`member-${userA}`)).toHaveAttribute('data-forgotten', 'true')
   await expect(pageB.getByTestId(`card-author-${card}`)).toHaveText('by (forgotten)')
   await expect(pageB.getByTestId(`member-${userB}`)).toHaveText('Link Other (you)')
+  await expect(pageB.locator('body')).not.toContainText(NAME)
   await expect(pageA.getByTestId(`member-${userA}`)).toHaveText('(forgotten)')
   await expect(pageA.getByTestId(`card-author-${card}`)).toHaveText('by (forgotten)')
   await expect(pageA.getByTestId('name-prompt')).toBeVisible()
   await expect(pageA.getByTestId('name-input')).toHaveValue('')
   await expect(pageA.getByTestId('user-name-input')).toHaveValue('')
   await expect(pageA.getByTestId('user-menu')).toHaveText(/Set your name/)
-  await expect(pageA.locator('body')).not.toContainText(NAME)
+  for (const secret of [NAME, DRAFT]) await expect(pageA.locator('body')).not.toContainText(secret)
   expect(await userIdOf(pageA)).not.toBe(userA)
   await a.switchTo(OTHER)
   await expect(pageA.getByTestId(`member-${userA}`)).toHaveText('(forgotten)')
   await pageB.screenshot({ path: testInfo.outputPath('b-after.png') })
 
-  // Nothing holds the name any more: not the server's files, not either browser's IndexedDB or storage.
-  expect(serverBytes()).not.toContain(NAME)
+  // Nothing holds the names any more: not the server's files, not either browser's IndexedDB or storage.
+  for (const secret of [NAME, DRAFT]) expect(serverBytes()).not.toContain(secret)
   await a.waitSynced()
   await b.waitSynced()
   for (const page of [pageA, pageB]) {
@@ -165,9 +185,11 @@ test('forget me: the name travels sealed, B sees it, A downloads it, forgets its
     expect(data.stores).toEqual(expect.arrayContaining(['events', 'commands', 'undo', 'snapshots']))
     expect(data.text).toContain('MemberJoined') // the events are still there...
     expect(data.text).toContain('Rescue the princess') // ...and what is not personal
-    expect(data.text).not.toContain(NAME)
-    expect(data.localStorage).not.toContain(NAME)
-    expect(data.sessionStorage).not.toContain(NAME)
+    for (const secret of [NAME, DRAFT]) {
+      expect(data.text).not.toContain(secret)
+      expect(data.localStorage).not.toContain(secret)
+      expect(data.sessionStorage).not.toContain(secret)
+    }
   }
   // B's own name is not forgotten.
   expect((await browserData(pageB)).text).toContain('Link Other')
