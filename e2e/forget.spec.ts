@@ -71,6 +71,8 @@ async function setName(page: Page, name: string): Promise<void> {
 test('forget me: the name (and a rename) travels sealed, B sees it, A downloads it, forgets itself, and it is gone from every browser and the server', async ({
   browser,
 }, testInfo) => {
+  // Two browsers, two boards, a rename, a download and a forget: 20 s alone, up to 40 s on a busy machine.
+  test.setTimeout(120_000)
   const ctxA = await browser.newContext()
   const ctxB = await browser.newContext()
   const pageA = await ctxA.newPage()
