@@ -1,5 +1,5 @@
 import { createClient } from '@cairn/core'
-import type { Kanban } from '@cairn/example-kanban'
+import type { KanbanWithMembers } from '@cairn/example-kanban/members'
 import { CairnProvider } from '@cairn/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -21,7 +21,7 @@ if (url.searchParams.has('token') || shared) {
 
 // One worker and one database for every board: switching boards is a query, not a page load.
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'cairn' })
-const cairn = createClient<Kanban>(worker)
+const cairn = createClient<KanbanWithMembers>(worker)
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

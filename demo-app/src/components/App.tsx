@@ -1,12 +1,14 @@
 import type { Route } from '../config'
 import { useJoinLegacyBoards, useOpenBoard } from '../hooks/use-boards'
 import { useEnsureBoard } from '../hooks/use-ensure-board'
+import { useMembership } from '../hooks/use-membership'
 import { useRoute } from '../hooks/use-route'
 import { BoardNav } from './BoardNav'
 import { BoardView } from './BoardView'
 import { Header } from './Header'
 import { LogInspector } from './LogInspector'
 import { MyCards } from './MyCards'
+import { NamePrompt } from './NamePrompt'
 import { RejectionsPanel } from './RejectionsPanel'
 import { TokenPrompt } from './TokenPrompt'
 
@@ -17,10 +19,12 @@ export function App({ initialRoute }: { initialRoute: Route }) {
   const membership = useOpenBoard(board)
   useEnsureBoard(board, membership)
   useJoinLegacyBoards()
+  useMembership()
   return (
     <div className="app">
       <Header route={route} navigate={navigate} />
       <BoardNav route={route} navigate={navigate} />
+      <NamePrompt />
       {board !== null && <TokenPrompt key={board} board={board} />}
       <main className="main">
         {board !== null ? (

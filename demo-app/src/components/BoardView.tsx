@@ -3,13 +3,14 @@ import { joinBoard, type Membership } from '../hooks/use-boards'
 import { useEncrypted } from '../hooks/use-encryption'
 import type { Navigate } from '../hooks/use-route'
 import { Board } from './Board'
+import { BoardMembers } from './BoardMembers'
 import { KeyPrompt } from './KeyPrompt'
 import { LeaveBoard } from './LeaveBoard'
 import { LockBadge } from './LockBadge'
 import { ShareBoard } from './ShareBoard'
 
 /**
- * One board: its toolbar (the lock of an encrypted board, share it, leave it), the passphrase prompt while its
+ * One board: its toolbar (the lock of an encrypted board, who is on it, share it, leave it), the passphrase prompt while its
  * events wait for a key, and its columns, read from the shared database by board.
  */
 export function BoardView({
@@ -38,6 +39,7 @@ export function BoardView({
       <div className="board-toolbar">
         <h1 className="board-title">{board}</h1>
         {encrypted && <LockBadge testId="board-lock" />}
+        <BoardMembers board={board} />
         <ShareBoard board={board} />
         <LeaveBoard
           board={board}

@@ -1,6 +1,7 @@
 import type { CardRow } from '@cairn/example-kanban'
 import { useState } from 'react'
 import { useBoardCommand } from '../hooks/use-board-command'
+import { displayName, useMembers } from '../hooks/use-user'
 import { startCardDrag } from './drag'
 import { RenameForm } from './RenameForm'
 
@@ -15,6 +16,8 @@ export function CardItem({ board, card, previous, next }: CardItemProps) {
   const move = useBoardCommand('board.moveCard')
   const archive = useBoardCommand('board.archiveCard')
   const [editing, setEditing] = useState(false)
+  // The author's name is their member row's (one live query per board, shared by its cards).
+  const author = useMembers(board).get(card.author ?? '')
   const moveTo = (to: string | null) => {
     if (to) move({ id: board, space: board, input: { cardId: card.id, to } })
   }
@@ -37,6 +40,11 @@ export function CardItem({ board, card, previous, next }: CardItemProps) {
           title="Double-click to rename"
         >
           {card.title}
+        </p>
+      )}
+      {author && (
+        <p className="card-author" data-role="author" data-testid={`card-author-${card.id}`}>
+          by {displayName(author.name)}
         </p>
       )}
       <div className="card-actions">

@@ -3,6 +3,7 @@ import type { Navigate } from '../hooks/use-route'
 import { BoardSwitcher } from './BoardSwitcher'
 import { OfflineSwitch } from './OfflineSwitch'
 import { SyncBadge } from './SyncBadge'
+import { UserMenu } from './UserMenu'
 
 export function Header({ route, navigate }: { route: Route; navigate: Navigate }) {
   return (
@@ -18,6 +19,7 @@ export function Header({ route, navigate }: { route: Route; navigate: Navigate }
       <div className="topbar-status">
         <SyncBadge />
         <OfflineSwitch />
+        <UserMenu />
       </div>
     </header>
   )

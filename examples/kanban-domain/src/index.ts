@@ -4,6 +4,8 @@
  *   the WIP limit, so two offline moves into a column with one free slot cannot both stand.
  * - `card` aggregate (stream `card:<id>`): the card's text. Edits of different cards never conflict.
  * - `cards` and `columns` projections: what the board UI reads.
+ * The people of a board, whose names are personal data (crypto-shredding), are in `./members`
+ * (`@cairn/example-kanban/members`): a domain of its own that adds them to this one.
  */
 import {
   defineAggregate,
@@ -19,7 +21,8 @@ export const boardEvents = defineEvents({
   BoardCreated: event<{ title: string }>(),
   ColumnAdded: event<{ column: string; title: string; wipLimit: number | null }>(),
   WipLimitSet: event<{ column: string; wipLimit: number | null }>(),
-  CardAdded: event<{ cardId: string; title: string; column: string }>(),
+  /** `author`: the user id of whoever added the card (optional: older cards have none). Never their name. */
+  CardAdded: event<{ cardId: string; title: string; column: string; author?: string }>(),
   CardMoved: event<{ cardId: string; from: string; to: string }>(),
   CardArchived: event<{ cardId: string; column: string }>(),
 })
@@ -95,7 +98,7 @@ export const board = defineAggregate({
       }
       return ctx.event('WipLimitSet', input)
     },
-    addCard: (s, input: { cardId: string; title: string; column: string }, ctx) => {
+    addCard: (s, input: { cardId: string; title: string; column: string; author?: string }, ctx) => {
       const col = s.columns[input.column]
       if (!s.exists || !col) return ctx.reject('NoSuchColumn', `There is no column '${input.column}'`)
       if (s.cardColumn[input.cardId]) return ctx.reject('CardExists', 'This card is already on the board')
@@ -156,6 +159,11 @@ export interface CardRow {
   description: string
   archived: 0 | 1
   updatedAt: number
+  /**
+   * The user id of whoever added the card, when the app said (`board.addCard`'s `author`). Only the id: the name
+   * is the member's (`members.ts`), so forgetting the member erases it from every card at once.
+   */
+  author?: string
 }
 
 export const cards = defineProjection({
@@ -173,6 +181,7 @@ export const cards = defineProjection({
         description: '',
         archived: 0,
         updatedAt: e.meta.issuedAt,
+        ...(e.data.author === undefined ? {} : { author: e.data.author }),
       }),
     CardMoved: async (tx, e) => {
       await tx.update(e.data.cardId, { column: e.data.to, updatedAt: e.meta.issuedAt })
