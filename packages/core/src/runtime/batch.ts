@@ -1,0 +1,130 @@
+import type { Transaction } from 'dexie'
+import type { CairnError } from '../domain/errors'
+import {
+  type CommandRecord,
+  type EventRecord,
+  HIGH_WATER,
+  type MetaRecord,
+  PENDING_GAP,
+  type SpaceRecord,
+} from '../store/records'
+import type { CommandRequest, CommandResult, ExpectedVersion, RuntimeEnv } from './command-types'
+import type { RuntimeAggregate } from './loaded-domain'
+import type { WriteSink } from './projector'
+import { idbOf, lastIn } from './raw'
+import type { CachedState } from './state-cache'
+
+/** One batch of the executor: its queued commands, what it reads up front, and how its outcomes are told apart. */
+
+/** A queued command. */
+export interface Job {
+  path: string
+  aggregate: RuntimeAggregate
+  handler: RuntimeAggregate['commands'][string]
+  request: CommandRequest
+  input: unknown
+  commandId: string
+  issuedAt: number
+  resolve: (result: CommandResult) => void
+  reject: (error: CairnError) => void
+}
+
+export type Outcome = { result: CommandResult } | { error: CairnError }
+
+/** What one batch transaction reads up front and the writes it pipelines, per command. */
+export interface BatchContext {
+  /** The batch transaction. Tables come from it, never from Dexie's ambient zone (see applyEvent). */
+  tx: Transaction
+  heads: Map<string, EventRecord | undefined>
+  previous: Map<string, CommandRecord>
+  nextPosition: number
+  writes: Map<Job, WriteSink>
+  /** The space of each stream this batch appended to (a new stream's first command chose it). */
+  spaces: Map<string, string>
+  /** The joined spaces, read in this transaction (undefined without sync: any space may be written). */
+  joined: ReadonlySet<string> | undefined
+  /** Something was written (events, or only journal rows of failed or empty commands). */
+  wrote: boolean
+}
+
+/** Tables whose unique indexes mean "someone else wrote first" (decide again), not "this row is invalid". */
+export const LOG_TABLES = new Set(['events', 'commands'])
+
+/** Thrown inside a batch transaction when a command fails after it wrote: the transaction must abort. */
+export class AbortBatch extends Error {
+  constructor(
+    readonly job: Job,
+    readonly error: CairnError,
+  ) {
+    super(error.message)
+  }
+}
+
+/** Commands per batch transaction. */
+export const MAX_BATCH = 500
+
+/**
+ * Reads, in parallel, what every command of the batch needs before deciding: the head event of each stream,
+ * earlier results of command ids given, and the next local position. IndexedDB pipelines parallel requests;
+ * awaiting them one by one would pay a round trip each.
+ */
+export async function prefetch(tx: Transaction, jobs: Job[], env: RuntimeEnv): Promise<BatchContext> {
+  const events = idbOf(tx).objectStore('events')
+  const byStream = events.index('[stream+version]')
+  const KeyRange = env.keyRange
+  const commands = tx.table<CommandRecord>('commands')
+  const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
+  const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
+  const syncing = env.spaces.joined() !== undefined
+  const [tail, high, heads, previous, joined] = await Promise.all([
+    lastIn<EventRecord>(events, null),
+    tx.table<MetaRecord>('meta').get(HIGH_WATER),
+    Promise.all(
+      streams.map(
+        async (s) => [s, await lastIn<EventRecord>(byStream, KeyRange.bound([s, -Infinity], [s, []]))] as const,
+      ),
+    ),
+    ids.length > 0 ? commands.bulkGet(ids) : Promise.resolve([]),
+    // With sync, the joined spaces as this transaction sees them (another tab may have just left one).
+    syncing ? tx.table<SpaceRecord>('spaces').toCollection().primaryKeys() : Promise.resolve(undefined),
+  ])
+  return {
+    tx,
+    heads: new Map(heads),
+    previous: new Map(previous.flatMap((c): [string, CommandRecord][] => (c ? [[c.id, c]] : []))),
+    // Positions are never reused: events removed from the tail (a refused command) leave their mark. With
+    // sync, pending work after a confirmed tail starts past a gap: events pulled meanwhile go under it.
+    nextPosition:
+      Math.max(tail?.lpos ?? 0, (high?.value as number | undefined) ?? 0) +
+      1 +
+      (syncing && (tail === undefined || tail.gpos !== undefined) ? PENDING_GAP : 0),
+    writes: new Map(),
+    spaces: new Map(),
+    joined: joined === undefined ? undefined : new Set(joined as string[]),
+    wrote: false,
+  }
+}
+
+/** The id of the stream's head event when it is pending (appended in this batch, or not confirmed yet). */
+export function pendingHeadOf(
+  stream: string,
+  overlay: Map<string, CachedState>,
+  batch: BatchContext,
+): string | undefined {
+  const appended = overlay.get(stream)?.headId
+  if (appended !== undefined) return appended.slice(0, appended.lastIndexOf('@'))
+  const head = batch.heads.get(stream)
+  return head && head.gpos === undefined ? head.id : undefined
+}
+
+/** Errors that are the command's own outcome (decider, input, version), not a failure of storage. */
+export function isDecisionError(error: CairnError): boolean {
+  return ['CommandRejected', 'ConcurrencyError', 'HandlerError', 'ValidationError'].includes(error.name)
+}
+
+export function satisfies(expected: ExpectedVersion | undefined, actual: number): boolean {
+  if (expected === undefined || expected === 'any') return true
+  if (expected === 'no_stream') return actual === 0
+  if (expected === 'exists') return actual > 0
+  return expected === actual
+}
