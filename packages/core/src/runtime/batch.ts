@@ -10,9 +10,10 @@ import {
 } from '../store/records'
 import type { CommandRequest, CommandResult, ExpectedVersion, RuntimeEnv } from './command-types'
 import type { RuntimeAggregate } from './loaded-domain'
-import type { WriteSink } from './projector'
+import { WriteSink } from './projector'
 import { idbOf, lastIn } from './raw'
 import type { CachedState } from './state-cache'
+import { errorNames } from './storage-errors'
 
 /** One batch of the executor: its queued commands, what it reads up front, and how its outcomes are told apart. */
 
@@ -38,7 +39,8 @@ export interface BatchContext {
   heads: Map<string, EventRecord | undefined>
   previous: Map<string, CommandRecord>
   nextPosition: number
-  writes: Map<Job, WriteSink>
+  /** The batch's first failure; once set, the transaction is aborted (see sinkFor). */
+  failure: BatchFailure | undefined
   /** The space of each stream this batch appended to (a new stream's first command chose it). */
   spaces: Map<string, string>
   /** The joined spaces, read in this transaction (undefined without sync: any space may be written). */
@@ -57,6 +59,36 @@ export class AbortBatch extends Error {
     readonly error: CairnError,
   ) {
     super(error.message)
+  }
+}
+
+/** What failed first in a batch: the command, the error, and the table written (empty when it was not a write). */
+export interface BatchFailure {
+  job: Job
+  error: unknown
+  source: string
+}
+
+/**
+ * The sink of one command's writes in a batch. Its first failure aborts the transaction at once (a raw request's
+ * in its own error event, before IndexedDB could commit): a batch transaction that commits had no failed write,
+ * so nothing needs to be awaited before its commit, and the writes and the commit share one round trip.
+ */
+export function sinkFor(batch: BatchContext, job: Job): WriteSink {
+  batch.wrote = true
+  return new WriteSink((error, source) => failBatch(batch, job, error, source))
+}
+
+/** Errors of requests that failed because the transaction had already ended: consequences, never the cause. */
+const ENDED = ['AbortError', 'TransactionInactiveError', 'DatabaseClosedError']
+
+/** Records the batch's first failure (the command to blame) and aborts its transaction. */
+export function failBatch(batch: BatchContext, job: Job, error: unknown, source: string): void {
+  if (!batch.failure && !errorNames(error).some((name) => ENDED.includes(name))) batch.failure = { job, error, source }
+  try {
+    batch.tx.abort()
+  } catch {
+    // Already ended.
   }
 }
 
@@ -98,7 +130,7 @@ export async function prefetch(tx: Transaction, jobs: Job[], env: RuntimeEnv): P
       Math.max(tail?.lpos ?? 0, (high?.value as number | undefined) ?? 0) +
       1 +
       (syncing && (tail === undefined || tail.gpos !== undefined) ? PENDING_GAP : 0),
-    writes: new Map(),
+    failure: undefined,
     spaces: new Map(),
     joined: joined === undefined ? undefined : new Set(joined as string[]),
     wrote: false,

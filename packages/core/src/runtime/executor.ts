@@ -13,6 +13,7 @@ import type { EventRecord, SnapshotRecord } from '../store/records'
 import {
   AbortBatch,
   type BatchContext,
+  failBatch,
   type Job,
   LOG_TABLES,
   MAX_BATCH,
@@ -20,14 +21,15 @@ import {
   pendingHeadOf,
   prefetch,
   satisfies,
+  sinkFor,
 } from './batch'
 import type { CommandResult, RuntimeEnv } from './command-types'
 import { decide, eventRecords, evolve, headKey, loadStream, snapshotDue } from './decide'
 import { journalOutcome, pendingRow } from './journal'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { Projecting } from './project'
-import { inlineProjectionsFor, WriteSink } from './projector'
-import { idbOf, request as idbRequest, markChanged } from './raw'
+import { inlineProjectionsFor } from './projector'
+import { idbOf, markChanged } from './raw'
 import { toRecorded } from './recorded'
 import { chooseSpace } from './space-choice'
 import type { CachedState, StateCache } from './state-cache'
@@ -106,32 +108,43 @@ export class Executor {
       const outcomes = new Map<Job, Outcome>()
       const overlay = new Map<string, CachedState>()
       let lastPosition = 0
+      let batch: BatchContext | undefined
+      let running: Promise<void> | undefined
       try {
-        await this.db.transaction('rw', this.tables(), async (tx) => {
-          const batch = await prefetch(tx, remaining, this.env)
-          for (const job of remaining) {
-            const outcome = await this.runOne(job, overlay, batch)
-            outcomes.set(job, outcome)
-            if ('result' in outcome && !outcome.result.duplicate)
-              for (const e of outcome.result.events) lastPosition = Math.max(lastPosition, e.position)
-          }
-          if (!batch.wrote) return
-          if (lastPosition > 0) markChanged(this.db, tx, ['events', 'commands'])
-          else markChanged(this.db, tx, ['commands'])
-          // One last awaited request: once it settled, every pipelined write before it has settled too.
-          await idbRequest(idbOf(tx).objectStore('events').get(lastPosition))
-          for (const job of remaining) {
-            const failure = batch.writes.get(job)?.failed
-            if (!failure) continue
-            if (isConstraintError(failure.error) && LOG_TABLES.has(failure.source)) throw failure.error
-            throw new AbortBatch(job, toStorageError(failure.error))
-          }
+        await this.db.transaction('rw', this.tables(), (tx) => {
+          running = (async () => {
+            batch = await prefetch(tx, remaining, this.env)
+            for (const job of remaining) {
+              // Aborted by a failed write: what is left runs again in the next attempt.
+              if (batch.failure) return
+              const outcome = await this.runOne(job, overlay, batch).catch((error: unknown) => {
+                if (error instanceof AbortBatch && batch) failBatch(batch, error.job, error.error, '')
+                throw error
+              })
+              outcomes.set(job, outcome)
+              if ('result' in outcome && !outcome.result.duplicate)
+                for (const e of outcome.result.events) lastPosition = Math.max(lastPosition, e.position)
+            }
+            if (!batch.wrote) return
+            if (lastPosition > 0) markChanged(this.db, tx, ['events', 'commands'])
+            else markChanged(this.db, tx, ['commands'])
+            // Nothing more to await: a failed write aborts the transaction (see sinkFor), so if it commits, every
+            // write succeeded.
+          })()
+          return running
         })
-      } catch (error) {
-        if (error instanceof AbortBatch) {
-          error.job.reject(error.error)
-          remaining = remaining.filter((j) => j !== error.job)
-          continue
+      } catch (thrown) {
+        // An abort ends the transaction while its function may still run: let it stop before anything else runs.
+        await running?.catch(() => {})
+        const failure = (batch as BatchContext | undefined)?.failure
+        let error = thrown
+        if (failure) {
+          if (isConstraintError(failure.error) && LOG_TABLES.has(failure.source)) error = failure.error
+          else {
+            failure.job.reject(toStorageError(failure.error))
+            remaining = remaining.filter((j) => j !== failure.job)
+            continue
+          }
         }
         if (isConstraintError(error) && attempt < 5) {
           // Another tab appended to one of our streams (or journaled the same command id) between our read
@@ -274,13 +287,11 @@ export class Executor {
     let { state, headId } = current
     const recorded: RecordedEvent[] = []
     const records: EventRecord[] = []
-    const writes = new WriteSink()
-    batch.writes.set(job, writes)
-    batch.wrote = true
+    const writes = sinkFor(batch, job)
     const events = idbOf(batch.tx).objectStore('events')
     for (const record of eventRecords(pending, aggregate, space, stream, current.version, meta, this.env.newId)) {
       record.lpos = batch.nextPosition++
-      writes.track(() => idbRequest(events.add(record)), 'events')
+      writes.trackRequest(() => events.add(record), 'events')
       const event = toRecorded(record)
       try {
         state = evolve(aggregate, state, event)
@@ -311,7 +322,7 @@ export class Executor {
     }
     const journal = idbOf(batch.tx).objectStore('commands')
     const row = pendingRow(job, space, stream, current.version, result)
-    writes.track(() => idbRequest(journal.add(row)), 'commands')
+    writes.trackRequest(() => journal.add(row), 'commands')
     try {
       // The same projection step as pulls and rebuilds; a local command fails as a whole instead of quarantining.
       const projections = inlineProjectionsFor(this.loaded, stream)

@@ -1,8 +1,7 @@
 import type { CommandRecord } from '../store/records'
-import { type BatchContext, isDecisionError, type Job, type Outcome } from './batch'
+import { type BatchContext, isDecisionError, type Job, type Outcome, sinkFor } from './batch'
 import type { CommandResult } from './command-types'
-import { WriteSink } from './projector'
-import { idbOf, request as idbRequest } from './raw'
+import { idbOf } from './raw'
 
 /** Rows of the command journal (`commands`) the executor writes. */
 
@@ -19,9 +18,7 @@ export function journalOutcome(
   afterEventId: string | undefined,
 ): void {
   if ('error' in outcome && !isDecisionError(outcome.error)) return
-  const writes = new WriteSink()
-  batch.writes.set(job, writes)
-  batch.wrote = true
+  const writes = sinkFor(batch, job)
   const base = {
     id: job.commandId,
     path: job.path,
@@ -54,7 +51,7 @@ export function journalOutcome(
           ...(afterEventId === undefined ? {} : { afterEventId }),
         }
   const journal = idbOf(batch.tx).objectStore('commands')
-  writes.track(() => idbRequest(journal.add(row)), 'commands')
+  writes.trackRequest(() => journal.add(row), 'commands')
 }
 
 /** The journal row of a command that appended events: `pending` until the server confirms them. */
