@@ -1,17 +1,10 @@
 import type { Transaction } from 'dexie'
 import type { CairnError } from '../domain/errors'
-import {
-  type CommandRecord,
-  type EventRecord,
-  HIGH_WATER,
-  type MetaRecord,
-  PENDING_GAP,
-  type SpaceRecord,
-} from '../store/records'
+import { type CommandRecord, type EventRecord, HIGH_WATER, type MetaRecord, PENDING_GAP } from '../store/records'
 import type { CommandRequest, CommandResult, ExpectedVersion, RuntimeEnv } from './command-types'
 import type { RuntimeAggregate } from './loaded-domain'
 import { WriteSink } from './projector'
-import { idbOf, lastIn } from './raw'
+import { idbOf, lastIn, request } from './raw'
 import type { CachedState } from './state-cache'
 import { errorNames } from './storage-errors'
 
@@ -108,17 +101,19 @@ export async function prefetch(tx: Transaction, jobs: Job[], env: RuntimeEnv): P
   const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
   const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
   const syncing = env.spaces.joined() !== undefined
+  const store = (name: string) => idbOf(tx).objectStore(name)
+  // Raw requests but for the journal's: Dexie's middleware costs more than the read on this path (see raw.ts).
   const [tail, high, heads, previous, joined] = await Promise.all([
     lastIn<EventRecord>(events, null),
-    tx.table<MetaRecord>('meta').get(HIGH_WATER),
+    request<MetaRecord | undefined>(store('meta').get(HIGH_WATER)),
     Promise.all(
-      streams.map(
-        async (s) => [s, await lastIn<EventRecord>(byStream, KeyRange.bound([s, -Infinity], [s, []]))] as const,
+      streams.map((s) =>
+        lastIn<EventRecord>(byStream, KeyRange.bound([s, -Infinity], [s, []])).then((head) => [s, head] as const),
       ),
     ),
     ids.length > 0 ? commands.bulkGet(ids) : Promise.resolve([]),
     // With sync, the joined spaces as this transaction sees them (another tab may have just left one).
-    syncing ? tx.table<SpaceRecord>('spaces').toCollection().primaryKeys() : Promise.resolve(undefined),
+    syncing ? request(store('spaces').getAllKeys()) : Promise.resolve(undefined),
   ])
   return {
     tx,
