@@ -36,6 +36,8 @@ export interface BatchContext {
   failure: BatchFailure | undefined
   /** The space of each stream this batch appended to (a new stream's first command chose it). */
   spaces: Map<string, string>
+  /** The last event this batch appended to each stream. */
+  appended: Map<string, EventRecord>
   /** The joined spaces, read in this transaction (undefined without sync: any space may be written). */
   joined: ReadonlySet<string> | undefined
   /** Something was written (events, or only journal rows of failed or empty commands). */
@@ -88,6 +90,11 @@ export function failBatch(batch: BatchContext, job: Job, error: unknown, source:
 /** Commands per batch transaction. */
 export const MAX_BATCH = 500
 
+/** The streams of a batch's commands, each once. */
+export function streamsOf(jobs: readonly Job[]): string[] {
+  return [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
+}
+
 /**
  * Reads, in parallel, what every command of the batch needs before deciding: the head event of each stream,
  * earlier results of command ids given, and the next local position. IndexedDB pipelines parallel requests;
@@ -98,7 +105,7 @@ export async function prefetch(tx: Transaction, jobs: Job[], env: RuntimeEnv): P
   const byStream = events.index('[stream+version]')
   const KeyRange = env.keyRange
   const commands = tx.table<CommandRecord>('commands')
-  const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
+  const streams = streamsOf(jobs)
   const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
   const syncing = env.spaces.joined() !== undefined
   const store = (name: string) => idbOf(tx).objectStore(name)
@@ -127,6 +134,7 @@ export async function prefetch(tx: Transaction, jobs: Job[], env: RuntimeEnv): P
       (syncing && (tail === undefined || tail.gpos !== undefined) ? PENDING_GAP : 0),
     failure: undefined,
     spaces: new Map(),
+    appended: new Map(),
     joined: joined === undefined ? undefined : new Set(joined as string[]),
     wrote: false,
   }

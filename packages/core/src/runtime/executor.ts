@@ -22,9 +22,11 @@ import {
   prefetch,
   satisfies,
   sinkFor,
+  streamsOf,
 } from './batch'
 import type { CommandResult, RuntimeEnv } from './command-types'
 import { decide, eventRecords, evolve, headKey, loadStream, snapshotDue } from './decide'
+import { agrees, Expectation, ExpectationMissed, guessOf } from './expectation'
 import { journalOutcome, pendingRow } from './journal'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { Projecting } from './project'
@@ -44,6 +46,7 @@ export type { CommandRequest, CommandResult, ExpectedVersion, RuntimeEnv } from 
  */
 export class Executor {
   private queue: Job[] = []
+  private readonly expected = new Expectation()
   private flushing = false
 
   constructor(
@@ -104,16 +107,27 @@ export class Executor {
       else remaining.push(job)
       if (id !== undefined) ids.add(id)
     }
+    let guessing = true
     for (let attempt = 0; remaining.length > 0; attempt++) {
       const outcomes = new Map<Job, Outcome>()
       const overlay = new Map<string, CachedState>()
       let lastPosition = 0
       let batch: BatchContext | undefined
       let running: Promise<void> | undefined
+      let checked: Promise<boolean> | undefined
       try {
         await this.db.transaction('rw', this.tables(), (tx) => {
           running = (async () => {
-            batch = await prefetch(tx, remaining, this.env)
+            const reads = prefetch(tx, remaining, this.env)
+            const guessed = guessing ? this.expected.contextFor(tx, streamsOf(remaining), remaining) : undefined
+            if (guessed) {
+              const guess = guessOf(guessed)
+              checked = reads.then(
+                (read) => agrees(guess, read),
+                () => false,
+              )
+            }
+            batch = guessed ?? (await reads)
             for (const job of remaining) {
               // Aborted by a failed write: what is left runs again in the next attempt.
               if (batch.failure) return
@@ -124,6 +138,11 @@ export class Executor {
               outcomes.set(job, outcome)
               if ('result' in outcome && !outcome.result.duplicate)
                 for (const e of outcome.result.events) lastPosition = Math.max(lastPosition, e.position)
+            }
+            // Ran on the expectation: the reads queued before the writes must agree, or nothing commits.
+            if (checked && !(await checked)) {
+              tx.abort()
+              throw new ExpectationMissed()
             }
             if (!batch.wrote) return
             if (lastPosition > 0) markChanged(this.db, tx, ['events', 'commands'])
@@ -136,6 +155,9 @@ export class Executor {
       } catch (thrown) {
         // An abort ends the transaction while its function may still run: let it stop before anything else runs.
         await running?.catch(() => {})
+        guessing = false
+        // Ran on an expectation the reads did not confirm: whatever failed, run again on what is read.
+        if (checked && !(await checked)) continue
         const failure = (batch as BatchContext | undefined)?.failure
         let error = thrown
         if (failure) {
@@ -163,6 +185,8 @@ export class Executor {
         return
       }
       for (const [stream, state] of overlay) this.cache.set(stream, state)
+      const committed = batch as BatchContext | undefined
+      if (committed) this.expected.learn(committed)
       const results: CommandResult[] = []
       for (const [job, outcome] of outcomes) {
         if ('result' in outcome) {
@@ -333,6 +357,7 @@ export class Executor {
     }
     overlay.set(stream, { state, version, headId })
     batch.spaces.set(stream, space)
+    batch.appended.set(stream, records[records.length - 1] as EventRecord)
     return { result }
   }
 }
