@@ -196,4 +196,17 @@ describe('ids', () => {
     expect(new Set(ids).size).toBe(1000)
     expect([...ids].sort()).toEqual(ids)
   })
+
+  it('uuidv7 has the RFC 9562 layout: 48-bit ms timestamp, version 7, a counter within one ms, variant 10', () => {
+    const now = Date.UTC(2031, 4, 6, 7, 8, 9, 10)
+    const [a, b] = [uuidv7(now), uuidv7(now)]
+    for (const id of [a, b]) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(now)
+    }
+    // The same millisecond: the 12-bit counter after the version goes up by one.
+    expect(Number.parseInt(b!.slice(15, 18), 16)).toBe(Number.parseInt(a!.slice(15, 18), 16) + 1)
+    // Random bits differ.
+    expect(a!.slice(19)).not.toBe(b!.slice(19))
+  })
 })

@@ -4,6 +4,13 @@ export type IdGenerator = () => string
 let lastMs = 0
 let sequence = 0
 
+/** Random bits per id: the 2 bits of the variant take 2 of the first byte's 8 (62 random bits in all). */
+const RANDOM_BYTES = 8
+/** Random bytes drawn 256 ids at a time: one `getRandomValues` call per id cost more than the rest of the id. */
+const pool = new Uint8Array(RANDOM_BYTES * 256)
+let poolAt = pool.length
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 /**
  * UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then random bits. Monotonic within one context:
  * ids made in the same millisecond carry an increasing 12-bit counter.
@@ -16,19 +23,14 @@ export function uuidv7(now: number = Date.now()): string {
     sequence = (sequence + 1) & 0xfff
     if (sequence === 0) lastMs += 1
   }
-  const bytes = new Uint8Array(16)
-  crypto.getRandomValues(bytes)
-  const ms = lastMs
-  bytes[0] = (ms / 2 ** 40) & 0xff
-  bytes[1] = (ms / 2 ** 32) & 0xff
-  bytes[2] = (ms >>> 24) & 0xff
-  bytes[3] = (ms >>> 16) & 0xff
-  bytes[4] = (ms >>> 8) & 0xff
-  bytes[5] = ms & 0xff
-  bytes[6] = 0x70 | (sequence >>> 8)
-  bytes[7] = sequence & 0xff
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f)
-  let hex = ''
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  if (poolAt + RANDOM_BYTES > pool.length) {
+    crypto.getRandomValues(pool)
+    poolAt = 0
+  }
+  const r = poolAt
+  poolAt += RANDOM_BYTES
+  const time = lastMs.toString(16).padStart(12, '0')
+  let tail = ''
+  for (let k = 2; k < RANDOM_BYTES; k++) tail += HEX[pool[r + k] as number]
+  return `${time.slice(0, 8)}-${time.slice(8)}-${(0x7000 | sequence).toString(16)}-${HEX[0x80 | ((pool[r] as number) & 0x3f)]}${HEX[pool[r + 1] as number]}-${tail}`
 }

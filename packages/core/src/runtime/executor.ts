@@ -1,4 +1,4 @@
-import type { Dexie, Table, Transaction } from 'dexie'
+import type { Dexie, Table } from 'dexie'
 import {
   type CairnError,
   type CairnErrorName,
@@ -9,117 +9,35 @@ import {
   type ValidationError,
 } from '../domain/errors'
 import type { EventMeta, RecordedEvent } from '../domain/events'
+import type { EventRecord, SnapshotRecord } from '../store/records'
 import {
-  type CommandRecord,
-  type EventRecord,
-  HIGH_WATER,
-  type MetaRecord,
-  PENDING_GAP,
-  type SnapshotRecord,
-  type SpaceRecord,
-} from '../store/records'
+  AbortBatch,
+  type BatchContext,
+  failBatch,
+  type Job,
+  LOG_TABLES,
+  MAX_BATCH,
+  type Outcome,
+  pendingHeadOf,
+  prefetch,
+  satisfies,
+  sinkFor,
+  streamsOf,
+} from './batch'
+import type { CommandResult, RuntimeEnv } from './command-types'
 import { decide, eventRecords, evolve, headKey, loadStream, snapshotDue } from './decide'
+import { agrees, Expectation, ExpectationMissed, guessOf } from './expectation'
+import { journalOutcome, pendingRow } from './journal'
 import type { LoadedDomain, RuntimeAggregate } from './loaded-domain'
 import { Projecting } from './project'
-import { inlineProjectionsFor, WriteSink } from './projector'
-import { idbOf, request as idbRequest, lastIn, markChanged } from './raw'
+import { inlineProjectionsFor } from './projector'
+import { idbOf, markChanged } from './raw'
 import { toRecorded } from './recorded'
-import { chooseSpace, type SpaceChoice } from './space-choice'
+import { chooseSpace } from './space-choice'
 import type { CachedState, StateCache } from './state-cache'
 import { isConstraintError, toStorageError } from './storage-errors'
 
-/** Optimistic concurrency expectation of a command on its stream. */
-export type ExpectedVersion = number | 'any' | 'no_stream' | 'exists'
-
-/** What `execute` takes besides the path. */
-export interface CommandRequest<I = unknown> {
-  /** Aggregate id: the command runs on stream `<aggregate>:<id>`. */
-  id: string
-  input: I
-  /**
-   * The space of the stream, for a new stream (default: the domain's `spaceOf`, else the single joined
-   * space). An existing stream keeps its space; naming another is a `ValidationError`.
-   */
-  space?: string
-  /**
-   * The space of a new stream when neither `space` nor the domain's `spaceOf` decides it (reactors pass the
-   * causing event's space). Never overrides an existing stream's space.
-   */
-  defaultSpace?: string
-  expectedVersion?: ExpectedVersion
-  /** Idempotency key; a command id seen before returns the first result and appends nothing. */
-  commandId?: string
-  correlationId?: string
-  causationId?: string
-}
-
-/** What a successful command returns. */
-export interface CommandResult {
-  commandId: string
-  stream: string
-  /** Stream version after the command. */
-  version: number
-  events: { id: string; type: string; version: number; position: number }[]
-  /** True when the command id had been executed before and this is its stored result. */
-  duplicate: boolean
-}
-
-/** Environment of the runtime, injectable for deterministic tests. */
-export interface RuntimeEnv {
-  clientId: string
-  /** IDBKeyRange of the IndexedDB in use (injected with it, e.g. fake-indexeddb in Node). */
-  keyRange: typeof IDBKeyRange
-  now: () => number
-  newId: () => string
-  recordUndo: boolean
-  /** Which spaces a command may write to. */
-  spaces: SpaceChoice
-}
-
-interface Job {
-  path: string
-  aggregate: RuntimeAggregate
-  handler: RuntimeAggregate['commands'][string]
-  request: CommandRequest
-  input: unknown
-  commandId: string
-  issuedAt: number
-  resolve: (result: CommandResult) => void
-  reject: (error: CairnError) => void
-}
-
-type Outcome = { result: CommandResult } | { error: CairnError }
-
-/** What one batch transaction reads up front and the writes it pipelines, per command. */
-interface BatchContext {
-  /** The batch transaction. Tables come from it, never from Dexie's ambient zone (see applyEvent). */
-  tx: Transaction
-  heads: Map<string, EventRecord | undefined>
-  previous: Map<string, CommandRecord>
-  nextPosition: number
-  writes: Map<Job, WriteSink>
-  /** The space of each stream this batch appended to (a new stream's first command chose it). */
-  spaces: Map<string, string>
-  /** The joined spaces, read in this transaction (undefined without sync: any space may be written). */
-  joined: ReadonlySet<string> | undefined
-  /** Something was written (events, or only journal rows of failed or empty commands). */
-  wrote: boolean
-}
-
-/** Tables whose unique indexes mean "someone else wrote first" (decide again), not "this row is invalid". */
-const LOG_TABLES = new Set(['events', 'commands'])
-
-/** Thrown inside a batch transaction when a command fails after it wrote: the transaction must abort. */
-class AbortBatch extends Error {
-  constructor(
-    readonly job: Job,
-    readonly error: CairnError,
-  ) {
-    super(error.message)
-  }
-}
-
-const MAX_BATCH = 500
+export type { CommandRequest, CommandResult, ExpectedVersion, RuntimeEnv } from './command-types'
 
 /**
  * Runs commands: validate → load state → decide → append → journal → inline projections → checkpoint, in one
@@ -128,6 +46,7 @@ const MAX_BATCH = 500
  */
 export class Executor {
   private queue: Job[] = []
+  private readonly expected = new Expectation()
   private flushing = false
 
   constructor(
@@ -188,36 +107,66 @@ export class Executor {
       else remaining.push(job)
       if (id !== undefined) ids.add(id)
     }
+    let guessing = true
     for (let attempt = 0; remaining.length > 0; attempt++) {
       const outcomes = new Map<Job, Outcome>()
       const overlay = new Map<string, CachedState>()
       let lastPosition = 0
+      let batch: BatchContext | undefined
+      let running: Promise<void> | undefined
+      let checked: Promise<boolean> | undefined
       try {
-        await this.db.transaction('rw', this.tables(), async (tx) => {
-          const batch = await this.prefetch(tx, remaining)
-          for (const job of remaining) {
-            const outcome = await this.runOne(job, overlay, batch)
-            outcomes.set(job, outcome)
-            if ('result' in outcome && !outcome.result.duplicate)
-              for (const e of outcome.result.events) lastPosition = Math.max(lastPosition, e.position)
-          }
-          if (!batch.wrote) return
-          if (lastPosition > 0) markChanged(this.db, tx, ['events', 'commands'])
-          else markChanged(this.db, tx, ['commands'])
-          // One last awaited request: once it settled, every pipelined write before it has settled too.
-          await idbRequest(idbOf(tx).objectStore('events').get(lastPosition))
-          for (const job of remaining) {
-            const failure = batch.writes.get(job)?.failed
-            if (!failure) continue
-            if (isConstraintError(failure.error) && LOG_TABLES.has(failure.source)) throw failure.error
-            throw new AbortBatch(job, toStorageError(failure.error))
-          }
+        await this.db.transaction('rw', this.tables(), (tx) => {
+          running = (async () => {
+            const reads = prefetch(tx, remaining, this.env)
+            const guessed = guessing ? this.expected.contextFor(tx, streamsOf(remaining), remaining) : undefined
+            if (guessed) {
+              const guess = guessOf(guessed)
+              checked = reads.then(
+                (read) => agrees(guess, read),
+                () => false,
+              )
+            }
+            batch = guessed ?? (await reads)
+            for (const job of remaining) {
+              // Aborted by a failed write: what is left runs again in the next attempt.
+              if (batch.failure) return
+              const outcome = await this.runOne(job, overlay, batch).catch((error: unknown) => {
+                if (error instanceof AbortBatch && batch) failBatch(batch, error.job, error.error, '')
+                throw error
+              })
+              outcomes.set(job, outcome)
+              if ('result' in outcome && !outcome.result.duplicate)
+                for (const e of outcome.result.events) lastPosition = Math.max(lastPosition, e.position)
+            }
+            // Ran on the expectation: the reads queued before the writes must agree, or nothing commits.
+            if (checked && !(await checked)) {
+              tx.abort()
+              throw new ExpectationMissed()
+            }
+            if (!batch.wrote) return
+            if (lastPosition > 0) markChanged(this.db, tx, ['events', 'commands'])
+            else markChanged(this.db, tx, ['commands'])
+            // Nothing more to await: a failed write aborts the transaction (see sinkFor), so if it commits, every
+            // write succeeded.
+          })()
+          return running
         })
-      } catch (error) {
-        if (error instanceof AbortBatch) {
-          error.job.reject(error.error)
-          remaining = remaining.filter((j) => j !== error.job)
-          continue
+      } catch (thrown) {
+        // An abort ends the transaction while its function may still run: let it stop before anything else runs.
+        await running?.catch(() => {})
+        guessing = false
+        // Ran on an expectation the reads did not confirm: whatever failed, run again on what is read.
+        if (checked && !(await checked)) continue
+        const failure = (batch as BatchContext | undefined)?.failure
+        let error = thrown
+        if (failure) {
+          if (isConstraintError(failure.error) && LOG_TABLES.has(failure.source)) error = failure.error
+          else {
+            failure.job.reject(toStorageError(failure.error))
+            remaining = remaining.filter((j) => j !== failure.job)
+            continue
+          }
         }
         if (isConstraintError(error) && attempt < 5) {
           // Another tab appended to one of our streams (or journaled the same command id) between our read
@@ -236,6 +185,8 @@ export class Executor {
         return
       }
       for (const [stream, state] of overlay) this.cache.set(stream, state)
+      const committed = batch as BatchContext | undefined
+      if (committed) this.expected.learn(committed)
       const results: CommandResult[] = []
       for (const [job, outcome] of outcomes) {
         if ('result' in outcome) {
@@ -247,48 +198,6 @@ export class Executor {
       break
     }
     if (later.length > 0) await this.runBatch(later)
-  }
-
-  /**
-   * Reads, in parallel, what every command of the batch needs before deciding: the head event of each stream,
-   * earlier results of command ids given, and the next local position. IndexedDB pipelines parallel requests;
-   * awaiting them one by one would pay a round trip each.
-   */
-  private async prefetch(tx: Transaction, jobs: Job[]): Promise<BatchContext> {
-    const events = idbOf(tx).objectStore('events')
-    const byStream = events.index('[stream+version]')
-    const KeyRange = this.env.keyRange
-    const commands = tx.table<CommandRecord>('commands')
-    const streams = [...new Set(jobs.map((j) => `${j.aggregate.name}:${j.request.id}`))]
-    const ids = jobs.map((j) => j.request.commandId).filter((id): id is string => id !== undefined)
-    const syncing = this.env.spaces.joined() !== undefined
-    const [tail, high, heads, previous, joined] = await Promise.all([
-      lastIn<EventRecord>(events, null),
-      tx.table<MetaRecord>('meta').get(HIGH_WATER),
-      Promise.all(
-        streams.map(
-          async (s) => [s, await lastIn<EventRecord>(byStream, KeyRange.bound([s, -Infinity], [s, []]))] as const,
-        ),
-      ),
-      ids.length > 0 ? commands.bulkGet(ids) : Promise.resolve([]),
-      // With sync, the joined spaces as this transaction sees them (another tab may have just left one).
-      syncing ? tx.table<SpaceRecord>('spaces').toCollection().primaryKeys() : Promise.resolve(undefined),
-    ])
-    return {
-      tx,
-      heads: new Map(heads),
-      previous: new Map(previous.flatMap((c): [string, CommandRecord][] => (c ? [[c.id, c]] : []))),
-      // Positions are never reused: events removed from the tail (a refused command) leave their mark. With
-      // sync, pending work after a confirmed tail starts past a gap: events pulled meanwhile go under it.
-      nextPosition:
-        Math.max(tail?.lpos ?? 0, (high?.value as number | undefined) ?? 0) +
-        1 +
-        (syncing && (tail === undefined || tail.gpos !== undefined) ? PENDING_GAP : 0),
-      writes: new Map(),
-      spaces: new Map(),
-      joined: joined === undefined ? undefined : new Set(joined as string[]),
-      wrote: false,
-    }
   }
 
   /** Loads a stream's state: from this batch, from the cache when the head is unchanged, else from the log. */
@@ -342,7 +251,7 @@ export class Executor {
     // A command with an id is remembered whatever was decided, so a retry returns that outcome (reactors rely
     // on it: their command ids are derived from the causing event).
     if (after !== undefined || (request.commandId !== undefined && ('error' in outcome || empty)))
-      this.journalOutcome(job, typeof space === 'string' ? space : (request.space ?? ''), stream, outcome, batch, after)
+      journalOutcome(job, typeof space === 'string' ? space : (request.space ?? ''), stream, outcome, batch, after)
     return outcome
   }
 
@@ -355,57 +264,6 @@ export class Executor {
       existing,
       { joined: () => batch.joined, spaceOf: this.env.spaces.spaceOf },
     )
-  }
-
-  /**
-   * Journals a command that appended nothing: `failed` with its error, `confirmed` with its empty result, or
-   * `pending` when it decided on pending events (`afterEventId`, the stream's head then).
-   */
-  private journalOutcome(
-    job: Job,
-    space: string,
-    stream: string,
-    outcome: Outcome,
-    batch: BatchContext,
-    afterEventId: string | undefined,
-  ): void {
-    if ('error' in outcome && !isDecisionError(outcome.error)) return
-    const writes = new WriteSink()
-    batch.writes.set(job, writes)
-    batch.wrote = true
-    const base = {
-      id: job.commandId,
-      path: job.path,
-      space,
-      stream,
-      input: job.input,
-      expectedVersion: job.request.expectedVersion,
-      eventIds: [],
-      issuedAt: job.issuedAt,
-    }
-    const row: CommandRecord =
-      'error' in outcome
-        ? {
-            ...base,
-            baseVersion: 0,
-            status: 'failed',
-            result: { version: 0, events: [] },
-            rejection: {
-              name: outcome.error.name,
-              code: outcome.error.code,
-              message: outcome.error.message,
-              details: outcome.error.details,
-            },
-          }
-        : {
-            ...base,
-            baseVersion: outcome.result.version,
-            status: afterEventId === undefined ? 'confirmed' : 'pending',
-            result: { version: outcome.result.version, events: [] },
-            ...(afterEventId === undefined ? {} : { afterEventId }),
-          }
-    const journal = idbOf(batch.tx).objectStore('commands')
-    writes.track(() => idbRequest(journal.add(row)), 'commands')
   }
 
   private async decideAndAppend(
@@ -453,13 +311,11 @@ export class Executor {
     let { state, headId } = current
     const recorded: RecordedEvent[] = []
     const records: EventRecord[] = []
-    const writes = new WriteSink()
-    batch.writes.set(job, writes)
-    batch.wrote = true
+    const writes = sinkFor(batch, job)
     const events = idbOf(batch.tx).objectStore('events')
     for (const record of eventRecords(pending, aggregate, space, stream, current.version, meta, this.env.newId)) {
       record.lpos = batch.nextPosition++
-      writes.track(() => idbRequest(events.add(record)), 'events')
+      writes.trackRequest(() => events.add(record), 'events')
       const event = toRecorded(record)
       try {
         state = evolve(aggregate, state, event)
@@ -489,25 +345,8 @@ export class Executor {
       duplicate: false,
     }
     const journal = idbOf(batch.tx).objectStore('commands')
-    writes.track(
-      () =>
-        idbRequest(
-          journal.add({
-            id: job.commandId,
-            path: job.path,
-            space,
-            stream,
-            input: job.input,
-            expectedVersion: request.expectedVersion,
-            baseVersion: current.version,
-            eventIds: recorded.map((e) => e.id),
-            status: 'pending',
-            issuedAt: job.issuedAt,
-            result: { version: result.version, events: result.events },
-          } satisfies CommandRecord),
-        ),
-      'commands',
-    )
+    const row = pendingRow(job, space, stream, current.version, result)
+    writes.trackRequest(() => journal.add(row), 'commands')
     try {
       // The same projection step as pulls and rebuilds; a local command fails as a whole instead of quarantining.
       const projections = inlineProjectionsFor(this.loaded, stream)
@@ -518,26 +357,7 @@ export class Executor {
     }
     overlay.set(stream, { state, version, headId })
     batch.spaces.set(stream, space)
+    batch.appended.set(stream, records[records.length - 1] as EventRecord)
     return { result }
   }
-}
-
-/** The id of the stream's head event when it is pending (appended in this batch, or not confirmed yet). */
-function pendingHeadOf(stream: string, overlay: Map<string, CachedState>, batch: BatchContext): string | undefined {
-  const appended = overlay.get(stream)?.headId
-  if (appended !== undefined) return appended.slice(0, appended.lastIndexOf('@'))
-  const head = batch.heads.get(stream)
-  return head && head.gpos === undefined ? head.id : undefined
-}
-
-/** Errors that are the command's own outcome (decider, input, version), not a failure of storage. */
-function isDecisionError(error: CairnError): boolean {
-  return ['CommandRejected', 'ConcurrencyError', 'HandlerError', 'ValidationError'].includes(error.name)
-}
-
-function satisfies(expected: ExpectedVersion | undefined, actual: number): boolean {
-  if (expected === undefined || expected === 'any') return true
-  if (expected === 'no_stream') return actual === 0
-  if (expected === 'exists') return actual > 0
-  return expected === actual
 }

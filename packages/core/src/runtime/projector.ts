@@ -27,20 +27,39 @@ export function primaryKeyOf(spec: string, row: unknown): IndexKey {
  * Collects pipelined writes' failures. Writes are not awaited one by one (IndexedDB keeps their order), and
  * their promises must not be awaited with native combinators at the end of a transaction either: with no
  * request pending, IndexedDB commits while the await is in flight. Instead the caller awaits one last Dexie
- * operation — by then every earlier request has settled — and calls `throwIfFailed()` synchronously.
+ * operation — by then every earlier request has settled — and calls `throwIfFailed()` synchronously; or it gives
+ * an `onFailure` that aborts the transaction, so that a transaction that commits had no failed write.
  * Each write names its table (`source`), so a caller can tell a read-model constraint from a log conflict.
  */
 export class WriteSink {
   private failure: { error: unknown; source: string } | undefined
 
+  /** `onFailure` hears every failure as it happens (a raw request's in its error event, see `trackRequest`). */
+  constructor(private readonly onFailure?: (error: unknown, source: string) => void) {}
+
   /** Starts tracking a write to `source` (a table name); a synchronous throw counts as a failure too. */
   track(write: () => Promise<unknown>, source = ''): void {
     try {
-      write().catch((error: unknown) => {
-        this.failure ??= { error, source }
-      })
+      write().catch((error: unknown) => this.fail(error, source))
     } catch (error) {
-      this.failure ??= { error, source }
+      this.fail(error, source)
+    }
+  }
+
+  /**
+   * Tracks a raw IndexedDB request: its failure is reported from its error event itself, before IndexedDB can
+   * commit, and kept from aborting the transaction by itself (the caller's `onFailure` decides). No promise.
+   */
+  trackRequest(issue: () => IDBRequest, source: string): void {
+    try {
+      const request = issue()
+      request.onerror = (event) => {
+        event.preventDefault()
+        event.stopPropagation()
+        this.fail(request.error, source)
+      }
+    } catch (error) {
+      this.fail(error, source)
     }
   }
 
@@ -51,6 +70,11 @@ export class WriteSink {
 
   throwIfFailed(): void {
     if (this.failure) throw this.failure.error
+  }
+
+  private fail(error: unknown, source: string): void {
+    this.failure ??= { error, source }
+    this.onFailure?.(error, source)
   }
 }
 
