@@ -33,6 +33,21 @@
  * pending work without rolling it back (`sync/rebase-commuting.ts`) that the contended runs (one board per
  * space) almost never reach.
  *
+ * Dimension `encrypted` (one run in three): some spaces (every space of a single-space run) are end-to-end
+ * encrypted on every database and the oracle (one key per space, `joinSpace(space, { encryption })`, again at each
+ * join), hiding event types or not. The servers see envelopes: they refuse nothing for its data (a refused title
+ * is stored there), and nothing they store holds a title, a handle or a personal value the commands wrote. The
+ * invariants above hold on the servers' logs opened with the keys.
+ *
+ * Personal data (dimension `forget`): the `user.profile` command writes `ProfileSet`, whose `email` and `name`
+ * are the user's personal data (sealed with the subject's key from the server's key store: no server ever holds
+ * them in clear). In one run in three, step `forget` has a database call `forgetSubject(user)` (it fails offline,
+ * held or with a lost request or response: then it may or may not be done; the servers' key stores tell). After
+ * the network heals, for every forgotten subject no database (every table of its IndexedDB) and no server holds
+ * a personal value ever written for it, and every read model shows REDACTED in its fields; the others keep
+ * theirs (and every read model still equals the model of the servers' logs, opened with what the key stores
+ * hold).
+ *
  * fast-check prints the seed and the shrunk counterexample on failure. `CAIRN_SIM_SEED` and `CAIRN_SIM_RUNS`
  * override the fixed defaults; `CAIRN_SIM_OFF=reopen,twin,...` turns dimensions off (see `DIMENSIONS`) to
  * isolate a failure; `CAIRN_SIM_REPLAY='<counterexample JSON>'` runs one printed counterexample alone
@@ -40,19 +55,32 @@
  * one line per run on what it exercised).
  */
 
+import Dexie from 'dexie'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
+import { decryptEventData } from '../src/crypto/envelope'
+import { keyFromPassphrase, type SpaceKey, spaceKeys } from '../src/crypto/keys'
+import { importSubjectKey, isFieldEnvelope, openField } from '../src/crypto/personal'
 import { SyncError, ValidationError } from '../src/domain/errors'
-import type { PushRequest, StoredWireEvent } from '../src/protocol'
+import { REDACTED } from '../src/domain/events'
+import {
+  type ForgetRequest,
+  type PushRequest,
+  type StoredWireEvent,
+  SUBJECT_FORGOTTEN,
+  type SubjectKeysRequest,
+  SYSTEM_STREAM_PREFIX,
+} from '../src/protocol'
 import type { CommandRecord, EventRecord } from '../src/store/records'
-import type { SyncOptions } from '../src/sync/engine'
+import type { JoinSpaceOptions, SyncOptions } from '../src/sync/engine'
 import { SyncNetworkError, type SyncTransport, spacesTransport } from '../src/sync/transport'
 import { MemorySyncServer } from '../src/testing/memory-sync-server'
 import {
   BASE_VERSIONS,
   COLUMNS,
   POISON,
+  REFUSED_TITLE,
   type SimDomain,
   type SimVersions,
   simDomain,
@@ -65,15 +93,34 @@ const SEED = Number(process.env.CAIRN_SIM_SEED ?? 20261130)
 const RUNS = Number(process.env.CAIRN_SIM_RUNS ?? 200)
 
 /** Dimensions beyond plain sync with faults; each can be turned off with `CAIRN_SIM_OFF`. */
-const DIMENSIONS = ['async', 'reactor', 'reopen', 'refuse', 'poison', 'unique', 'twin', 'spaces', 'streams'] as const
+const DIMENSIONS = [
+  'async',
+  'reactor',
+  'reopen',
+  'refuse',
+  'poison',
+  'unique',
+  'twin',
+  'spaces',
+  'streams',
+  'encrypted',
+  'forget',
+] as const
 type Dimension = (typeof DIMENSIONS)[number]
 const OFF = new Set((process.env.CAIRN_SIM_OFF ?? '').split(',').filter(Boolean))
 for (const d of OFF) if (!(DIMENSIONS as readonly string[]).includes(d)) throw new Error(`unknown dimension '${d}'`)
 const on = (d: Dimension) => !OFF.has(d)
 
-const PROJECTIONS = ['items', 'columns', 'handles', 'titles', 'stats'] as const satisfies readonly (keyof SimVersions)[]
+const PROJECTIONS = [
+  'items',
+  'columns',
+  'handles',
+  'titles',
+  'stats',
+  'profiles',
+] as const satisfies readonly (keyof SimVersions)[]
 /** Read models whose rows belong to one space (`scope: 'space'`); `stats` counts events of every space. */
-const SPACE_SCOPED = ['items', 'columns', 'handles', 'titles'] as const
+const SPACE_SCOPED = ['items', 'columns', 'handles', 'titles', 'profiles'] as const
 
 type Fault = 'none' | 'lose-request' | 'lose-response' | 'duplicate' | 'break-pull'
 
@@ -87,6 +134,8 @@ type Command =
   | { kind: 'rename'; item: number; title: string }
   | { kind: 'claim'; user: number; handle: string }
   | { kind: 'release'; user: number }
+  /** A profile with personal data: which of a few values per user (see {@link personalValues}). */
+  | { kind: 'profile'; user: number; variant: number }
 
 /**
  * How a command names its space (several spaces), one of the database's spaces: `name` it; `omit` it on a stream
@@ -107,6 +156,8 @@ type Step =
   | { kind: 'leave'; client: number; twin: boolean; space: number; discard: boolean }
   /** Holds the database's pushes back (they fail as offline ones do) or lets them through; pulls work. */
   | { kind: 'hold'; client: number; held: boolean }
+  /** Forgets a user of one of the database's spaces (`space` indexes them, as a command's does). */
+  | { kind: 'forget'; client: number; space: number; user: number }
 
 interface Scenario {
   clients: number
@@ -120,6 +171,10 @@ interface Scenario {
   streams?: boolean
   /** Dimension `streams`: per database, whether it starts with its pushes held back (not all of them). */
   held?: boolean[]
+  /** Dimension `encrypted`: the spaces end-to-end encrypted (a bit mask over the spaces), types hidden or not. */
+  encrypted?: { spaces: number; hideTypes: boolean } | null
+  /** Dimension `forget`: steps `forget` are generated. */
+  forget?: boolean
   steps: Step[]
 }
 
@@ -127,10 +182,21 @@ interface Scenario {
 const POOLS = { contended: { boards: 1, items: 4, users: 3 }, wide: { boards: 4, items: 10, users: 5 } }
 type Pool = (typeof POOLS)[keyof typeof POOLS]
 
-const titles = ['a', 'b', ...(on('poison') ? [POISON] : []), ...(on('refuse') ? ['refused'] : [])]
-const handles = ['h1', 'h2', ...(on('refuse') ? ['root'] : [])]
+// Distinctive strings: the servers of encrypted spaces must not hold them (see {@link markersOf}).
+const titles = ['zqtitle-a', 'zqtitle-b', ...(on('poison') ? [POISON] : []), ...(on('refuse') ? [REFUSED_TITLE] : [])]
+const handles = ['zqhandle-1', 'zqhandle-2', ...(on('refuse') ? ['zqhandle-root'] : [])]
+/** Values of a profile per user; a profile command writes one of them. */
+const VARIANTS = 2
+/** Users with profiles in runs of dimension `forget` (and the ones step `forget` forgets). */
+const PERSONAL_USERS = 2
 
-function commandArb(pool: Pool): fc.Arbitrary<Command> {
+/** A user's personal values (the subject is the user's id): distinctive, none a part of another. */
+function personalValues(subject: string, variant: number): { email: string; name: string } {
+  return { email: `pii~mail~${subject}~${variant}~`, name: `pii~name~${subject}~${variant}~` }
+}
+
+/** `forget`: a run of dimension `forget` (more profiles, so that forgotten subjects have data). */
+function commandArb(pool: Pool, forget: boolean): fc.Arbitrary<Command> {
   const item = fc.nat(pool.items - 1)
   const user = fc.nat(pool.users - 1)
   // The contended pool has one board: its commands name none (the space's board, as before the pool grew).
@@ -157,15 +223,25 @@ function commandArb(pool: Pool): fc.Arbitrary<Command> {
       arbitrary: fc.record({ kind: fc.constant('claim' as const), user, handle: fc.constantFrom(...handles) }),
     },
     { weight: on('unique') ? 1 : 0, arbitrary: fc.record({ kind: fc.constant('release' as const), user }) },
+    {
+      weight: on('forget') ? (forget ? 4 : 1) : 0,
+      // Runs of dimension `forget`: two users, so that forgotten ones have data, pending and rejected included.
+      arbitrary: fc.record({
+        kind: fc.constant('profile' as const),
+        user: forget ? fc.nat(PERSONAL_USERS - 1) : user,
+        variant: fc.nat(VARIANTS - 1),
+      }),
+    },
   ) as fc.Arbitrary<Command>
 }
 
 const faultArb = fc.constantFrom<Fault>('none', 'none', 'lose-request', 'lose-response', 'duplicate', 'break-pull')
 
-function stepsArb(clients: number, spaces: number, wide: boolean): fc.Arbitrary<Step[]> {
+function stepsArb(clients: number, spaces: number, wide: boolean, forget: boolean): fc.Arbitrary<Step[]> {
   const several = spaces > 1
   const client = fc.nat(clients - 1)
-  const command = commandArb(wide ? POOLS.wide : POOLS.contended)
+  const pool = wide ? POOLS.wide : POOLS.contended
+  const command = commandArb(pool, forget)
   return fc.array(
     fc.oneof(
       {
@@ -240,6 +316,15 @@ function stepsArb(clients: number, spaces: number, wide: boolean): fc.Arbitrary<
           held: fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
         }),
       },
+      {
+        weight: forget ? 2 : 0,
+        arbitrary: fc.record({
+          kind: fc.constant('forget' as const),
+          client,
+          space: fc.nat(spaces - 1),
+          user: fc.nat(PERSONAL_USERS - 1),
+        }),
+      },
     ),
     // Dimension `streams` needs longer runs: pending work of a held database must meet others' pushes.
     { minLength: 4, maxLength: several ? 36 : 28, ...(wide ? { size: '+1' as const } : {}) },
@@ -251,8 +336,9 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     clients: fc.integer({ min: 2, max: 4 }),
     spaces: on('spaces') ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
     streams: on('streams') ? fc.boolean() : fc.constant(false),
+    forget: on('forget') ? fc.nat(2).map((n) => n === 0) : fc.constant(false),
   })
-  .chain(({ clients, spaces, streams }) =>
+  .chain(({ clients, spaces, streams, forget }) =>
     fc.record({
       clients: fc.constant(clients),
       twinOf: on('twin') ? fc.integer({ min: -1, max: clients - 1 }) : fc.constant(-1),
@@ -260,7 +346,17 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       joined: fc.array(fc.integer({ min: 1, max: 2 ** spaces - 1 }), { minLength: clients, maxLength: clients }),
       streams: fc.constant(streams),
       held: streams ? fc.array(fc.boolean(), { minLength: clients, maxLength: clients }) : fc.constant<boolean[]>([]),
-      steps: stepsArb(clients, spaces, streams),
+      encrypted: on('encrypted')
+        ? fc.oneof(
+            { weight: 2, arbitrary: fc.constant(null) },
+            {
+              weight: 1,
+              arbitrary: fc.record({ spaces: fc.integer({ min: 1, max: 2 ** spaces - 1 }), hideTypes: fc.boolean() }),
+            },
+          )
+        : fc.constant(null),
+      forget: fc.constant(forget),
+      steps: stepsArb(clients, spaces, streams, forget),
     }),
   )
 
@@ -312,6 +408,26 @@ class FaultyTransport implements SyncTransport {
     if (fault === 'lose-response') throw new SyncNetworkError('pull response lost')
     return response
   }
+
+  /** The key store: a read (a held database reaches it), that may create keys. */
+  async subjectKeys(request: SubjectKeysRequest) {
+    const fault = this.link.next(this.space)
+    if (fault === 'lose-request' || fault === 'break-pull') throw new SyncNetworkError('subject keys lost')
+    const response = this.server.keysOf(structuredClone(request))
+    if (fault === 'lose-response') throw new SyncNetworkError('subject keys response lost')
+    return response
+  }
+
+  /** A write: held back as pushes are. */
+  async forget(request: ForgetRequest) {
+    if (this.link.pushHeld) throw new SyncNetworkError('writes held back')
+    const fault = this.link.next(this.space)
+    if (fault === 'lose-request') throw new SyncNetworkError('forget lost')
+    const response = this.server.forget(request.subject)
+    if (fault === 'lose-response') throw new SyncNetworkError('forget response lost after commit')
+    if (fault === 'duplicate') return this.server.forget(request.subject)
+    return response
+  }
 }
 
 type Client = LocalClient<SimDomain>
@@ -343,11 +459,17 @@ function toCommand(c: Command, p: string): { path: Parameters<Client['execute']>
       return { path: 'user.claim', request: { id: `${p}u${c.user}`, input: { handle: `${p}${c.handle}` } } as never }
     case 'release':
       return { path: 'user.release', request: { id: `${p}u${c.user}`, input: {} } as never }
+    case 'profile':
+      return {
+        path: 'user.profile',
+        request: { id: `${p}u${c.user}`, input: personalValues(`${p}u${c.user}`, c.variant) } as never,
+      }
   }
 }
 
-const refused = (c: Command) =>
-  (c.kind === 'rename' && c.title === 'refused') || (c.kind === 'claim' && c.handle === 'root')
+/** Whether the server refuses the command's event (the server of an encrypted space cannot read it). */
+const refused = (c: Command, encrypted: boolean) =>
+  !encrypted && ((c.kind === 'rename' && c.title === REFUSED_TITLE) || (c.kind === 'claim' && /-root$/.test(c.handle)))
 
 /** `wide`: dimension `streams` (the `stats` read model counts per stream). */
 const domainOf = (versions: SimVersions, wide: boolean) =>
@@ -382,6 +504,8 @@ class Database {
     private readonly hasTwin: boolean,
     private readonly twinSynced: string[],
     readonly wide: boolean,
+    /** Dimension `encrypted`: the encryption of an encrypted space, as every join must give it. */
+    readonly encryptionOf: (space: string) => JoinSpaceOptions | undefined,
   ) {
     this.transports = new Map(
       [...servers].map(([space, server]) => [space, new FaultyTransport(server, this.link, space)]),
@@ -425,6 +549,12 @@ class Database {
       })
     }
     await Promise.all([ready(this.primary, this.tag), this.twin && ready(this.twin, `${this.tag} (twin)`)])
+    // The spaces joined at the first start are encrypted before anything syncs (the database keeps the keys).
+    if (!this.opened)
+      for (const space of this.joined) {
+        const options = this.encryptionOf(space)
+        if (options) await this.primary.joinSpace(space, options)
+      }
     this.opened = true
     await this.expectMembership('after opening')
   }
@@ -550,6 +680,79 @@ async function contentsOf(c: Client, space: string) {
   return { events, commands, rows, pending: commands.filter((x) => x.status === 'pending') }
 }
 
+/** Dimension `encrypted`: one key per space, the same on every database (derived once). */
+const spaceKeyCache = new Map<string, Promise<SpaceKey>>()
+function spaceKeyOf(space: string): Promise<SpaceKey> {
+  let key = spaceKeyCache.get(space)
+  if (!key) {
+    key = keyFromPassphrase(`sim passphrase of ${space}`, { salt: `cairn-sim/${space}`, iterations: 1000 })
+    spaceKeyCache.set(space, key)
+  }
+  return key
+}
+
+/**
+ * A server's log as its members read it, computed without the runtime: its own events (`$cairn:` streams) left
+ * out, envelopes opened with the space key (every event of an encrypted space must be one, its type hidden or
+ * not as asked), personal fields opened with the key store's keys (REDACTED for a forgotten subject).
+ */
+async function openedLog(
+  space: string,
+  server: MemorySyncServer,
+  encryption: { key: SpaceKey; hideTypes: boolean } | undefined,
+): Promise<StoredWireEvent[]> {
+  const keys = encryption ? spaceKeys([encryption.key]) : undefined
+  const out: StoredWireEvent[] = []
+  for (const e of server.log) {
+    if (e.stream.startsWith(SYSTEM_STREAM_PREFIX)) continue
+    let type = e.type
+    let data = e.data as Record<string, unknown>
+    if (keys && encryption) {
+      const opened = await decryptEventData(
+        { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data },
+        keys,
+      )
+      if (!opened.ok) throw new Error(`event ${e.id} of encrypted space '${space}' does not open: ${opened.message}`)
+      if (encryption.hideTypes) expect(e.type, `wire type of ${e.id} in '${space}'`).toBe('$encrypted')
+      else expect(e.type, `wire type of ${e.id} in '${space}'`).toBe(opened.type)
+      type = opened.type
+      data = opened.data as Record<string, unknown>
+    }
+    const fields = { ...data }
+    for (const [field, value] of Object.entries(data)) {
+      if (!isFieldEnvelope(value)) continue
+      const state = server.subjectKeys.get(value.sub)
+      if (state === undefined) throw new Error(`no key for subject '${value.sub}' in '${space}' (event ${e.id})`)
+      if (state === 'forgotten') {
+        fields[field] = REDACTED
+        continue
+      }
+      const opened = await openField(
+        value,
+        { space, eventId: e.id, field },
+        await importSubjectKey(state.kid, state.key),
+      )
+      if (!opened.ok) throw new Error(`field '${field}' of event ${e.id} in '${space}' does not open`)
+      fields[field] = opened.value
+    }
+    out.push({ ...e, type, data: fields as StoredWireEvent['data'] })
+  }
+  return out
+}
+
+/** Every row of every table of a database's IndexedDB, as text (a connection of its own, whatever its schema). */
+async function dumpDatabase(name: string): Promise<string> {
+  const db = new Dexie(name)
+  await db.open()
+  try {
+    const dump: unknown[] = []
+    for (const table of db.tables) dump.push(table.name, await table.toArray())
+    return JSON.stringify(dump)
+  } finally {
+    db.close()
+  }
+}
+
 /** The space of a stream the database holds (its first event's), if it holds it. */
 async function spaceOfStream(c: Client, stream: string): Promise<string | undefined> {
   const first = await c.runtime.database
@@ -594,6 +797,7 @@ function model(
   const columns = new Map<string, Row & { itemIds: string[] }>()
   const handles = new Map<string, Row & { handle: string }>()
   const titleRows = new Map<string, Row & { renames: number }>()
+  const profiles = new Map<string, Row>()
   const stats = new Map<string, Row & { count: number }>()
   const q: string[] = []
   for (const { space, log } of logs) {
@@ -607,6 +811,8 @@ function model(
         handle: string
         doingLimit: number
         limit: number | null
+        email: string
+        name: string
       }
       const at = (e.meta as { issuedAt: number }).issuedAt
       const id = e.stream.slice(e.stream.indexOf(':') + 1)
@@ -667,6 +873,9 @@ function model(
         case 'HandleReleased':
           handles.delete(id)
           break
+        case 'ProfileSet':
+          profiles.set(id, { user: id, email: d.email, name: d.name, updatedAt: at, space })
+          break
       }
     }
   }
@@ -680,6 +889,7 @@ function model(
       handles: sorted(handles),
       titles: sorted(titleRows),
       stats: sorted(stats),
+      profiles: sorted(profiles),
     },
     quarantined: q.sort(),
   }
@@ -714,16 +924,35 @@ async function runScenario(scenario: Scenario): Promise<void> {
     names.map((space) => [space, new MemorySyncServer(on('refuse') ? { refuse: simRefusal } : {})] as const),
   )
   const serverOf = (space: string) => servers.get(space) as MemorySyncServer
+  // Dimension `encrypted`: the spaces of the mask (a single space: that one), one key each.
+  const encryption = scenario.encrypted ?? null
+  const encrypted = new Map<string, SpaceKey>()
+  for (const [k, space] of names.entries())
+    if (encryption && (!several || encryption.spaces & (1 << k))) encrypted.set(space, await spaceKeyOf(space))
+  const encryptionOf = (space: string): JoinSpaceOptions | undefined => {
+    const key = encrypted.get(space)
+    return key && encryption ? { encryption: { keys: [key], hideTypes: encryption.hideTypes } } : undefined
+  }
   const twinSynced: string[] = []
   const dbs = Array.from({ length: scenario.clients }, (_, i) => {
     const mask = several ? scenario.joined?.[i] || 1 : 1
     const initial = names.filter((_, k) => mask & (1 << k))
-    return new Database(`c${i}`, servers, initial, i === scenario.twinOf, twinSynced, wide)
+    return new Database(`c${i}`, servers, initial, i === scenario.twinOf, twinSynced, wide, encryptionOf)
   })
+  /** Personal values written per subject (`<space> <subject>`), whatever became of the command. */
+  const personal = new Map<string, { space: string; subject: string; values: Set<string> }>()
+  const remember = (space: string, subject: string, values: { email: string; name: string }) => {
+    const key = `${space} ${subject}`
+    const entry = personal.get(key) ?? { space, subject, values: new Set<string>() }
+    entry.values.add(values.email).add(values.name)
+    personal.set(key, entry)
+  }
+  /** Steps `forget`: what each asked, and whether `forgetSubject` resolved. */
+  const forgets: { db: string; space: string; subject: string; ok: boolean; member: boolean }[] = []
   const executed: Executed[] = []
   const discarded: Discarded[] = []
   /** What the run exercised (CAIRN_SIM_STATS). */
-  const seen = { invalid: 0, unsynced: 0, cutOff: 0, omitted: 0 }
+  const seen = { invalid: 0, unsynced: 0, cutOff: 0, omitted: 0, forgetOk: 0, forgetFailed: 0 }
   const oracle = createLocalClient(domainOf(BASE_VERSIONS, wide), {
     name: freshName('oracle'),
     sync: several
@@ -731,6 +960,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       : { transport: serverOf(DEFAULT_SPACE).transport(), autoStart: false },
   })
   try {
+    for (const space of encrypted.keys()) await oracle.joinSpace(space, encryptionOf(space))
     for (const db of dbs) await db.open()
     // Each space's boards, created by its first member (a space nobody joined yet gets them from a `create`).
     for (const space of names) {
@@ -768,6 +998,12 @@ async function runScenario(scenario: Scenario): Promise<void> {
         const pool = names.some(inPool) ? names.filter(inPool) : names
         const space = pool[(step.space ?? 0) % pool.length] as string
         const { path, request } = toCommand(step.command, prefixOf(space))
+        if (step.command.kind === 'profile')
+          remember(
+            space,
+            `${prefixOf(space)}u${step.command.user}`,
+            personalValues(`${prefixOf(space)}u${step.command.user}`, step.command.variant),
+          )
         if (!several) {
           const result = await client.execute(path, request as never).catch(() => undefined)
           await liveSync(db)
@@ -776,7 +1012,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
               db: step.client,
               commandId: result.commandId,
               space,
-              refused: refused(step.command),
+              refused: refused(step.command, encrypted.has(space)),
               gone: false,
             })
           continue
@@ -830,7 +1066,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
             db: step.client,
             commandId: result.commandId,
             space,
-            refused: refused(step.command),
+            refused: refused(step.command, encrypted.has(space)),
             gone: false,
           })
         }
@@ -860,11 +1096,31 @@ async function runScenario(scenario: Scenario): Promise<void> {
         db.link.pushHeld = step.held
       } else if (step.kind === 'reopen') {
         await db.reopen(step.bump)
+      } else if (step.kind === 'forget') {
+        // A user of one of the database's spaces (of any space when it is in none), forgotten in every space
+        // the database is in. A failure (offline, held, a lost request or response) is fine: the servers' key
+        // stores tell what was done.
+        const joined = names.filter((n) => db.joined.has(n))
+        const pool = joined.length > 0 ? joined : names
+        const space = pool[step.space % pool.length] as string
+        const subject = `${prefixOf(space)}u${step.user}`
+        const ok = await db.primary.forgetSubject(subject).then(
+          () => true,
+          () => false,
+        )
+        forgets.push({ db: db.tag, space, subject, ok, member: db.joined.has(space) })
+        if (ok) seen.forgetOk++
+        else seen.forgetFailed++
+        if (ok && db.joined.has(space))
+          expect(
+            serverOf(space).subjectKeys.get(subject),
+            `${db.tag}: forgetSubject('${subject}') resolved, yet the key store of '${space}' did not forget it`,
+          ).toBe('forgotten')
       } else if (step.kind === 'join') {
         const client = step.twin && db.twin ? db.twin : db.primary
         const candidates = names.filter((s) => !db.joined.has(s))
         const space = (candidates.length > 0 ? candidates : names)[step.space % (candidates.length || names.length)]
-        await client.joinSpace(space as string)
+        await client.joinSpace(space as string, encryptionOf(space as string))
         db.joined.add(space as string)
         await db.expectMembership(`after joining '${space}'`)
       } else {
@@ -984,7 +1240,11 @@ async function runScenario(scenario: Scenario): Promise<void> {
           server.log.filter((e) => simRefusal(e)),
           `refused events stored in '${space}'`,
         ).toEqual([])
-      const streams = server.log.filter((e) => !e.stream.slice(e.stream.indexOf(':') + 1).startsWith(prefixOf(space)))
+      const streams = server.log.filter(
+        (e) =>
+          !e.stream.startsWith(SYSTEM_STREAM_PREFIX) &&
+          !e.stream.slice(e.stream.indexOf(':') + 1).startsWith(prefixOf(space)),
+      )
       expect(
         streams.map((e) => e.stream),
         `streams of another space on the server of '${space}'`,
@@ -993,7 +1253,42 @@ async function runScenario(scenario: Scenario): Promise<void> {
     expect(twinSynced, 'the second runtime on a database synced').toEqual([])
     expect(syncErrors, 'sync still fails after the network healed').toEqual([])
 
-    const logs = names.map((space) => ({ space, log: serverOf(space).log }))
+    // What the servers store: no personal value in clear, ever; in an encrypted space, no title, handle or
+    // personal value at all. A subject is forgotten in a space when its key store says so, and then once.
+    const values = [...personal.values()].flatMap((p) => [...p.values])
+    const forgotten = new Map<string, Set<string>>(names.map((space) => [space, new Set<string>()]))
+    for (const [space, server] of servers) {
+      const stored = JSON.stringify(server.log)
+      expect(
+        values.filter((v) => stored.includes(v)),
+        `personal values in clear on the server of '${space}'`,
+      ).toEqual([])
+      if (encrypted.has(space))
+        expect(
+          [...titles, ...handles].filter((m) => stored.includes(m)),
+          `plaintext on the server of encrypted space '${space}'`,
+        ).toEqual([])
+      for (const [subject, state] of server.subjectKeys) if (state === 'forgotten') forgotten.get(space)?.add(subject)
+      expect(
+        server.log.filter((e) => e.type === SUBJECT_FORGOTTEN).map((e) => (e.data as { subject: string }).subject),
+        `$SubjectForgotten events on the server of '${space}'`,
+      ).toEqual([...(forgotten.get(space) ?? [])])
+    }
+    const isForgotten = (space: string, subject: string) => forgotten.get(space)?.has(subject) === true
+    /** The personal values of forgotten subjects found in a text, as `space subject: value`. */
+    const forgottenIn = (text: string) =>
+      [...personal.values()]
+        .filter((p) => isForgotten(p.space, p.subject))
+        .flatMap((p) => [...p.values].filter((v) => text.includes(v)).map((v) => `${p.space} ${p.subject}: ${v}`))
+
+    const logs = await Promise.all(
+      names.map(async (space) => {
+        const key = encrypted.get(space)
+        const form = key && encryption ? { key, hideTypes: encryption.hideTypes } : undefined
+        return { space, log: await openedLog(space, serverOf(space), form) }
+      }),
+    )
+    const logOf = (space: string) => logs.find((l) => l.space === space)?.log ?? []
     const expected = model(logs, wide)
     const expectedOf = (db: Database) =>
       model(
@@ -1009,7 +1304,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       const count = (kind: Step['kind']) => scenario.steps.filter((st) => st.kind === kind).length
       const head = logs.reduce((n, l) => n + l.log.length, 0)
       console.log(
-        `SIMSTATS spaces=${names.length} streams=${wide} events=${head} quarantined=${expected.quarantined.length} rejected=${statuses.filter((x) => x === 'rejected').length} refused=${executed.filter((x) => x.refused).length} notes=${logs.reduce((n, l) => n + l.log.filter((e) => e.type === 'Noted').length, 0)} reopens=${count('reopen')} twin=${scenario.twinOf >= 0} joins=${count('join')} leaves=${count('leave')} discarded=${discarded.reduce((n, d) => n + d.commandIds.size, 0)} ${Object.entries(
+        `SIMSTATS spaces=${names.length} streams=${wide} encrypted=${encrypted.size}${encryption?.hideTypes ? '+types' : ''} forget=${scenario.forget === true} profiles=${logs.reduce((n, l) => n + l.log.filter((e) => e.type === 'ProfileSet').length, 0)} forgotten=${[...forgotten.values()].reduce((n, f) => n + f.size, 0)} events=${head} quarantined=${expected.quarantined.length} rejected=${statuses.filter((x) => x === 'rejected').length} refused=${executed.filter((x) => x.refused).length} notes=${logs.reduce((n, l) => n + l.log.filter((e) => e.type === 'Noted').length, 0)} reopens=${count('reopen')} twin=${scenario.twinOf >= 0} joins=${count('join')} leaves=${count('leave')} discarded=${discarded.reduce((n, d) => n + d.commandIds.size, 0)} ${Object.entries(
           seen,
         )
           .map(([k, v]) => `${k}=${v}`)
@@ -1019,6 +1314,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
     await oracle.syncNow()
     await within(oracle.whenProcessed(oracle.runtime.status.get().position), 5000, 'oracle whenProcessed')
     const oracleModels = await readModels(oracle)
+    expect(forgottenIn(await dumpDatabase(oracle.runtime.database.name)), 'the oracle: forgotten data').toEqual([])
     expect(oracleModels, 'a fresh database fed the log by pull vs the model of the log').toEqual(expected.readModels)
     await expectQuarantine(oracle, expected.quarantined, 'quarantine of a fresh database fed the log')
 
@@ -1029,7 +1325,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       for (const space of names) {
         if (db.joined.has(space)) {
           const { log } = await localLog(db.primary, space)
-          expect(log, `client ${i} log of '${space}'`).toEqual(serverOf(space).log.map(shape))
+          expect(log, `client ${i} log of '${space}'`).toEqual(logOf(space).map(shape))
           continue
         }
         // Not a member (any more): nothing of the space.
@@ -1051,7 +1347,21 @@ async function runScenario(scenario: Scenario): Promise<void> {
         }
       }
       const mine = expectedOf(db)
-      expect(await readModels(db.primary), `client ${i} read models`).toEqual(mine.readModels)
+      const models = await readModels(db.primary)
+      expect(models, `client ${i} read models`).toEqual(mine.readModels)
+      // Personal data: a forgotten subject's fields read REDACTED, the others' their values; no table of the
+      // database holds a value ever written for a forgotten subject.
+      for (const row of models.profiles as { user: string; email: string; name: string; space: string }[]) {
+        const fields = [row.email, row.name]
+        if (isForgotten(row.space, row.user))
+          expect(fields, `client ${i}: profile of forgotten ${row.user}`).toEqual([REDACTED, REDACTED])
+        else
+          expect(
+            fields.filter((v) => !personal.get(`${row.space} ${row.user}`)?.values.has(v)),
+            `client ${i}: profile of ${row.user}`,
+          ).toEqual([])
+      }
+      expect(forgottenIn(await dumpDatabase(db.name)), `client ${i}: personal data of forgotten subjects`).toEqual([])
       for (const c of db.runtimes()) await expectQuarantine(c, mine.quarantined, `client ${i} quarantine`)
       for (const c of db.runtimes()) {
         const reactor = c.runtime.status.get().reactors.auditor
