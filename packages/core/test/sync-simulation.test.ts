@@ -423,9 +423,9 @@ class FaultyTransport implements SyncTransport {
     if (this.link.pushHeld) throw new SyncNetworkError('writes held back')
     const fault = this.link.next(this.space)
     if (fault === 'lose-request') throw new SyncNetworkError('forget lost')
-    const response = this.server.forget(request.subject)
+    const response = this.server.forget(request.subject, request.proof)
     if (fault === 'lose-response') throw new SyncNetworkError('forget response lost after commit')
-    if (fault === 'duplicate') return this.server.forget(request.subject)
+    if (fault === 'duplicate') return this.server.forget(request.subject, request.proof)
     return response
   }
 }
@@ -709,7 +709,7 @@ async function openedLog(
     let data = e.data as Record<string, unknown>
     if (keys && encryption) {
       const opened = await decryptEventData(
-        { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data },
+        { space, id: e.id, stream: e.stream, version: e.version, type: e.type, data: e.data, meta: e.meta },
         keys,
       )
       if (!opened.ok) throw new Error(`event ${e.id} of encrypted space '${space}' does not open: ${opened.message}`)

@@ -34,6 +34,15 @@ export interface ForgetResult {
 }
 
 const FORGETTING = 'forgetting'
+/** The meta key of the subjects erased here, as `<space>\n<subject>`. */
+const FORGOTTEN = 'forgottenSubjects'
+
+/** Whether a forget of `subject` in `space` was erased here before (a proven one, in an encrypted space). */
+export async function erasedHere(db: Dexie, space: string, subject: string): Promise<boolean> {
+  const erased = ((await db.table<MetaRecord>('meta').get(FORGOTTEN))?.value as string[] | undefined) ?? []
+  return erased.includes(`${space}\n${subject}`)
+}
+
 /** The meta key of the last erasure's streams (see `watchErasures`). */
 export const ERASED = 'erased'
 
@@ -74,12 +83,15 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
       const events = tx.table<EventRecord>('events')
       const redacted: EventRecord[] = []
       const erasedValues = new Set<unknown>()
+      // Streams of the subject's events, redacted now or already (a pull may have brought them REDACTED).
+      const subjectStreams = new Set<string>()
       await events
         .where('space')
         .equals(item.space)
         .each((e) => {
           const view = personalOf(loaded, e)
           if (!view || view.subject !== item.subject) return
+          subjectStreams.add(e.stream)
           const { personal } = view
           const data = { ...e.data }
           let changed = false
@@ -93,13 +105,7 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
         })
       if (redacted.length > 0) await events.bulkPut(redacted)
       const streams = [...new Set(redacted.map((e) => e.stream))]
-      await redactInputs(
-        tx.table<CommandRecord, string>('commands'),
-        loaded,
-        item.space,
-        new Set(streams),
-        erasedValues,
-      )
+      await redactInputs(tx.table<CommandRecord, string>('commands'), loaded, item.space, subjectStreams, erasedValues)
       const rebuilt: string[] = []
       if (streams.length > 0) {
         const streamSet = new Set(streams)
@@ -118,6 +124,10 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
         }
       }
       const meta = tx.table<MetaRecord>('meta')
+      // Subjects erased here: data of theirs written later (offline, or re-run) is erased when it is pushed.
+      const erasedBefore = ((await meta.get(FORGOTTEN))?.value as string[] | undefined) ?? []
+      const id = `${item.space}\n${item.subject}`
+      if (!erasedBefore.includes(id)) await meta.put({ key: FORGOTTEN, value: [...erasedBefore, id] })
       // Every tab's worker watches this: its cached states of these streams were computed from the erased data.
       if (streams.length > 0) await meta.put({ key: ERASED, value: { at: deps.now(), streams } })
       const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []

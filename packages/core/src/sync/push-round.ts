@@ -6,7 +6,7 @@
 import type { WireEvent } from '../protocol'
 import type { EventRecord } from '../store/records'
 import { applyPull, type Refusal } from './apply-pull'
-import { forgetLocally } from './forget-local'
+import { erasedHere, forgetLocally } from './forget-local'
 import { Outbox } from './outbox'
 import { refusalsOf } from './refusals'
 import type { RoundContext } from './round-context'
@@ -46,9 +46,10 @@ export class Pusher {
           await outbox.rewind()
           continue
         }
-        // Data of a subject forgotten meanwhile: pushed redacted, and erased here too (in an end-to-end encrypted
-        // space only on the forget event a member proved, which the pull brings: the key store is not trusted).
-        if (!s.cipher) for (const subject of wire.forgotten) await this.forget(s.space, subject)
+        // Data of a subject forgotten meanwhile: pushed redacted, and erased here too. In an end-to-end encrypted
+        // space the key store is not trusted: only a subject whose proven forget was erased here before.
+        for (const subject of wire.forgotten)
+          if (!s.cipher || (await erasedHere(deps.db, s.space, subject))) await this.forget(s.space, subject)
         budget.spend('push')
         const response = await transport.push(s.space, {
           clientId: deps.clientId,

@@ -1,5 +1,6 @@
 import { toBase64url } from '../crypto/base64url'
 import {
+  type Envelope,
   type ForgetResponse,
   type PullResponse,
   type PushRequest,
@@ -154,8 +155,11 @@ export class MemorySyncServer {
     return { keys }
   }
 
-  /** Forgets a subject: its key is destroyed and a `$SubjectForgotten` event appended (once). */
-  forget(subject: string): ForgetResponse {
+  /**
+   * Forgets a subject: its key is destroyed and a `$SubjectForgotten` event appended (once), carrying the
+   * request's proof (end-to-end encrypted spaces).
+   */
+  forget(subject: string, proof?: Envelope): ForgetResponse {
     this.subjectKeys.set(subject, 'forgotten')
     const stream = `${SYSTEM_STREAM_PREFIX}forgotten:${subject}`
     const known = this.log.find((e) => e.stream === stream)
@@ -165,7 +169,7 @@ export class MemorySyncServer {
       stream,
       version: 1,
       type: SUBJECT_FORGOTTEN,
-      data: { subject },
+      data: proof === undefined ? { subject } : { subject, proof },
       seq: this.head + 1,
     }
     this.log.push(event)
@@ -185,7 +189,7 @@ export class MemorySyncServer {
       push: async (request) => this.push(structuredClone(request)),
       pull: async (after, limit) => this.pull(after, limit),
       subjectKeys: async (request) => this.keysOf(structuredClone(request)),
-      forget: async (request) => this.forget(request.subject),
+      forget: async (request) => this.forget(request.subject, structuredClone(request.proof)),
       live: (_after, handlers) => {
         const listener = (head: number) => handlers.onEvents(head)
         this.listeners.add(listener)
