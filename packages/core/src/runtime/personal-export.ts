@@ -21,7 +21,7 @@ export interface PersonalDataItem {
   fields: Record<string, unknown>
 }
 
-/** What {@link exportPersonalData} found. */
+/** What `exportPersonalData` found. */
 export interface PersonalDataExport {
   subject: string
   /** When the export was made (ms since epoch). */
