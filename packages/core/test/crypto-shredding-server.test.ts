@@ -7,11 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPostgresStorage, createSqliteStorage, createSyncServer, dropPostgresSchema } from '@cairn/server'
-import Dexie from 'dexie'
 import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLocalClient, httpTransport, keyFromPassphrase, REDACTED } from '../src'
 import { team } from './fixtures/members'
+import { dumpDatabase } from './helpers'
 
 const PG_URL = process.env.CAIRN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const tmpDir = mkdtempSync(join(tmpdir(), 'cairn-shred-'))
@@ -27,15 +27,6 @@ afterAll(async () => {
 
 const ALICE = { email: 'alice.liddell@example.com', name: 'Alice Liddell', role: 'dev' }
 const BOB = { email: 'bob.builder@example.com', name: 'Bob Builder', role: 'ops' }
-
-async function indexedDbText(name: string): Promise<string> {
-  const db = new Dexie(name)
-  await db.open()
-  const dump: unknown[] = []
-  for (const table of db.tables) dump.push(table.name, await table.toArray())
-  db.close()
-  return JSON.stringify(dump)
-}
 
 describe.each([
   ['sqlite', false],
@@ -101,7 +92,7 @@ describe.each([
     ])
     // Every device: no plaintext of Alice anywhere; Bob intact; the read model shows the redaction.
     for (const name of names) {
-      const text = await indexedDbText(name)
+      const text = await dumpDatabase(name)
       for (const secret of [ALICE.email, ALICE.name]) expect(text, `${name}: ${secret}`).not.toContain(secret)
       expect(text).toContain(BOB.email)
     }

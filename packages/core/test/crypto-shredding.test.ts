@@ -3,11 +3,11 @@
  * subject's key; after `forgetSubject`, the subject's plaintext is found nowhere (server log, every device's
  * IndexedDB, read models), read models show REDACTED, deciders still run, sync converges.
  */
-import Dexie from 'dexie'
 import { describe, expect, it } from 'vitest'
 import { createLocalClient, REDACTED, type SyncTransport, spacesTransport } from '../src'
 import { MemorySyncServer } from '../src/testing'
 import { team } from './fixtures/members'
+import { dumpDatabase } from './helpers'
 
 const ALICE = { email: 'alice@example.com', name: 'Alice Liddell', role: 'dev' }
 const BOB = { email: 'bob@example.com', name: 'Bob Builder', role: 'ops' }
@@ -24,16 +24,6 @@ function devices(server: MemorySyncServer) {
     })
   }
   return { make, names }
-}
-
-/** Every row of every table of a device's IndexedDB database, as text. */
-async function everything(name: string): Promise<string> {
-  const db = new Dexie(name)
-  await db.open()
-  const dump: unknown[] = []
-  for (const table of db.tables) dump.push(table.name, await table.toArray())
-  db.close()
-  return JSON.stringify(dump)
 }
 
 describe('crypto-shredding', () => {
@@ -70,7 +60,7 @@ describe('crypto-shredding', () => {
     for (const d of [a, b, c]) await d.syncNow()
 
     for (const name of names) {
-      const stored = await everything(name)
+      const stored = await dumpDatabase(name)
       for (const secret of [ALICE.email, ALICE.name, 'Alice L.'])
         expect(stored, `${name}: ${secret}`).not.toContain(secret)
       expect(stored).toContain(BOB.email) // Bob is not forgotten
@@ -94,7 +84,7 @@ describe('crypto-shredding', () => {
       ])
     // The new name of a forgotten subject is not kept either: pushed redacted, erased here.
     expect(JSON.stringify(server.log)).not.toContain('Mrs A')
-    expect(await everything(names[2] as string)).not.toContain('Mrs A')
+    expect(await dumpDatabase(names[2] as string)).not.toContain('Mrs A')
     for (const d of [a, b, c]) expect(d.runtime.status.get().pending).toBe(0)
 
     // A device that joins later reads what is left.
@@ -120,7 +110,7 @@ describe('crypto-shredding', () => {
     await offline.syncNow()
     await a.syncNow()
     expect(JSON.stringify(server.log)).not.toContain('Secret new name')
-    for (const name of names) expect(await everything(name)).not.toContain('Secret new name')
+    for (const name of names) expect(await dumpDatabase(name)).not.toContain('Secret new name')
     expect(offline.runtime.status.get().pending).toBe(0)
     expect(await offline.query('members.all')).toMatchObject([{ id: 'alice', name: REDACTED, email: REDACTED }])
     for (const d of [a, offline]) await d.close()
@@ -201,10 +191,10 @@ describe('crypto-shredding', () => {
       }),
     ).rejects.toMatchObject({ code: 'AlreadyJoined' })
     await a.syncNow()
-    expect(await everything(names[0] as string)).toContain('other.alice@example.com')
+    expect(await dumpDatabase(names[0] as string)).toContain('other.alice@example.com')
     await a.forgetSubject('alice')
     await a.syncNow()
-    const stored = await everything(names[0] as string)
+    const stored = await dumpDatabase(names[0] as string)
     for (const secret of ['other.alice@example.com', ALICE.email, ALICE.name]) expect(stored).not.toContain(secret)
     await a.close()
   })

@@ -1,4 +1,5 @@
 import { type Kanban, kanban, teamBoard } from '@cairn/example-kanban'
+import Dexie from 'dexie'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
 import type { AnyDomain } from '../src/domain/domain'
 import type { RuntimeOptions } from '../src/runtime/runtime'
@@ -25,4 +26,17 @@ export async function seedBoard(client: LocalClient<Kanban>, boardId = 'b1'): Pr
     id: boardId,
     input: teamBoard,
   })
+}
+
+/** Every row of every table of an IndexedDB database, as JSON text (what a device holds, read around Cairn). */
+export async function dumpDatabase(name: string): Promise<string> {
+  const db = new Dexie(name)
+  await db.open()
+  try {
+    const dump: unknown[] = []
+    for (const table of db.tables) dump.push(table.name, await table.toArray())
+    return JSON.stringify(dump)
+  } finally {
+    db.close()
+  }
 }

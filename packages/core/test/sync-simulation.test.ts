@@ -55,7 +55,6 @@
  * one line per run on what it exercised).
  */
 
-import Dexie from 'dexie'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createLocalClient, type LocalClient } from '../src/client/local-client'
@@ -87,7 +86,7 @@ import {
   simRefusal,
   statKey,
 } from './fixtures/sim-domain'
-import { freshName } from './helpers'
+import { dumpDatabase, freshName } from './helpers'
 
 const SEED = Number(process.env.CAIRN_SIM_SEED ?? 20261130)
 const RUNS = Number(process.env.CAIRN_SIM_RUNS ?? 200)
@@ -741,18 +740,6 @@ async function openedLog(
 }
 
 /** Every row of every table of a database's IndexedDB, as text (a connection of its own, whatever its schema). */
-async function dumpDatabase(name: string): Promise<string> {
-  const db = new Dexie(name)
-  await db.open()
-  try {
-    const dump: unknown[] = []
-    for (const table of db.tables) dump.push(table.name, await table.toArray())
-    return JSON.stringify(dump)
-  } finally {
-    db.close()
-  }
-}
-
 /** The space of a stream the database holds (its first event's), if it holds it. */
 async function spaceOfStream(c: Client, stream: string): Promise<string | undefined> {
   const first = await c.runtime.database

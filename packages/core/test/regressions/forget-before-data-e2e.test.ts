@@ -4,12 +4,11 @@
  * store says forgotten) and the pull brings the event back REDACTED, so the erasure that follows found no field to
  * redact and skipped the command journal: the command's input kept the plaintext.
  */
-import Dexie from 'dexie'
 import { expect, it } from 'vitest'
 import { createLocalClient, keyFromPassphrase } from '../../src'
 import { MemorySyncServer } from '../../src/testing'
 import { team } from '../fixtures/members'
-import { freshName } from '../helpers'
+import { dumpDatabase, freshName } from '../helpers'
 
 it('data written after its subject was forgotten leaves no plaintext in the command journal', async () => {
   const server = new MemorySyncServer()
@@ -33,13 +32,9 @@ it('data written after its subject was forgotten leaves no plaintext in the comm
   await b.syncNow()
   await a.syncNow()
   await a.syncNow()
-  const db = new Dexie(name)
-  await db.open()
-  const dump: unknown[] = []
-  for (const table of db.tables) dump.push(table.name, await table.toArray())
-  db.close()
-  expect(JSON.stringify(dump)).not.toContain('late@example.com')
-  expect(JSON.stringify(dump)).not.toContain('Late Alice')
+  const dump = await dumpDatabase(name)
+  expect(dump).not.toContain('late@example.com')
+  expect(dump).not.toContain('Late Alice')
   expect(JSON.stringify(server.log)).not.toContain('late@example.com')
   await a.close()
   await b.close()

@@ -8,24 +8,11 @@
  * - rejected on a rebase (journaled `rejected`, `eventIds: []`, with its input).
  * Expected: no table of the database holds a personal value of a forgotten subject.
  */
-import Dexie from 'dexie'
 import { expect, it } from 'vitest'
 import { createLocalClient } from '../../src/client/local-client'
 import { MemorySyncServer } from '../../src/testing/memory-sync-server'
 import { PROFILE_CHANGES, simDomain } from '../fixtures/sim-domain'
-import { freshName } from '../helpers'
-
-async function dump(name: string): Promise<string> {
-  const db = new Dexie(name)
-  await db.open()
-  try {
-    const out: unknown[] = []
-    for (const table of db.tables) out.push(table.name, await table.toArray())
-    return JSON.stringify(out)
-  } finally {
-    db.close()
-  }
-}
+import { dumpDatabase, freshName } from '../helpers'
 
 const device = (server: MemorySyncServer) =>
   createLocalClient(simDomain(), {
@@ -44,7 +31,7 @@ it('a command rebased into a no-op keeps no personal value of a forgotten subjec
   await b.syncNow() // rebased on a's event: nothing changes any more, it appends nothing
   await a.forgetSubject('u1')
   await b.syncNow()
-  const stored = await dump(b.runtime.database.name)
+  const stored = await dumpDatabase(b.runtime.database.name)
   expect(stored).not.toContain(SECRET.email)
   expect(stored).not.toContain(SECRET.name)
   for (const d of [a, b]) await d.close()
@@ -58,7 +45,7 @@ it('a no-op decided on pending events keeps no personal value of a forgotten sub
   await a.syncNow()
   await a.forgetSubject('u1')
   await a.syncNow()
-  const stored = await dump(a.runtime.database.name)
+  const stored = await dumpDatabase(a.runtime.database.name)
   expect(stored).not.toContain(SECRET.email)
   expect(stored).not.toContain(SECRET.name)
   await a.close()
@@ -76,7 +63,7 @@ it('a command rejected on a rebase keeps no personal value of a forgotten subjec
   expect(rejected.map((c: { status: string }) => c.status)).toEqual(['rejected'])
   await a.forgetSubject('u1')
   await b.syncNow()
-  const stored = await dump(b.runtime.database.name)
+  const stored = await dumpDatabase(b.runtime.database.name)
   expect(stored).not.toContain(SECRET.email)
   expect(stored).not.toContain(SECRET.name)
   for (const d of [a, b]) await d.close()

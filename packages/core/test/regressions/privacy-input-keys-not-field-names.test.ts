@@ -5,7 +5,6 @@
  * input carries the same value under another key (`displayName` -> event field `name`) or nested (`contact.email`)
  * keeps the plaintext in the commands journal of every device that ran it, for good.
  */
-import Dexie from 'dexie'
 import { expect, it } from 'vitest'
 import {
   createLocalClient,
@@ -18,7 +17,7 @@ import {
   table,
 } from '../../src'
 import { MemorySyncServer } from '../../src/testing'
-import { freshName } from '../helpers'
+import { dumpDatabase, freshName } from '../helpers'
 
 const person = defineAggregate({
   name: 'person',
@@ -46,15 +45,6 @@ const people = defineProjection({
 })
 const domain = defineDomain({ aggregates: { person }, projections: { people } })
 
-async function everything(name: string): Promise<string> {
-  const db = new Dexie(name)
-  await db.open()
-  const dump: unknown[] = []
-  for (const t of db.tables) dump.push(t.name, await t.toArray())
-  db.close()
-  return JSON.stringify(dump)
-}
-
 it("after a forget, the subject's plaintext is not left in the input of the command that wrote it", async () => {
   const server = new MemorySyncServer()
   const name = freshName('privacy-inputs')
@@ -72,7 +62,7 @@ it("after a forget, the subject's plaintext is not left in the input of the comm
   await a.forgetSubject('alice')
   await a.syncNow()
   expect(await a.query('people.all')).toMatchObject([{ id: 'alice', name: REDACTED }])
-  const stored = await everything(name)
+  const stored = await dumpDatabase(name)
   expect(stored).not.toContain('Alice Liddell')
   expect(stored).not.toContain('alice@example.com')
   await a.close()

@@ -6,23 +6,13 @@
  * would be refused AlreadyJoined). Cause: `sameEvent` in apply-pull compares the pulled, redacted data with the
  * local plaintext, before the erasure noted from the same pull is made.
  */
-import Dexie from 'dexie'
 import { expect, it } from 'vitest'
 import { createLocalClient, type SyncTransport } from '../../src'
 import { MemorySyncServer } from '../../src/testing'
 import { team } from '../fixtures/members'
-import { freshName } from '../helpers'
+import { dumpDatabase, freshName } from '../helpers'
 
 const ALICE = { email: 'alice@example.com', name: 'Alice Liddell', role: 'dev' }
-
-async function everything(name: string): Promise<string> {
-  const db = new Dexie(name)
-  await db.open()
-  const dump: unknown[] = []
-  for (const table of db.tables) dump.push(table.name, await table.toArray())
-  db.close()
-  return JSON.stringify(dump)
-}
 
 it('an own event pushed before the forget and pulled after it is confirmed, not rejected as ID_REUSED', async () => {
   const server = new MemorySyncServer()
@@ -59,7 +49,7 @@ it('an own event pushed before the forget and pulled after it is confirmed, not 
   // The server accepted that command: it must not be reported rejected.
   expect(again.runtime.status.get().rejected).toEqual([])
   // And Alice's plaintext is nowhere on the device.
-  const stored = await everything(name)
+  const stored = await dumpDatabase(name)
   for (const secret of [ALICE.email, ALICE.name]) expect(stored).not.toContain(secret)
   await again.close()
   await b.close()
