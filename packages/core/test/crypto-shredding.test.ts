@@ -4,7 +4,7 @@
  * IndexedDB, read models), read models show REDACTED, deciders still run, sync converges.
  */
 import { describe, expect, it } from 'vitest'
-import { createLocalClient, REDACTED, type SyncTransport, spacesTransport } from '../src'
+import { createLocalClient, event, REDACTED, type SyncTransport, spacesTransport } from '../src'
 import { MemorySyncServer } from '../src/testing'
 import { team } from './fixtures/members'
 import { dumpDatabase } from './helpers'
@@ -197,5 +197,10 @@ describe('crypto-shredding', () => {
     const stored = await dumpDatabase(names[0] as string)
     for (const secret of ['other.alice@example.com', ALICE.email, ALICE.name]) expect(stored).not.toContain(secret)
     await a.close()
+  })
+
+  it('event({ personal }) refuses a declaration without a subject function or without fields', () => {
+    expect(() => event<{ a: string }>({ personal: { subject: 'a' as never, fields: ['a'] } })).toThrow(TypeError)
+    expect(() => event<{ a: string }>({ personal: { subject: (d) => d.a, fields: [] } })).toThrow(TypeError)
   })
 })

@@ -416,4 +416,20 @@ describe('servers that check what they are sent', () => {
     expect(((await pulled.json()) as { head: number }).head).toBe(2)
     await d.close()
   })
+
+  it('joinSpace refuses keys that are not AES-GCM-256, or two keys under one id: INVALID_KEYS, nothing kept', async () => {
+    const space = `enc-badkeys-${++n}`
+    const server = createSyncServer({ storage: createMemoryStorage(), rateLimit: false })
+    const d = device(space, recordWire(server), 'bad')
+    const hmac = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    const a = await passphraseKey('a', space)
+    const b = await passphraseKey('b', space)
+    for (const keys of [[{ id: 'k', key: hmac }], [a, { id: a.id, key: b.key }], [{ id: '', key: a.key }]])
+      await expect(d.joinSpace(space, { encryption: { keys } })).rejects.toMatchObject({ code: 'INVALID_KEYS' })
+    await expect(d.joinSpace(space, { encryption: { keys: 'nope' as unknown as [] } })).rejects.toMatchObject({
+      code: 'INVALID_KEYS',
+    })
+    expect(d.runtime.status.get().spaces[space]).toMatchObject({ encrypted: false, keyIds: [] })
+    await d.close()
+  })
 })
