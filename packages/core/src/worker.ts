@@ -4,12 +4,13 @@
  */
 import * as Comlink from 'comlink'
 import { type Envelope, envelope } from './client/envelope'
+import { coalesced, PushPorts, type PushTarget } from './client/pushes'
 import type { AnyDomain } from './domain/domain'
 import { CairnError } from './domain/errors'
 import type { ForgetResponse } from './protocol'
 import type { CommandRequest, CommandResult } from './runtime/executor'
 import type { FindOptions } from './runtime/find'
-import type { LiveListener } from './runtime/live-queries'
+import type { LiveListener, LiveResult } from './runtime/live-queries'
 import type { LogSnapshot } from './runtime/log'
 import type { PersonalDataExport } from './runtime/personal-export'
 import { type LogExport, Runtime, type RuntimeOptions } from './runtime/runtime'
@@ -22,13 +23,18 @@ export type { RuntimeOptions } from './runtime/runtime'
 
 /** The API a worker exposes over Comlink. Internal: use `createClient` on the page. */
 export interface WorkerApi {
+  /** Gives the worker the port it pushes this client's subscriptions on (see client/pushes.ts). */
+  attach(client: string, port: MessagePort): void
   execute(path: string, request: CommandRequest): Promise<Envelope<CommandResult>>
   query(path: string, arg: unknown): Promise<Envelope<unknown>>
   find(projection: string, options: FindOptions): Promise<Envelope<unknown[]>>
-  subscribe(path: string, arg: unknown, listener: LiveListener): Envelope<number>
-  subscribeFind(projection: string, options: FindOptions, listener: LiveListener): Envelope<number>
-  subscribeStatus(listener: (status: RuntimeStatus) => void): number
-  unsubscribe(id: number): void
+  /** Pushes `LiveResult`s to `to`. */
+  subscribe(path: string, arg: unknown, to: PushTarget): Envelope<void>
+  /** Pushes `LiveResult`s to `to`. */
+  subscribeFind(projection: string, options: FindOptions, to: PushTarget): Envelope<void>
+  /** Pushes `RuntimeStatus`es to `to`, at most one per microtask (the latest). */
+  subscribeStatus(to: PushTarget): void
+  unsubscribe(to: PushTarget): void
   whenProcessed(position: number): Promise<void>
   pauseSync(): Promise<void>
   resumeSync(): Promise<void>
@@ -43,8 +49,10 @@ export interface WorkerApi {
   forgetSubject(subject: string, options: { spaces?: readonly string[] }): Promise<Envelope<ForgetResponse[]>>
   exportPersonalData(subject: string): Promise<Envelope<PersonalDataExport>>
   reuploadToServer(): Promise<Envelope<ReuploadResult>>
-  onRejected(listener: (rejected: RejectedCommand) => void): number
-  subscribeLog(options: { limit?: number }, listener: LiveListener<LogSnapshot>): number
+  /** Pushes `RejectedCommand`s to `to`. */
+  onRejected(to: PushTarget): void
+  /** Pushes `LiveResult<LogSnapshot>`s to `to`. */
+  subscribeLog(options: { limit?: number }, to: PushTarget): void
   /** Diagnostics: distinct live queries running in the worker. */
   liveQueryCount(): number
   close(): Promise<void>
@@ -61,42 +69,31 @@ function envelopeSync<T>(fn: () => T): Envelope<T> {
 
 /** Builds the Comlink-exposed API around a runtime. */
 export function workerApi(runtime: Runtime): WorkerApi {
-  const subscriptions = new Map<number, () => void>()
-  let nextId = 1
-  const keep = (listener: object, stop: () => void) => {
-    const id = nextId++
-    subscriptions.set(id, () => {
-      stop()
-      ;(listener as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.()
-    })
-    return id
+  const ports = new PushPorts()
+  const subscriptions = new Map<string, () => void>()
+  const keyOf = (to: PushTarget) => `${to.client} ${to.id}`
+  const keep = (to: PushTarget, stop: () => void) => {
+    subscriptions.get(keyOf(to))?.()
+    subscriptions.set(keyOf(to), stop)
   }
+  /** A live listener pushing to `to`; a result the page cannot receive is pushed as the error it is. */
+  const live =
+    (to: PushTarget): LiveListener =>
+    (result) =>
+      ports.send(to, result, (error) => ({ ok: false, error: error.toJSON() }) satisfies LiveResult)
   return {
+    attach: (client, port) => ports.attach(client, port),
     execute: (path, request) => envelope(() => runtime.execute(path, request)),
     query: (path, arg) => envelope(() => runtime.query(path, arg)),
     find: (projection, options) => envelope(() => runtime.find(projection, options)),
-    subscribe: (path, arg, listener) =>
-      envelopeSync(() =>
-        keep(
-          listener,
-          runtime.subscribe(path, arg, (r) => void listener(r)),
-        ),
-      ),
-    subscribeFind: (projection, options, listener) =>
-      envelopeSync(() =>
-        keep(
-          listener,
-          runtime.subscribeFind(projection, options, (r) => void listener(r)),
-        ),
-      ),
-    subscribeStatus: (listener) =>
-      keep(
-        listener,
-        runtime.status.subscribe((s) => void listener(s)),
-      ),
-    unsubscribe(id) {
-      subscriptions.get(id)?.()
-      subscriptions.delete(id)
+    subscribe: (path, arg, to) => envelopeSync(() => keep(to, runtime.subscribe(path, arg, live(to)))),
+    subscribeFind: (projection, options, to) =>
+      envelopeSync(() => keep(to, runtime.subscribeFind(projection, options, live(to)))),
+    subscribeStatus: (to) =>
+      keep(to, runtime.status.subscribe(coalesced((status: RuntimeStatus) => ports.send(to, status)))),
+    unsubscribe(to) {
+      subscriptions.get(keyOf(to))?.()
+      subscriptions.delete(keyOf(to))
     },
     whenProcessed: (position) => runtime.whenProcessed(position),
     pauseSync: () => runtime.pauseSync(),
@@ -111,21 +108,18 @@ export function workerApi(runtime: Runtime): WorkerApi {
     forgetSubject: (subject, options) => envelope(() => runtime.forgetSubject(subject, options)),
     exportPersonalData: (subject) => envelope(() => runtime.exportPersonalData(subject)),
     reuploadToServer: () => envelope(() => runtime.reuploadToServer()),
-    onRejected: (listener) =>
+    onRejected: (to) =>
       keep(
-        listener,
-        runtime.onRejected((r) => void listener(r)),
+        to,
+        runtime.onRejected((rejected: RejectedCommand) => ports.send(to, rejected)),
       ),
-    subscribeLog: (options, listener) =>
-      keep(
-        listener,
-        runtime.subscribeLog(options, (r) => void listener(r)),
-      ),
+    subscribeLog: (options, to) => keep(to, runtime.subscribeLog(options, live(to) as LiveListener<LogSnapshot>)),
     liveQueryCount: () => runtime.liveQueryCount,
     async close() {
       for (const stop of subscriptions.values()) stop()
       subscriptions.clear()
       await runtime.close()
+      ports.closeAll()
     },
   }
 }

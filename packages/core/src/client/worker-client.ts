@@ -6,6 +6,7 @@ import type { LogSnapshot } from '../runtime/log'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 import type { WorkerApi } from '../worker'
 import type { Envelope } from './envelope'
+import type { PushMessage, PushTarget } from './pushes'
 import type { CairnClient, JoinSpaceOptions, LeaveSpaceOptions } from './types'
 
 function unwrap<T>(e: Envelope<T>): T {
@@ -67,70 +68,74 @@ export function createClient<D extends AnyDomain>(
     }
     return unwrap(result)
   }
+  // Pushes from the worker (live results, status, rejections, log) arrive on a port of their own, unanswered.
+  const clientKey = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  const listeners = new Map<number, (value: unknown) => void>()
+  let nextListener = 1
+  const pushes = new MessageChannel()
+  pushes.port1.onmessage = (event: MessageEvent<PushMessage>) => listeners.get(event.data.id)?.(event.data.value)
+  void api.attach(clientKey, Comlink.transfer(pushes.port2, [pushes.port2])).catch(() => {})
+  /** Registers `listener` for pushes; returns where the worker should send them and how to stop. */
+  const register = (listener: (value: unknown) => void) => {
+    const to: PushTarget = { client: clientKey, id: nextListener++ }
+    listeners.set(to.id, listener)
+    let stopped = false
+    const stop = () => {
+      if (stopped) return
+      stopped = true
+      listeners.delete(to.id)
+      // Calls reach the worker in order: an unsubscribe sent now is handled after the subscribe it ends.
+      if (!closed) void api.unsubscribe(to).catch(() => {})
+    }
+    return { to, stop }
+  }
   const live = (
-    start: (listener: (r: LiveResult) => void) => Promise<Envelope<number>>,
+    start: (to: PushTarget) => Promise<Envelope<void>>,
     listener: (value: never) => void,
     onError?: (error: CairnError) => void,
   ) => {
-    let stopped = false
-    let id: number | undefined
-    const proxy = Comlink.proxy((r: LiveResult) => {
-      if (stopped) return
+    const { to, stop } = register((value) => {
+      const r = value as LiveResult
       if (r.ok) listener(r.value as never)
       else onError?.(reviveError(r.error))
     })
-    start(proxy).then(
+    start(to).then(
       (e) => {
-        if (!e.ok) {
-          onError?.(reviveError(e.error))
-          return
-        }
-        id = e.value
-        if (stopped) void api.unsubscribe(id)
+        if (e.ok) return
+        stop()
+        onError?.(reviveError(e.error))
       },
-      (error) => onError?.(mapPostError(error) as CairnError),
+      (error) => {
+        stop()
+        onError?.(mapPostError(error) as CairnError)
+      },
     )
-    return () => {
-      if (stopped) return
-      stopped = true
-      if (id !== undefined && !closed) void api.unsubscribe(id)
-    }
+    return stop
   }
-  /** A worker → page callback channel (status, rejections, log): ends on unsubscribe or close. */
-  const channel = <T>(start: (proxy: (value: T) => void) => Promise<number>, listener: (value: T) => void) => {
-    let stopped = false
-    let id: number | undefined
-    start(Comlink.proxy((value: T) => (stopped ? undefined : listener(value)))).then(
-      (value) => {
-        id = value
-        if (stopped) void api.unsubscribe(value)
-      },
-      // The worker is closed or gone: every call through this client reports it; this channel has nothing to stop.
-      () => {},
-    )
-    return () => {
-      stopped = true
-      if (id !== undefined && !closed) void api.unsubscribe(id)
-    }
+  /** A worker → page channel (status, rejections, log): ends on unsubscribe or close. */
+  const channel = <T>(start: (to: PushTarget) => Promise<void>, listener: (value: T) => void) => {
+    const { to, stop } = register(listener as (value: unknown) => void)
+    // The worker is closed or gone: every call through this client reports it; this channel has nothing to stop.
+    start(to).catch(() => {})
+    return stop
   }
   const client = {
     execute: (path: string, request: never) => call(() => api.execute(path, request)),
     query: (path: string, arg?: unknown) => call(() => api.query(path, arg)),
     find: (projection: string, options: never = {} as never) => call(() => api.find(projection, options)),
     subscribe: (path: string, arg: unknown, listener: (v: never) => void, onError?: (e: CairnError) => void) =>
-      live((proxy) => api.subscribe(path, arg, proxy), listener, onError),
+      live((to) => api.subscribe(path, arg, to), listener, onError),
     subscribeFind: (
       projection: string,
       options: never,
       listener: (v: never) => void,
       onError?: (e: CairnError) => void,
-    ) => live((proxy) => api.subscribeFind(projection, options, proxy), listener, onError),
-    subscribeStatus: (listener: (status: RuntimeStatus) => void) =>
-      channel((proxy) => api.subscribeStatus(proxy), listener),
-    onRejected: (listener: (r: RejectedCommand) => void) => channel((proxy) => api.onRejected(proxy), listener),
+    ) => live((to) => api.subscribeFind(projection, options, to), listener, onError),
+    subscribeStatus: (listener: (status: RuntimeStatus) => void) => channel((to) => api.subscribeStatus(to), listener),
+    onRejected: (listener: (r: RejectedCommand) => void) => channel((to) => api.onRejected(to), listener),
     subscribeLog: (options: { limit?: number }, listener: (log: LogSnapshot) => void) =>
       channel(
-        (proxy) => api.subscribeLog(options, proxy as never),
+        (to) => api.subscribeLog(options, to),
         (r: LiveResult<LogSnapshot>) => r.ok && listener(r.value),
       ),
     pauseSync: () => api.pauseSync(),
@@ -153,6 +158,8 @@ export function createClient<D extends AnyDomain>(
       }
       await api.close()
       closed = true
+      listeners.clear()
+      pushes.port1.close()
       api[Comlink.releaseProxy]()
       if ('terminate' in worker && typeof worker.terminate === 'function') worker.terminate()
     },
