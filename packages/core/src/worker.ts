@@ -26,6 +26,8 @@ export interface WorkerApi {
   /** Gives the worker the port it pushes this client's subscriptions on (see client/pushes.ts). */
   attach(client: string, port: MessagePort): void
   execute(path: string, request: CommandRequest): Promise<Envelope<CommandResult>>
+  /** Commands issued in one task on the page, in order (see client/command-batches.ts): an answer each. */
+  executeMany(calls: [string, CommandRequest][]): Promise<Envelope<CommandResult>[]>
   query(path: string, arg: unknown): Promise<Envelope<unknown>>
   find(projection: string, options: FindOptions): Promise<Envelope<unknown[]>>
   /** Pushes `LiveResult`s to `to`. */
@@ -84,6 +86,8 @@ export function workerApi(runtime: Runtime): WorkerApi {
   return {
     attach: (client, port) => ports.attach(client, port),
     execute: (path, request) => envelope(() => runtime.execute(path, request)),
+    // Submitted in order in this task, so the executor group-commits them as it would separate messages.
+    executeMany: (calls) => Promise.all(calls.map(([path, request]) => envelope(() => runtime.execute(path, request)))),
     query: (path, arg) => envelope(() => runtime.query(path, arg)),
     find: (projection, options) => envelope(() => runtime.find(projection, options)),
     subscribe: (path, arg, to) => envelopeSync(() => keep(to, runtime.subscribe(path, arg, live(to)))),

@@ -5,6 +5,7 @@ import type { LiveResult } from '../runtime/live-queries'
 import type { LogSnapshot } from '../runtime/log'
 import type { RejectedCommand, RuntimeStatus } from '../runtime/status'
 import type { WorkerApi } from '../worker'
+import { CommandBatches } from './command-batches'
 import type { Envelope } from './envelope'
 import type { PushMessage, PushTarget } from './pushes'
 import type { CairnClient, JoinSpaceOptions, LeaveSpaceOptions } from './types'
@@ -119,8 +120,16 @@ export function createClient<D extends AnyDomain>(
     start(to).catch(() => {})
     return stop
   }
+  const commands = new CommandBatches({
+    one: (path, request) => call(() => api.execute(path, request)),
+    many: (calls) => api.executeMany(calls),
+    unwrap,
+    isCloneFailure: (error) => (error as { name?: string })?.name === 'DataCloneError',
+    mapError: mapPostError,
+  })
   const client = {
-    execute: (path: string, request: never) => call(() => api.execute(path, request)),
+    execute: (path: string, request: never) =>
+      closed ? Promise.reject(new ClosedError()) : commands.execute(path, request),
     query: (path: string, arg?: unknown) => call(() => api.query(path, arg)),
     find: (projection: string, options: never = {} as never) => call(() => api.find(projection, options)),
     subscribe: (path: string, arg: unknown, listener: (v: never) => void, onError?: (e: CairnError) => void) =>
