@@ -60,7 +60,12 @@ function overlayDomain(version: number) {
     table: table<ItemRow>({ key: 'id', indexes: ['tag', 'group'] }),
     on: {
       Added: async (tx, e) => {
-        await tx.put({ id: e.data.item, group: e.data.group, tag: e.data.tag, bumps: 0 })
+        const row = { id: e.data.item, group: e.data.group, tag: e.data.tag, bumps: 0 }
+        await tx.put(row)
+        // A flat row (no copy made beyond the runtime's own): changing it after the put changes nothing stored,
+        // nor what a later read in the chunk sees.
+        row.bumps = -7
+        row.tag = 'changed-after-put'
       },
       Bumped: async (tx, e) => {
         // Changing a row that was read, without writing it back, changes nothing stored.

@@ -8,6 +8,7 @@ import { ROW_SPACE } from '../store/schema'
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
 import { idbOf, markChanged, rawBulk } from './raw'
+import { snapshotRow } from './row-snapshot'
 import { isConstraintError, toStorageError } from './storage-errors'
 
 /** Reads a row's primary key from the projection's key spec (`id` or `[a+b]`). */
@@ -177,8 +178,9 @@ export function keyId(key: IndexKey): string {
 /**
  * The rows one catch-up chunk wrote to one read-model table, kept in memory and written with one `bulkPut`
  * and one `bulkDelete` when the chunk ends (or before a handler reads the table through an index: see
- * `readable`). Reads see the overlay first, then the table. Rows are cloned on the way in and out, as
- * IndexedDB would: a handler mutating a row after `put`, or a row it got, changes nothing stored.
+ * `readable`). Reads see the overlay first, then the table. Rows are copied on the way in and out, as
+ * IndexedDB would clone them (`snapshotRow`: deep only when a row holds objects): a handler mutating a row after
+ * `put`, or a row it got, changes nothing stored.
  */
 export class RowOverlay {
   /** Pending state per key: the row, or `undefined` for a deleted one. Insertion order = write order. */
@@ -205,16 +207,18 @@ export class RowOverlay {
 
   async get(key: IndexKey): Promise<unknown> {
     const entry = this.rows.get(keyId(key))
-    if (entry) return entry.row === undefined ? undefined : structuredClone(entry.row)
+    // A new object each time, so the handler holds none of the overlay's own (see snapshotRow).
+    if (entry) return entry.row === undefined ? undefined : snapshotRow({ ...(entry.row as object) })
     return this.table.get(key)
   }
 
-  put(row: unknown): void {
+  /** `row` must be an object made for this call, that the handler holds no reference to (see snapshotRow). */
+  put(row: object): void {
     const key = primaryKeyOf(this.keySpec, row)
     const id = keyId(key)
     // Re-inserted at the end, so that flushing keeps the order of the last writes.
     this.rows.delete(id)
-    this.rows.set(id, { key, row: structuredClone(row) })
+    this.rows.set(id, { key, row: snapshotRow(row) })
   }
 
   delete(key: IndexKey): void {
@@ -327,7 +331,7 @@ function projectionTx(
 }
 
 /** The row as stored: with the space of the event that wrote it (`ROW_SPACE`), so queries can filter by space. */
-function inSpace(row: unknown, space: string): unknown {
+function inSpace(row: unknown, space: string): object {
   return { ...(row as object), [ROW_SPACE]: space }
 }
 
