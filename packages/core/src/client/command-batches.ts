@@ -21,7 +21,10 @@ interface Queued {
 export interface BatchTransport {
   /** One command, as `execute` always sent it. */
   one: (path: string, request: CommandRequest) => Promise<CommandResult>
-  /** Several commands in one message; an answer per command, in order. Throws when the message cannot be sent. */
+  /**
+   * Several commands in one message; an answer per command, in order. Throws synchronously when the message
+   * cannot be sent, so that the commands can be sent one by one before anything issued later.
+   */
   many: (calls: [string, CommandRequest][]) => Promise<Envelope<CommandResult>[]>
   /** Turns an answer into the result or the error to reject with. */
   unwrap: (answer: Envelope<CommandResult>) => CommandResult
@@ -47,16 +50,17 @@ export class CommandBatches {
   private flush(): void {
     const queued = this.queue
     this.queue = []
-    for (let i = 0; i < queued.length; i += PER_MESSAGE) void this.send(queued.slice(i, i + PER_MESSAGE))
+    for (let i = 0; i < queued.length; i += PER_MESSAGE) this.send(queued.slice(i, i + PER_MESSAGE))
   }
 
-  private async send(batch: Queued[]): Promise<void> {
-    if (batch.length === 1) return this.sendOne(batch[0] as Queued)
-    let answers: Envelope<CommandResult>[]
+  /** Posts `batch` before returning (a later command must not overtake it), then settles each from its answer. */
+  private send(batch: Queued[]): void {
+    if (batch.length === 1) return void this.sendOne(batch[0] as Queued)
+    let answers: Promise<Envelope<CommandResult>[]>
     try {
-      answers = await this.transport.many(batch.map((q) => [q.path, q.request]))
+      answers = this.transport.many(batch.map((q) => [q.path, q.request]))
     } catch (error) {
-      // One uncloneable input must fail only its own command: send each alone.
+      // One uncloneable input must fail only its own command: send each alone, still in order.
       if (this.transport.isCloneFailure(error)) {
         for (const q of batch) void this.sendOne(q)
         return
@@ -65,13 +69,20 @@ export class CommandBatches {
       for (const q of batch) q.reject(failure)
       return
     }
-    batch.forEach((q, i) => {
-      try {
-        q.resolve(this.transport.unwrap(answers[i] as Envelope<CommandResult>))
-      } catch (error) {
-        q.reject(error)
-      }
-    })
+    answers.then(
+      (answers) =>
+        batch.forEach((q, i) => {
+          try {
+            q.resolve(this.transport.unwrap(answers[i] as Envelope<CommandResult>))
+          } catch (error) {
+            q.reject(error)
+          }
+        }),
+      (error) => {
+        const failure = this.transport.mapError(error)
+        for (const q of batch) q.reject(failure)
+      },
+    )
   }
 
   private sendOne(q: Queued): Promise<void> {

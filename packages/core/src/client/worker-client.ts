@@ -43,7 +43,24 @@ export function createClient<D extends AnyDomain>(
   worker: Comlink.Endpoint,
   options: CreateClientOptions = {},
 ): CairnClient<D> {
-  const api = Comlink.wrap<WorkerApi>(worker)
+  // Comlink posts inside a promise, so a message that cannot be cloned only rejects, some microtasks later.
+  // Batched commands must know at once, to resend each alone before anything issued later (command-batches.ts):
+  // the endpoint keeps what its last post threw.
+  let postFailure: unknown
+  const endpoint: Comlink.Endpoint = {
+    postMessage(message, transfer) {
+      try {
+        worker.postMessage(message, transfer)
+      } catch (error) {
+        postFailure = error
+        throw error
+      }
+    },
+    addEventListener: worker.addEventListener.bind(worker),
+    removeEventListener: worker.removeEventListener.bind(worker),
+    ...(worker.start ? { start: worker.start.bind(worker) } : {}),
+  }
+  const api = Comlink.wrap<WorkerApi>(endpoint)
   let closed = false
   // Only a page may ask the browser to keep its data; the worker reports the answer in the status.
   const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined
@@ -122,7 +139,13 @@ export function createClient<D extends AnyDomain>(
   }
   const commands = new CommandBatches({
     one: (path, request) => call(() => api.execute(path, request)),
-    many: (calls) => api.executeMany(calls),
+    many: (calls) => {
+      postFailure = undefined
+      const answers = api.executeMany(calls)
+      if (postFailure === undefined) return answers
+      answers.catch(() => {})
+      throw postFailure
+    },
     unwrap,
     isCloneFailure: (error) => (error as { name?: string })?.name === 'DataCloneError',
     mapError: mapPostError,
@@ -170,6 +193,8 @@ export function createClient<D extends AnyDomain>(
       listeners.clear()
       pushes.port1.close()
       api[Comlink.releaseProxy]()
+      // Comlink closes a MessagePort endpoint on release, but it sees the wrapper above, not the port.
+      if (typeof MessagePort !== 'undefined' && worker instanceof MessagePort) worker.close()
       if ('terminate' in worker && typeof worker.terminate === 'function') worker.terminate()
     },
   }
