@@ -37,14 +37,29 @@ export interface BatchTransport {
 /** Queues commands and sends each task's commands together. */
 export class CommandBatches {
   private queue: Queued[] = []
+  /** Commands issued and not answered yet. */
+  private readonly unanswered = new Set<Promise<unknown>>()
 
   constructor(private readonly transport: BatchTransport) {}
 
   execute(path: string, request: CommandRequest): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<CommandResult>((resolve, reject) => {
       this.queue.push({ path, request, resolve, reject })
       if (this.queue.length === 1) queueMicrotask(() => this.flush())
     })
+    this.unanswered.add(answer)
+    const answered = () => this.unanswered.delete(answer)
+    answer.then(answered, answered)
+    return answer
+  }
+
+  /**
+   * Sends every queued command now and resolves once each command issued has its answer: `close()` waits for it,
+   * since the worker does not wait for commands in flight before it answers `close`, and is terminated then.
+   */
+  async drain(): Promise<void> {
+    this.flush()
+    await Promise.allSettled([...this.unanswered])
   }
 
   private flush(): void {

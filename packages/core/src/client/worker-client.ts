@@ -62,6 +62,8 @@ export function createClient<D extends AnyDomain>(
   }
   const api = Comlink.wrap<WorkerApi>(endpoint)
   let closed = false
+  /** Set when `close()` starts: the worker refuses commands from then on, and may be gone before it answers. */
+  let closing: Promise<void> | undefined
   // Only a page may ask the browser to keep its data; the worker reports the answer in the status.
   const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined
   if (options.persistStorage !== false && typeof storage?.persist === 'function') {
@@ -152,7 +154,7 @@ export function createClient<D extends AnyDomain>(
   })
   const client = {
     execute: (path: string, request: never) =>
-      closed ? Promise.reject(new ClosedError()) : commands.execute(path, request),
+      closed || closing !== undefined ? Promise.reject(new ClosedError()) : commands.execute(path, request),
     query: (path: string, arg?: unknown) => call(() => api.query(path, arg)),
     find: (projection: string, options: never = {} as never) => call(() => api.find(projection, options)),
     subscribe: (path: string, arg: unknown, listener: (v: never) => void, onError?: (e: CairnError) => void) =>
@@ -182,21 +184,27 @@ export function createClient<D extends AnyDomain>(
     exportPersonalData: (subject: string) => call(() => api.exportPersonalData(subject)),
     reuploadToServer: () => call(() => api.reuploadToServer()),
     whenProcessed: (position: number) => api.whenProcessed(position),
-    async close() {
-      if (closed) return
-      if (typeof removeEventListener === 'function') {
-        removeEventListener('online', onOnline)
-        removeEventListener('offline', onOnline)
-      }
-      await api.close()
-      closed = true
-      listeners.clear()
-      pushes.port1.close()
-      api[Comlink.releaseProxy]()
-      // Comlink closes a MessagePort endpoint on release, but it sees the wrapper above, not the port.
-      if (typeof MessagePort !== 'undefined' && worker instanceof MessagePort) worker.close()
-      if ('terminate' in worker && typeof worker.terminate === 'function') worker.terminate()
+    close() {
+      if (closed) return Promise.resolve()
+      closing ??= closeWorker()
+      return closing
     },
+  }
+  async function closeWorker(): Promise<void> {
+    // Commands issued before close() run and are answered first (those issued from now on are refused).
+    await commands.drain()
+    if (typeof removeEventListener === 'function') {
+      removeEventListener('online', onOnline)
+      removeEventListener('offline', onOnline)
+    }
+    await api.close()
+    closed = true
+    listeners.clear()
+    pushes.port1.close()
+    api[Comlink.releaseProxy]()
+    // Comlink closes a MessagePort endpoint on release, but it sees the wrapper above, not the port.
+    if (typeof MessagePort !== 'undefined' && worker instanceof MessagePort) worker.close()
+    if ('terminate' in worker && typeof worker.terminate === 'function') worker.terminate()
   }
   return client as unknown as CairnClient<D>
 }
