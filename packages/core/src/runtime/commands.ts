@@ -24,6 +24,34 @@ export class Commands {
 
   /** Executes a command by path. Throws a CairnError on failure; nothing is written then. */
   async execute(path: string, request: CommandRequest): Promise<CommandResult> {
+    const job = await this.prepare(path, request)
+    return this.host.executor().submit(job)
+  }
+
+  /**
+   * Executes commands issued together (one message from the page) and hands them to the executor in the order
+   * given. Their checks take different times (a schema is awaited, a command without one is not), so started
+   * side by side a later command could reach the executor first and be decided before the one it follows.
+   */
+  executeInOrder(calls: readonly (readonly [string, CommandRequest])[]): Promise<CommandResult>[] {
+    let turn: Promise<unknown> = Promise.resolve()
+    return calls.map(([path, request]) => {
+      const prepared = this.prepare(path, request)
+      // Its failure is reported when its turn comes, maybe after other commands' awaited schemas.
+      prepared.catch(() => {})
+      let result: Promise<CommandResult> | undefined
+      const submitted = turn
+        .then(() => prepared)
+        .then((job) => {
+          result = this.host.executor().submit(job)
+        })
+      turn = submitted.catch(() => {})
+      return submitted.then(() => result as Promise<CommandResult>)
+    })
+  }
+
+  /** The checks of `execute`, up to the job the executor takes (once booted). */
+  private async prepare(path: string, request: CommandRequest): Promise<Parameters<Executor['submit']>[0]> {
     const { host } = this
     if (host.isClosed()) throw new ClosedError()
     const { aggregate, name, handler } = host.loaded.command(path)
@@ -36,7 +64,7 @@ export class Commands {
       input = result.value
     }
     await host.ready
-    return host.executor().submit({ path, aggregate, handler, request, input })
+    return { path, aggregate, handler, request, input }
   }
 }
 
