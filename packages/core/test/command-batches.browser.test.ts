@@ -65,3 +65,18 @@ describe('commands issued together', () => {
     ).rejects.toMatchObject({ name: 'ClosedError' })
   })
 })
+
+describe('a closed client', () => {
+  it('refuses subscriptions and calls with ClosedError, as the in-process client does', async () => {
+    const c = createClient<Kanban>(startWorker(uniqueDb('closed-calls')))
+    await seed(c)
+    await c.close()
+    expect(() => c.subscribe('cards.byColumn', { board: 'b1', column: 'todo' }, () => {})).toThrow(
+      expect.objectContaining({ name: 'ClosedError' }),
+    )
+    expect(() => c.subscribeStatus(() => {})).toThrow(expect.objectContaining({ name: 'ClosedError' }))
+    expect(() => c.onRejected(() => {})).toThrow(expect.objectContaining({ name: 'ClosedError' }))
+    await expect(c.whenProcessed(1)).rejects.toMatchObject({ name: 'ClosedError' })
+    await expect(c.pauseSync()).rejects.toMatchObject({ name: 'ClosedError' })
+  })
+})

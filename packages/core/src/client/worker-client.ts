@@ -97,6 +97,8 @@ export function createClient<D extends AnyDomain>(
   void api.attach(clientKey, Comlink.transfer(pushes.port2, [pushes.port2])).catch(() => {})
   /** Registers `listener` for pushes; returns where the worker should send them and how to stop. */
   const register = (listener: (value: unknown) => void) => {
+    // As the in-process client does; Comlink would throw a plain "Proxy has been released" Error.
+    if (closed) throw new ClosedError()
     const to: PushTarget = { client: clientKey, id: nextListener++ }
     listeners.set(to.id, listener)
     let stopped = false
@@ -172,8 +174,8 @@ export function createClient<D extends AnyDomain>(
         (to) => api.subscribeLog(options, to),
         (r: LiveResult<LogSnapshot>) => r.ok && listener(r.value),
       ),
-    pauseSync: () => api.pauseSync(),
-    resumeSync: () => api.resumeSync(),
+    pauseSync: () => (closed ? Promise.reject(new ClosedError()) : api.pauseSync()),
+    resumeSync: () => (closed ? Promise.reject(new ClosedError()) : api.resumeSync()),
     syncNow: () => call(() => api.syncNow()),
     joinSpace: (space: string, options?: JoinSpaceOptions) => call(() => api.joinSpace(space, options ?? {})),
     leaveSpace: (space: string, options?: LeaveSpaceOptions) => call(() => api.leaveSpace(space, options ?? {})),
@@ -183,7 +185,7 @@ export function createClient<D extends AnyDomain>(
       call(() => api.forgetSubject(subject, options ?? {})),
     exportPersonalData: (subject: string) => call(() => api.exportPersonalData(subject)),
     reuploadToServer: () => call(() => api.reuploadToServer()),
-    whenProcessed: (position: number) => api.whenProcessed(position),
+    whenProcessed: (position: number) => (closed ? Promise.reject(new ClosedError()) : api.whenProcessed(position)),
     close() {
       if (closed) return Promise.resolve()
       closing ??= closeWorker()
