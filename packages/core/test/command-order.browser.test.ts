@@ -68,5 +68,4 @@ describe('the order of commands', () => {
     await expect(within(2000, late)).rejects.toMatchObject({ name: 'ClosedError' })
     await closing
   })
-
 })
