@@ -86,8 +86,8 @@ export function workerApi(runtime: Runtime): WorkerApi {
   return {
     attach: (client, port) => ports.attach(client, port),
     execute: (path, request) => envelope(() => runtime.execute(path, request)),
-    // Handed to the executor in order (as separate messages were), group-committed while the first one runs.
-    executeMany: (calls) => Promise.all(runtime.executeInOrder(calls).map((result) => envelope(() => result))),
+    // The runtime hands commands to the executor in the order they were called (see runtime/commands.ts).
+    executeMany: (calls) => Promise.all(calls.map(([path, request]) => envelope(() => runtime.execute(path, request)))),
     query: (path, arg) => envelope(() => runtime.query(path, arg)),
     find: (projection, options) => envelope(() => runtime.find(projection, options)),
     subscribe: (path, arg, to) => envelopeSync(() => keep(to, runtime.subscribe(path, arg, live(to)))),

@@ -20,34 +20,30 @@ export interface CommandsHost {
 
 /** Runs `execute` up to the executor (see the file comment). */
 export class Commands {
+  /** Settles once the last command issued was handed to the executor (or failed its checks). */
+  private turn: Promise<unknown> = Promise.resolve()
+
   constructor(private readonly host: CommandsHost) {}
 
-  /** Executes a command by path. Throws a CairnError on failure; nothing is written then. */
-  async execute(path: string, request: CommandRequest): Promise<CommandResult> {
-    const job = await this.prepare(path, request)
-    return this.host.executor().submit(job)
-  }
-
   /**
-   * Executes commands issued together (one message from the page) and hands them to the executor in the order
-   * given. Their checks take different times (a schema is awaited, a command without one is not), so started
-   * side by side a later command could reach the executor first and be decided before the one it follows.
+   * Executes a command by path. Throws a CairnError on failure; nothing is written then. Commands reach the
+   * executor in the order `execute` was called: their checks take different times (a schema is awaited, a
+   * command without one is not), so without the turn a later command could be decided before the one it follows
+   * (`add` then `finish`, issued together, would find nothing to finish). A command waits for the one before it
+   * to be handed over, never for its outcome; one that fails its checks holds nothing back.
    */
-  executeInOrder(calls: readonly (readonly [string, CommandRequest])[]): Promise<CommandResult>[] {
-    let turn: Promise<unknown> = Promise.resolve()
-    return calls.map(([path, request]) => {
-      const prepared = this.prepare(path, request)
-      // Its failure is reported when its turn comes, maybe after other commands' awaited schemas.
-      prepared.catch(() => {})
-      let result: Promise<CommandResult> | undefined
-      const submitted = turn
-        .then(() => prepared)
-        .then((job) => {
-          result = this.host.executor().submit(job)
-        })
-      turn = submitted.catch(() => {})
-      return submitted.then(() => result as Promise<CommandResult>)
-    })
+  execute(path: string, request: CommandRequest): Promise<CommandResult> {
+    const prepared = this.prepare(path, request)
+    // Its failure is reported when its turn comes.
+    prepared.catch(() => {})
+    let result: Promise<CommandResult> | undefined
+    const handed = this.turn
+      .then(() => prepared)
+      .then((job) => {
+        result = this.host.executor().submit(job)
+      })
+    this.turn = handed.catch(() => {})
+    return handed.then(() => result as Promise<CommandResult>)
   }
 
   /** The checks of `execute`, up to the job the executor takes (once booted). */

@@ -173,11 +173,6 @@ export class Runtime {
     return this.commands.execute(path, request)
   }
 
-  /** Executes commands issued together, handed to the executor in the order given; a result or error each. */
-  executeInOrder(calls: readonly (readonly [string, CommandRequest])[]): Promise<CommandResult>[] {
-    return this.commands.executeInOrder(calls)
-  }
-
   /** Runs a named query once. */
   query(path: string, arg?: unknown): Promise<unknown> {
     return this.reads.query(path, arg)
