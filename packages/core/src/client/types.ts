@@ -54,6 +54,7 @@ export interface CairnClient<D extends AnyDomain> {
   /**
    * Executes a command. Resolves with the appended events; rejects with a CairnError
    * (`CommandRejected` with the app's code, `ValidationError`, `ConcurrencyError`, `StorageError`, ...).
+   * Commands are decided in the order `execute` was called, even when issued without awaiting each other.
    */
   execute<P extends CommandPath<D>>(path: P, request: CommandRequest<CommandInput<D, P>>): Promise<CommandResult>
   /** Runs a named query once. */
@@ -123,7 +124,11 @@ export interface CairnClient<D extends AnyDomain> {
   reuploadToServer(): Promise<ReuploadResult>
   /** Live view of the event log (newest first) and the projections' checkpoints: a developer tool. */
   subscribeLog(options: { limit?: number }, listener: (log: LogSnapshot) => void): () => void
-  /** Closes the client (and its runtime, for a local client). */
+  /**
+   * Closes the client (and its runtime, for a local client). A worker client first sends the commands issued
+   * before it and waits for their answers; commands issued while it runs, and calls after it, fail with
+   * `ClosedError`. It ends its worker: other clients of the same worker stop working too.
+   */
   close(): Promise<void>
 }
 
