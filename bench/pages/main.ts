@@ -2,15 +2,12 @@
  * The bench page. Node (bench/run.ts) drives it through Playwright: `await window.bench.<scenario>(params)`.
  * Every function returns raw figures (samples, counts, milliseconds); statistics are computed in Node.
  */
-import { CairnProvider, useCommand, useQuery } from '@cairn/react'
-import { createElement as h, useLayoutEffect } from 'react'
-import { createRoot } from 'react-dom/client'
 import { body } from './domain'
 import { benchKey } from './keys'
-import { abs, inChunks, memory, renderProbe, type StartedCairn, startCairn, startRaw } from './shared'
+import { measureCairnRender } from './render-cairn'
+import { abs, inChunks, memory, type StartedCairn, startCairn, startRaw } from './shared'
 
 const uid = () => Math.random().toString(36).slice(2, 10)
-const root = () => document.getElementById('root')!
 
 const bench = {
   info: () => ({
@@ -23,21 +20,7 @@ const bench = {
   /** 1. useCommand().mutate → commit of a component whose useQuery shows the new title (Cairn). */
   async renderCairn(p: { warmup: number; samples: number }) {
     const cairn = startCairn({ db: `render-${uid()}` })
-    await cairn.client.execute('note.add', { id: 'n1', input: { title: 'start', body: body(1) } })
-    const probe = renderProbe()
-    let rename: ((title: string) => void) | undefined
-    function Note() {
-      const { data } = useQuery('notes.byId', 'n1') as { data: { title: string } | undefined }
-      const command = useCommand('note.rename')
-      rename = (title) => command.mutate({ id: 'n1', input: { title } })
-      useLayoutEffect(() => probe.committed(data?.title))
-      return h('p', null, data?.title ?? '')
-    }
-    const r = createRoot(root())
-    r.render(h(CairnProvider, { client: cairn.client as never }, h(Note)))
-    await waitFor(() => root().textContent === 'start')
-    const samples = await probe.measure((t) => rename!(t), { ...p, prefix: 'cairn' })
-    r.unmount()
+    const samples = await measureCairnRender(cairn, { ...p, prefix: 'cairn' })
     await cairn.close()
     return { samples }
   },
@@ -521,18 +504,6 @@ const bench = {
   },
 
   memory,
-}
-
-function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = performance.now()
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve()
-      if (performance.now() - start > timeoutMs) return reject(new Error('waitFor timed out'))
-      setTimeout(tick, 5)
-    }
-    tick()
-  })
 }
 
 export type BenchApi = typeof bench

@@ -2,11 +2,9 @@
  * Scenarios for `bench/profile.ts`: like those of main.ts, but the worker stays alive when they end, so the
  * profiler can still stop its CPU profile. Each returns its own figure (ms, rate or median latency).
  */
-import { CairnProvider, useCommand, useQuery } from '@cairn/react'
-import { createElement as h, useLayoutEffect } from 'react'
-import { createRoot } from 'react-dom/client'
 import { body } from './domain'
-import { renderProbe, startCairn } from './shared'
+import { measureCairnRender } from './render-cairn'
+import { startCairn } from './shared'
 
 const uid = () => Math.random().toString(36).slice(2, 10)
 
@@ -39,20 +37,7 @@ export async function burst(p: { n: number }) {
 /** n `useCommand().mutate` → commit of the component whose `useQuery` shows the new title (scenario 1). */
 export async function render(p: { n: number }) {
   const cairn = startCairn({ db: `profile-render-${uid()}` })
-  await cairn.client.execute('note.add', { id: 'n1', input: { title: 'start', body: body(1) } })
-  const probe = renderProbe()
-  let rename: ((title: string) => void) | undefined
-  function Note() {
-    const { data } = useQuery('notes.byId', 'n1') as { data: { title: string } | undefined }
-    const command = useCommand('note.rename')
-    rename = (title) => command.mutate({ id: 'n1', input: { title } })
-    useLayoutEffect(() => probe.committed(data?.title))
-    return h('p', null, data?.title ?? '')
-  }
-  const root = document.getElementById('root') as HTMLElement
-  createRoot(root).render(h(CairnProvider, { client: cairn.client as never }, h(Note)))
-  while (root.textContent !== 'start') await new Promise((r) => setTimeout(r, 10))
-  const samples = await probe.measure((t) => rename?.(t), { warmup: 30, samples: p.n, prefix: 'profile' })
+  const samples = await measureCairnRender(cairn, { warmup: 30, samples: p.n, prefix: 'profile' })
   samples.sort((a, b) => a - b)
   return { items: p.n + 30, figure: `median ${samples[samples.length >> 1]?.toFixed(2)} ms` }
 }
