@@ -4,8 +4,9 @@ import type { RecordedEvent } from '../domain/events'
 import { schemaVersionOf } from '../domain/validation'
 import type { EventRecord, MetaRecord, QuarantineRecord } from '../store/records'
 import { type LoadedDomain, parseStream, type RuntimeProjection } from './loaded-domain'
-import { applyEvent, applyEventGuarded, type RowOverlay, type RowRecorder, type WriteSink } from './projector'
+import { applyEvent, applyEventGuarded, type RowRecorder, type WriteSink } from './projector'
 import { isUnknownEvent, toRecorded } from './recorded'
+import type { RowOverlay } from './row-overlay'
 import { isConstraintError, toStorageError } from './storage-errors'
 
 /**

@@ -4,8 +4,9 @@ import type { CheckpointRecord, EventRecord, QuarantineRecord, UndoRecord } from
 import type { LoadedDomain, RuntimeProjection } from './loaded-domain'
 import { parseStream } from './loaded-domain'
 import { Projecting, withQuarantine } from './project'
-import { RowOverlay, WriteSink } from './projector'
+import { WriteSink } from './projector'
 import { idbOf, request } from './raw'
+import { RowOverlay } from './row-overlay'
 
 /** Progress of a projection rebuild or catch-up. */
 export interface RebuildProgress {

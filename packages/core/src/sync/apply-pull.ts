@@ -3,7 +3,8 @@ import { Dexie } from 'dexie'
 import { REDACTED, type RecordedEvent } from '../domain/events'
 import type { StoredWireEvent } from '../protocol'
 import { Projecting, unknownTypeOf, withQuarantine } from '../runtime/project'
-import { RowOverlay, WriteSink } from '../runtime/projector'
+import { WriteSink } from '../runtime/projector'
+import { RowOverlay } from '../runtime/row-overlay'
 import {
   type CommandRecord,
   type EventRecord,

@@ -18,8 +18,9 @@ import { Dexie, type IndexableType, type Table } from 'dexie'
 import type { IndexKey } from '../domain/read-table'
 import type { RuntimeProjection } from '../runtime/loaded-domain'
 import { parseStream } from '../runtime/loaded-domain'
-import { RowOverlay, type RowRecorder, TABLE_READ } from '../runtime/projector'
+import { type RowRecorder, TABLE_READ } from '../runtime/projector'
 import { idbOf, markChanged, rawBulk } from '../runtime/raw'
+import { RowOverlay } from '../runtime/row-overlay'
 import {
   type CheckpointRecord,
   type MetaRecord,
