@@ -71,8 +71,10 @@ const bench = {
     await cairn.close()
     const raw = startRaw()
     const copy = await raw.api.copyEvents(p.db, `raw-copy-${uid()}`)
+    await raw.api.modelOpen(p.db, `model-burst-${uid()}`, p.n)
+    const model = await raw.api.modelBurst()
     raw.worker.terminate()
-    return { n: p.n, ms, count, position, raw: copy }
+    return { n: p.n, ms, count, position, raw: copy, model }
   },
 
   /**
@@ -97,9 +99,13 @@ const bench = {
     return { n: p.n, ms, syncedMs, lastError: end.lastError }
   },
 
-  /** 3. Serial awaited commands. */
+  /**
+   * 3. Serial awaited commands; then the floor of the data model: the same reads and writes per command (rows
+   * this run wrote), one awaited Comlink call and one transaction each.
+   */
   async serial(p: { n: number; warmup: number }) {
-    const cairn = startCairn({ db: `serial-${uid()}` })
+    const db = `serial-${uid()}`
+    const cairn = startCairn({ db })
     await cairn.waitStatus((s) => s.ready)
     for (let i = 0; i < p.warmup; i++)
       await cairn.client.execute('note.add', { id: `w${i}`, input: { title: `w ${i}`, body: body(i) } })
@@ -108,7 +114,14 @@ const bench = {
       await cairn.client.execute('note.add', { id: `s${i}`, input: { title: `s ${i}`, body: body(i) } })
     const ms = performance.now() - start
     await cairn.close()
-    return { n: p.n, ms }
+    const raw = startRaw()
+    await raw.api.modelOpen(db, `model-serial-${uid()}`, p.warmup + p.n)
+    for (let i = 0; i < p.warmup; i++) await raw.api.modelCommand(i)
+    const modelStart = performance.now()
+    for (let i = p.warmup; i < p.warmup + p.n; i++) await raw.api.modelCommand(i)
+    const modelMs = performance.now() - modelStart
+    raw.worker.terminate()
+    return { n: p.n, ms, modelMs }
   },
 
   /** Fills a database to `target` events with bursts of `chunk` commands through the client. */
@@ -175,8 +188,19 @@ const bench = {
     await cairn.close()
     const raw = startRaw()
     const floor = await raw.api.rebuild(p.db, `raw-rebuild-${uid()}`)
+    const indexed = await raw.api.rebuild(p.db, `raw-rebuild-space-${uid()}`, true)
     raw.worker.terminate()
-    return { events: position, total, updates, count, ms: readyAt - evaluatedAt, firstProgressAt, readyAt, raw: floor }
+    return {
+      events: position,
+      total,
+      updates,
+      count,
+      ms: readyAt - evaluatedAt,
+      firstProgressAt,
+      readyAt,
+      raw: floor,
+      rawIndexed: indexed,
+    }
   },
 
   // 6. Propagation: this page is client A or B of one space.

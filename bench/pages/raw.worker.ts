@@ -4,8 +4,10 @@
  * - `put(row)`: one IndexedDB put in its own transaction (relaxed durability, as Cairn uses).
  * - `copyEvents(from, n)`: the rows of Cairn's log put into a store of the same shape in ONE transaction.
  * - `rebuild(from)`: read the log in chunks of 2,000 and put one read-model row per event, chunk per transaction.
+ * - `modelOpen` / `modelBurst` / `modelCommand`: the floor of Cairn's data model (see model-floor.ts).
  */
 import * as Comlink from 'comlink'
+import { ModelFloor } from './model-floor'
 
 function req<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -27,6 +29,7 @@ function open(name: string, upgrade?: (db: IDBDatabase) => void): Promise<IDBDat
 }
 
 let floor: IDBDatabase | undefined
+let model: ModelFloor | undefined
 
 const api = {
   async openFloor(name: string) {
@@ -59,9 +62,16 @@ const api = {
     return { rows: rows.length, ms }
   },
   /** Rebuild floor: read the log in chunks of 2,000 and put one row per event, one transaction per chunk. */
-  async rebuild(from: string, to: string) {
+  /**
+   * `withSpace`: each row also carries its event's `space`, indexed, as every Cairn read-model row is (queries
+   * filter by space): the same rebuild with the index Cairn's table has.
+   */
+  async rebuild(from: string, to: string, withSpace = false) {
     const src = await open(from)
-    const db = await open(to, (d) => d.createObjectStore('rows', { keyPath: 'id' }))
+    const db = await open(to, (d) => {
+      const rows = d.createObjectStore('rows', { keyPath: 'id' })
+      if (withSpace) rows.createIndex('space', 'space')
+    })
     const start = performance.now()
     let after = 0
     let n = 0
@@ -70,12 +80,16 @@ const api = {
       const chunk = (await req(src.transaction('events').objectStore('events').getAll(range, 2000))) as {
         lpos: number
         stream: string
+        space: string
         data: { title: string; body?: string }
       }[]
       if (chunk.length === 0) break
       const tx = db.transaction('rows', 'readwrite', { durability: 'relaxed' })
       const store = tx.objectStore('rows')
-      for (const e of chunk) store.put({ id: e.stream, title: e.data.title, body: e.data.body ?? '', renamed: 0 })
+      for (const e of chunk) {
+        const row = { id: e.stream, title: e.data.title, body: e.data.body ?? '', renamed: 0 }
+        store.put(withSpace ? { ...row, space: e.space } : row)
+      }
       await done(tx)
       after = chunk[chunk.length - 1]!.lpos
       n += chunk.length
@@ -124,6 +138,19 @@ const api = {
     const ms = performance.now() - start
     db.close()
     return { rows: n, pages, head, ms }
+  },
+  /** Prepares the data-model floor: `from`'s store shapes in a new database `to`, its first `n` commands' rows. */
+  async modelOpen(from: string, to: string, n: number) {
+    model?.close()
+    model = await ModelFloor.open(from, to, 'rm_notes_', n)
+  },
+  modelBurst() {
+    if (!model) throw new Error('modelOpen first')
+    return model.burst()
+  },
+  modelCommand(i: number) {
+    if (!model) throw new Error('modelOpen first')
+    return model.command(i)
   },
   async serialPuts(n: number) {
     const start = performance.now()

@@ -20,6 +20,7 @@ export async function projectionRebuild(_ctx: BenchContext, logPage: Page): Prom
       const r = await call(logPage, 'rebuild', { db: 'log' })
       const rate = (r.total / r.ms) * 1000
       const rawRate = (r.raw.rows / r.raw.ms) * 1000
+      const indexedRate = (r.rawIndexed.rows / r.rawIndexed.ms) * 1000
       rows.push({
         scenario: '5. projection rebuild',
         subject: `Cairn: notes v1 → v2, rebuilt from ${r.total.toLocaleString('en')} events (${r.updates} progress updates)`,
@@ -27,7 +28,10 @@ export async function projectionRebuild(_ctx: BenchContext, logPage: Page): Prom
         unit: '/s',
         value: rate,
         samples: r.total,
-        ratios: [{ to: 'raw', value: rate / rawRate }],
+        ratios: [
+          { to: 'raw', value: rate / rawRate },
+          { to: 'raw with the space index', value: rate / indexedRate },
+        ],
         target: '≥ 50k/s',
         status: r.total > 0 && r.updates > 0 ? 'ok' : 'failed',
         ...(r.total > 0 && r.updates > 0
@@ -43,6 +47,17 @@ export async function projectionRebuild(_ctx: BenchContext, logPage: Page): Prom
         value: rawRate,
         samples: r.raw.rows,
         status: 'ok',
+      })
+      rows.push({
+        scenario: '5. projection rebuild',
+        subject: 'raw IndexedDB, the same with each row’s space indexed (as every Cairn read-model table is)',
+        baseline: true,
+        metric: 'events/s',
+        unit: '/s',
+        value: indexedRate,
+        samples: r.rawIndexed.rows,
+        status: 'ok',
+        note: 'the old table is not deleted here; Cairn drops it at the upgrade',
       })
     },
     300_000,
