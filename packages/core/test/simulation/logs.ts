@@ -117,7 +117,6 @@ export async function openedLog(
   return out
 }
 
-/** Every row of every table of a database's IndexedDB, as text (a connection of its own, whatever its schema). */
 /** The space of a stream the database holds (its first event's), if it holds it. */
 export async function spaceOfStream(c: Client, stream: string): Promise<string | undefined> {
   const first = await c.runtime.database

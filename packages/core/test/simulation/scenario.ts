@@ -69,7 +69,7 @@ export interface Scenario {
 export const POOLS = { contended: { boards: 1, items: 4, users: 3 }, wide: { boards: 4, items: 10, users: 5 } }
 type Pool = (typeof POOLS)[keyof typeof POOLS]
 
-// Distinctive strings: the servers of encrypted spaces must not hold them (see {@link markersOf}).
+// Distinctive strings: the servers of encrypted spaces must not hold them (checked in invariants.ts).
 export const titles = [
   'zqtitle-a',
   'zqtitle-b',
