@@ -2,17 +2,18 @@
  * Erasing a forgotten subject's personal data from this database (crypto-shredding, issue 16). The server
  * destroyed the subject's key and appended `$SubjectForgotten`; every member that pulls it erases its own copy
  * here, in one transaction: the personal fields of the subject's events become {@link REDACTED} (the events, their
- * ids and versions stay), the same fields of their commands' inputs too, snapshots of their streams go, and the
- * read models fed by those streams are rebuilt from the log. Read models then equal a rebuild, deciders see the
+ * ids and versions stay), the inputs of the commands that concern the subject lose the subject's values (see
+ * forget-erase.ts), snapshots of their streams go, and the read models fed by those streams are rebuilt from the
+ * log. Read models then equal a rebuild, deciders see the
  * redacted values. Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way
  * makes them at its next round.
  */
-import { dequal } from 'dequal'
-import type { Dexie, Table } from 'dexie'
+import type { Dexie } from 'dexie'
 import { REDACTED } from '../domain/events'
-import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
+import { parseStream } from '../runtime/loaded-domain'
 import { withQuarantine } from '../runtime/project'
 import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
+import { eraseFromCommands, leavesOf } from './forget-erase'
 import { rebuildInPlace } from './leave-space'
 import { personalOf } from './personal-fields'
 import type { PullDeps } from './pull-state'
@@ -105,7 +106,8 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
         })
       if (redacted.length > 0) await events.bulkPut(redacted)
       const streams = [...new Set(redacted.map((e) => e.stream))]
-      await redactInputs(tx.table<CommandRecord, string>('commands'), loaded, item.space, subjectStreams, erasedValues)
+      const erasure = { ...item, streams: subjectStreams, values: erasedValues }
+      await eraseFromCommands(tx.table<CommandRecord, string>('commands'), loaded, erasure)
       const rebuilt: string[] = []
       if (streams.length > 0) {
         const streamSet = new Set(streams)
@@ -136,62 +138,4 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
       return { events: redacted.length, streams, rebuilt }
     }),
   )
-}
-
-/**
- * Inputs of the commands on those streams, whatever their outcome. A command still pending keeps its input (a
- * rebase may run it again), with every key named like a personal field of the stream's aggregate and every value
- * equal to one of the subject's erased values REDACTED, at any depth (inputs are the app's own shape: the names
- * and the values are the best knowledge there is). A settled command (confirmed, rejected, failed) needs its
- * input no more: all of it becomes REDACTED.
- */
-async function redactInputs(
-  commands: Table<CommandRecord, string>,
-  loaded: LoadedDomain,
-  space: string,
-  streams: ReadonlySet<string>,
-  values: ReadonlySet<unknown>,
-): Promise<void> {
-  if (streams.size === 0) return
-  const changed: CommandRecord[] = []
-  await commands
-    .where('space')
-    .equals(space)
-    .each((row) => {
-      if (!streams.has(row.stream) || row.input === REDACTED) return
-      if (row.status !== 'pending') {
-        changed.push({ ...row, input: REDACTED })
-        return
-      }
-      const fields = personalFieldsOf(loaded, parseStream(row.stream).aggregate)
-      const input = redactDeep(row.input, fields, values)
-      if (!dequal(input, row.input)) changed.push({ ...row, input })
-    })
-  if (changed.length > 0) await commands.bulkPut(changed)
-}
-
-/** `value` with keys in `fields` and values in `values` REDACTED, at any depth. */
-function redactDeep(value: unknown, fields: ReadonlySet<string>, values: ReadonlySet<unknown>): unknown {
-  if (values.has(value)) return REDACTED
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, fields, values))
-  if (typeof value !== 'object' || value === null) return value
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value))
-    out[k] = fields.has(k) && v !== undefined ? REDACTED : redactDeep(v, fields, values)
-  return out
-}
-
-/** The leaf values (strings and numbers) of a personal field's value: what a command's input may repeat. */
-function leavesOf(value: unknown, into: Set<unknown>): void {
-  if (typeof value === 'string' ? value !== '' && value !== REDACTED : typeof value === 'number') into.add(value)
-  else if (Array.isArray(value)) for (const v of value) leavesOf(v, into)
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) leavesOf(v, into)
-}
-
-/** Every personal field name of an aggregate's event types. */
-function personalFieldsOf(loaded: LoadedDomain, aggregate: string): Set<string> {
-  const fields = new Set<string>()
-  for (const definition of Object.values(loaded.aggregates.get(aggregate)?.events ?? {}))
-    for (const field of definition.personal?.fields ?? []) fields.add(field)
-  return fields
 }
