@@ -1,6 +1,7 @@
 /**
  * What erasing a forgotten subject does to the tables beside the log (see forget-local.ts): the values the
- * subject's personal fields held before they became {@link REDACTED} are searched for in the commands journal.
+ * subject's personal fields held before they became {@link REDACTED} are searched for in the commands journal
+ * and in process managers' states.
  * Values are matched as whole values in structured data (inputs), and as substrings in text meant for people
  * (messages). Numbers count only in data known to be the subject's: elsewhere a count or a limit equal to one of
  * them by chance would be changed.
@@ -170,4 +171,32 @@ function personalStrings(input: unknown, fields: ReadonlySet<string>, strings: R
   visit(input)
   for (const s of stringsOf(leaves)) out.add(s)
   return out
+}
+
+/** A row of the `processes` table: a process manager's state for one correlation key (`<reactor>:<key>`). */
+interface ProcessRow {
+  key: string
+  state: unknown
+}
+
+/**
+ * Process managers' states lose the erased strings, at any depth, and so does a correlation key equal to one
+ * of them (its row moves to `<reactor>:REDACTED`, where the subject's redacted events correlate from now on).
+ * States are not kept per space: a state of another space holding the same string loses it too.
+ */
+export async function eraseFromProcesses(processes: Table<ProcessRow, string>, erasure: Erasure): Promise<void> {
+  const strings = stringsOf(erasure.values)
+  if (strings.size === 0) return
+  const moved: string[] = []
+  const changed: ProcessRow[] = []
+  await processes.each((row) => {
+    const colon = row.key.indexOf(':')
+    const key = strings.has(row.key.slice(colon + 1)) ? `${row.key.slice(0, colon)}:${REDACTED}` : row.key
+    const state = redactDeep(row.state, NONE, strings)
+    if (key === row.key && dequal(state, row.state)) return
+    if (key !== row.key) moved.push(row.key)
+    changed.push({ key, state })
+  })
+  if (moved.length > 0) await processes.bulkDelete(moved)
+  if (changed.length > 0) await processes.bulkPut(changed)
 }

@@ -2,18 +2,18 @@
  * Erasing a forgotten subject's personal data from this database (crypto-shredding, issue 16). The server
  * destroyed the subject's key and appended `$SubjectForgotten`; every member that pulls it erases its own copy
  * here, in one transaction: the personal fields of the subject's events become {@link REDACTED} (the events, their
- * ids and versions stay), the inputs of the commands that concern the subject lose the subject's values (see
- * forget-erase.ts), snapshots of their streams go, and the read models fed by those streams are rebuilt from the
- * log. Read models then equal a rebuild, deciders see the
- * redacted values. Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way
- * makes them at its next round.
+ * ids and versions stay); the values they held are erased from the commands that concern the subject and from
+ * process managers' states (see forget-erase.ts); snapshots of their streams go, and the read models fed by
+ * those streams are rebuilt from the log. Read models then equal a rebuild, deciders see the redacted values.
+ * Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way makes them at its
+ * next round.
  */
 import type { Dexie } from 'dexie'
 import { REDACTED } from '../domain/events'
 import { parseStream } from '../runtime/loaded-domain'
 import { withQuarantine } from '../runtime/project'
 import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
-import { eraseFromCommands, leavesOf } from './forget-erase'
+import { eraseFromCommands, eraseFromProcesses, leavesOf } from './forget-erase'
 import { rebuildInPlace } from './leave-space'
 import { personalOf } from './personal-fields'
 import type { PullDeps } from './pull-state'
@@ -76,6 +76,7 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
     'snapshots',
     'quarantine',
     'checkpoints',
+    'processes',
     'meta',
     ...loaded.projections.map((p) => p.tableName),
   ]
@@ -108,6 +109,7 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
       const streams = [...new Set(redacted.map((e) => e.stream))]
       const erasure = { ...item, streams: subjectStreams, values: erasedValues }
       await eraseFromCommands(tx.table<CommandRecord, string>('commands'), loaded, erasure)
+      await eraseFromProcesses(tx.table('processes'), erasure)
       const rebuilt: string[] = []
       if (streams.length > 0) {
         const streamSet = new Set(streams)
