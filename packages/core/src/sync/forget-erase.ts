@@ -1,7 +1,7 @@
 /**
  * What erasing a forgotten subject does to the tables beside the log (see forget-local.ts): the values the
- * subject's personal fields held before they became {@link REDACTED} are searched for in the commands journal
- * and in process managers' states.
+ * subject's personal fields held before they became {@link REDACTED} are searched for in the commands journal,
+ * in process managers' states and in quarantine messages.
  * Values are matched as whole values in structured data (inputs), and as substrings in text meant for people
  * (messages). Numbers count only in data known to be the subject's: elsewhere a count or a limit equal to one of
  * them by chance would be changed.
@@ -10,7 +10,7 @@ import { dequal } from 'dequal'
 import type { Table } from 'dexie'
 import { REDACTED } from '../domain/events'
 import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
-import type { CommandRecord } from '../store/records'
+import type { CommandRecord, QuarantineRecord } from '../store/records'
 import { subjectOf } from './personal-fields'
 
 /** A subject being erased from one space, as the tables beside the log need it. */
@@ -199,4 +199,19 @@ export async function eraseFromProcesses(processes: Table<ProcessRow, string>, e
   })
   if (moved.length > 0) await processes.bulkDelete(moved)
   if (changed.length > 0) await processes.bulkPut(changed)
+}
+
+/**
+ * Quarantine messages (an error's message may quote the event's data) lose the erased strings: those of every
+ * projection, the app's current ones (a rebuild redid theirs from the redacted log) and the ones it dropped.
+ */
+export async function eraseFromQuarantine(quarantine: Table<QuarantineRecord>, erasure: Erasure): Promise<void> {
+  const strings = stringsOf(erasure.values)
+  if (strings.size === 0) return
+  const changed: QuarantineRecord[] = []
+  await quarantine.each((row) => {
+    const message = scrubText(row.message, strings)
+    if (message !== row.message) changed.push({ ...row, message })
+  })
+  if (changed.length > 0) await quarantine.bulkPut(changed)
 }

@@ -2,18 +2,18 @@
  * Erasing a forgotten subject's personal data from this database (crypto-shredding, issue 16). The server
  * destroyed the subject's key and appended `$SubjectForgotten`; every member that pulls it erases its own copy
  * here, in one transaction: the personal fields of the subject's events become {@link REDACTED} (the events, their
- * ids and versions stay); the values they held are erased from the commands that concern the subject and from
- * process managers' states (see forget-erase.ts); snapshots of their streams go, and the read models fed by
+ * ids and versions stay); the values they held are erased from the commands that concern the subject, from
+ * process managers' states and from quarantine messages (see forget-erase.ts); snapshots of their streams go, and the read models fed by
  * those streams are rebuilt from the log. Read models then equal a rebuild, deciders see the redacted values.
  * Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way makes them at its
  * next round.
  */
-import type { Dexie } from 'dexie'
+import type { Dexie, Table, Transaction } from 'dexie'
 import { REDACTED } from '../domain/events'
-import { parseStream } from '../runtime/loaded-domain'
+import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
 import { withQuarantine } from '../runtime/project'
-import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
-import { eraseFromCommands, eraseFromProcesses, leavesOf } from './forget-erase'
+import type { CommandRecord, EventRecord, MetaRecord, QuarantineRecord, SnapshotRecord } from '../store/records'
+import { type Erasure, eraseFromCommands, eraseFromProcesses, eraseFromQuarantine, leavesOf } from './forget-erase'
 import { rebuildInPlace } from './leave-space'
 import { personalOf } from './personal-fields'
 import type { PullDeps } from './pull-state'
@@ -82,62 +82,93 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
   ]
   return withQuarantine((guarded) =>
     db.transaction('rw', tables, async (tx) => {
-      const events = tx.table<EventRecord>('events')
-      const redacted: EventRecord[] = []
-      const erasedValues = new Set<unknown>()
-      // Streams of the subject's events, redacted now or already (a pull may have brought them REDACTED).
-      const subjectStreams = new Set<string>()
-      await events
-        .where('space')
-        .equals(item.space)
-        .each((e) => {
-          const view = personalOf(loaded, e)
-          if (!view || view.subject !== item.subject) return
-          subjectStreams.add(e.stream)
-          const { personal } = view
-          const data = { ...e.data }
-          let changed = false
-          for (const field of personal.fields)
-            if (field in data && data[field] !== REDACTED) {
-              leavesOf(data[field], erasedValues)
-              data[field] = REDACTED
-              changed = true
-            }
-          if (changed) redacted.push({ ...e, data })
-        })
-      if (redacted.length > 0) await events.bulkPut(redacted)
+      const { redacted, erasure } = await redactEvents(tx.table<EventRecord>('events'), loaded, item)
       const streams = [...new Set(redacted.map((e) => e.stream))]
-      const erasure = { ...item, streams: subjectStreams, values: erasedValues }
       await eraseFromCommands(tx.table<CommandRecord, string>('commands'), loaded, erasure)
       await eraseFromProcesses(tx.table('processes'), erasure)
-      const rebuilt: string[] = []
-      if (streams.length > 0) {
-        const streamSet = new Set(streams)
-        await tx
-          .table<SnapshotRecord>('snapshots')
-          .filter((s) => streamSet.has(s.stream))
-          .delete()
-        const aggregates = new Set(streams.map((s) => parseStream(s).aggregate))
-        for (const p of loaded.projections) {
-          if (!p.from.some((a) => aggregates.has(a))) continue
-          await rebuildInPlace(tx, loaded, p, guarded, {
-            recordUndo: deps.recordUndo && p.mode === 'inline',
-            now: deps.now,
-          })
-          rebuilt.push(p.name)
-        }
-      }
-      const meta = tx.table<MetaRecord>('meta')
-      // Subjects erased here: data of theirs written later (offline, or re-run) is erased when it is pushed.
-      const erasedBefore = ((await meta.get(FORGOTTEN))?.value as string[] | undefined) ?? []
-      const id = `${item.space}\n${item.subject}`
-      if (!erasedBefore.includes(id)) await meta.put({ key: FORGOTTEN, value: [...erasedBefore, id] })
-      // Every tab's worker watches this: its cached states of these streams were computed from the erased data.
-      if (streams.length > 0) await meta.put({ key: ERASED, value: { at: deps.now(), streams } })
-      const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
-      const rest = noted.filter((f) => f.space !== item.space || f.subject !== item.subject)
-      if (rest.length !== noted.length) await meta.put({ key: FORGETTING, value: rest })
+      const rebuilt = await dropDerived(tx, deps, guarded, streams)
+      // After the rebuilds: they redid their projections' quarantine from the redacted log.
+      await eraseFromQuarantine(tx.table<QuarantineRecord>('quarantine'), erasure)
+      await noteErased(tx.table<MetaRecord>('meta'), item, streams, deps.now)
       return { events: redacted.length, streams, rebuilt }
     }),
   )
+}
+
+/**
+ * Redacts the personal fields of the subject's events in the space; gives the events changed and what the
+ * other tables' erasure needs: the subject's streams (their events redacted now or already: a pull may have
+ * brought them REDACTED) and the values redacted now.
+ */
+async function redactEvents(
+  events: Table<EventRecord>,
+  loaded: LoadedDomain,
+  item: Forgetting,
+): Promise<{ redacted: EventRecord[]; erasure: Erasure }> {
+  const redacted: EventRecord[] = []
+  const values = new Set<unknown>()
+  const streams = new Set<string>()
+  await events
+    .where('space')
+    .equals(item.space)
+    .each((e) => {
+      const view = personalOf(loaded, e)
+      if (!view || view.subject !== item.subject) return
+      streams.add(e.stream)
+      const data = { ...e.data }
+      let changed = false
+      for (const field of view.personal.fields)
+        if (field in data && data[field] !== REDACTED) {
+          leavesOf(data[field], values)
+          data[field] = REDACTED
+          changed = true
+        }
+      if (changed) redacted.push({ ...e, data })
+    })
+  if (redacted.length > 0) await events.bulkPut(redacted)
+  return { redacted, erasure: { ...item, streams, values } }
+}
+
+/** Drops the snapshots of `streams` and rebuilds the read models they feed; gives the names of those. */
+async function dropDerived(
+  tx: Transaction,
+  deps: PullDeps & { recordUndo: boolean },
+  guarded: boolean,
+  streams: readonly string[],
+): Promise<string[]> {
+  if (streams.length === 0) return []
+  const streamSet = new Set(streams)
+  await tx
+    .table<SnapshotRecord>('snapshots')
+    .filter((s) => streamSet.has(s.stream))
+    .delete()
+  const aggregates = new Set(streams.map((s) => parseStream(s).aggregate))
+  const rebuilt: string[] = []
+  for (const p of deps.loaded.projections) {
+    if (!p.from.some((a) => aggregates.has(a))) continue
+    await rebuildInPlace(tx, deps.loaded, p, guarded, {
+      recordUndo: deps.recordUndo && p.mode === 'inline',
+      now: deps.now,
+    })
+    rebuilt.push(p.name)
+  }
+  return rebuilt
+}
+
+/** Notes the erasure as made: the subject as erased here, the streams whose cached states are stale, no note left. */
+async function noteErased(
+  meta: Table<MetaRecord>,
+  item: Forgetting,
+  streams: readonly string[],
+  now: () => number,
+): Promise<void> {
+  // Subjects erased here: data of theirs written later (offline, or re-run) is erased when it is pushed.
+  const erasedBefore = ((await meta.get(FORGOTTEN))?.value as string[] | undefined) ?? []
+  const id = `${item.space}\n${item.subject}`
+  if (!erasedBefore.includes(id)) await meta.put({ key: FORGOTTEN, value: [...erasedBefore, id] })
+  // Every tab's worker watches this: its cached states of these streams were computed from the erased data.
+  if (streams.length > 0) await meta.put({ key: ERASED, value: { at: now(), streams } })
+  const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
+  const rest = noted.filter((f) => f.space !== item.space || f.subject !== item.subject)
+  if (rest.length !== noted.length) await meta.put({ key: FORGETTING, value: rest })
 }
