@@ -3,8 +3,8 @@
  * subject's personal fields held before they became {@link REDACTED} are searched for in the commands journal,
  * in process managers' states and in quarantine messages.
  * Values are matched as whole values in structured data (inputs), and as substrings in text meant for people
- * (messages). Numbers count only in data known to be the subject's: elsewhere a count or a limit equal to one of
- * them by chance would be changed.
+ * (messages). Numbers count only in settled commands (their inputs are not used any more) and in the subject's
+ * own pending commands: elsewhere a count or a limit equal to one of them by chance would be changed.
  */
 import { dequal } from 'dequal'
 import type { Table } from 'dexie'
