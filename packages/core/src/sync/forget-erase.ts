@@ -180,8 +180,9 @@ interface ProcessRow {
 }
 
 /**
- * Process managers' states lose the erased strings, at any depth, and so does a correlation key equal to one
- * of them (its row moves to `<reactor>:REDACTED`, where the subject's redacted events correlate from now on).
+ * Process managers' states lose every string equal to an erased one, at any depth (a sentence quoting one
+ * stays: states are the app's data, not text), and a correlation key equal to one moves to `<reactor>:REDACTED`
+ * (where the subject's redacted events correlate from now on).
  * States are not kept per space: a state of another space holding the same string loses it too.
  */
 export async function eraseFromProcesses(processes: Table<ProcessRow, string>, erasure: Erasure): Promise<void> {
