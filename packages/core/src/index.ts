@@ -38,7 +38,13 @@ export { Runtime, type RuntimeOptions } from './runtime/runtime'
 export { DEFAULT_SPACE } from './runtime/space-choice'
 export type { SpaceStatus } from './runtime/status'
 export { initialStatus } from './runtime/status'
-export { type JoinSpaceOptions, ServerResetError, type SyncOptions } from './sync/engine'
+export {
+  type ForgetIncompleteDetails,
+  ForgetIncompleteError,
+  type JoinSpaceOptions,
+  ServerResetError,
+  type SyncOptions,
+} from './sync/engine'
 export { type HttpSpacesTransportOptions, httpSpacesTransport } from './sync/http-spaces-transport'
 export type { LeaveSpaceOptions, LeaveSpaceResult } from './sync/leave-space'
 export type { JoinEncryption, WorkerSpaceEncryption } from './sync/space-encryption'

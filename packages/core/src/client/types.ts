@@ -111,8 +111,11 @@ export interface CairnClient<D extends AnyDomain> {
   /**
    * Asks the server to forget `subject` (crypto-shredding): in each of `spaces` (default: every joined space) the
    * subject's key is destroyed, and every member, this device included, erases its copy of the subject's
-   * personal fields: they read as `REDACTED` from then on (read models are rebuilt). Rejects with the server's
-   * error (e.g. 403 when it does not allow this principal to) after trying every space.
+   * personal fields: they read as `REDACTED` from then on (read models are rebuilt). Resolves with the servers'
+   * answers, in the order of the spaces. Every space is tried, whatever fails; when any failed it rejects with one
+   * SyncError `FORGET_INCOMPLETE` whose `details` (`ForgetIncompleteDetails`) list every failed space with its
+   * error (e.g. `FORBIDDEN` when the server does not allow this principal to) and every space where the forget
+   * was done; its message names each failed space and why. Ask the failed spaces again: a forget is idempotent.
    */
   forgetSubject(subject: string, options?: { spaces?: readonly string[] }): Promise<ForgetResponse[]>
   /** Every personal field of `subject` this device can still read, from every joined space, as JSON. */

@@ -241,8 +241,9 @@ export class Runtime {
   /**
    * Asks the server to forget `subject` (crypto-shredding): in each of `spaces` (default: every joined space) its
    * key is destroyed and every member, this device included, erases its copy of the subject's personal fields
-   * (they read as `REDACTED` from then on; read models are rebuilt). Needs the server; rejects with its error
-   * (e.g. 403 when `authorizeForget` refuses), after trying every space.
+   * (they read as `REDACTED` from then on; read models are rebuilt). Needs the server. Tries every space; when
+   * any failed (e.g. 403 when `authorizeForget` refuses) rejects with one SyncError `FORGET_INCOMPLETE` listing
+   * every failure and every space where it was done (see `ForgetIncompleteError`).
    */
   forgetSubject(subject: string, options: { spaces?: readonly string[] } = {}): Promise<ForgetResponse[]> {
     return this.syncing.forgetSubject(subject, options.spaces)

@@ -16,14 +16,14 @@ import { RequestBudget, type RoundContext } from './round-context'
 import { backoffDelay, Signal } from './signal'
 import { type JoinSpaceOptions, SpaceRegistry } from './space-registry'
 import { SubjectKeyring } from './subject-keys'
-import { syncErrorOf } from './sync-errors'
+import { type ForgetIncompleteDetails, ForgetIncompleteError, syncErrorOf } from './sync-errors'
 import { initialSpaces, type SyncOptions, transportOf } from './sync-options'
 import { isOnline, retryDelay, SyncRound } from './sync-round'
 import { SyncStatusPublisher } from './sync-status-publisher'
 
 export type { ReuploadResult } from './reupload'
 export type { JoinSpaceOptions } from './space-registry'
-export { ServerResetError, syncErrorOf } from './sync-errors'
+export { type ForgetIncompleteDetails, ForgetIncompleteError, ServerResetError, syncErrorOf } from './sync-errors'
 export type { SyncOptions } from './sync-options'
 
 /** What the engine is given by the runtime that owns it. */
@@ -156,35 +156,38 @@ export class SyncEngine {
   }
 
   /**
-   * Leaves a space: removes its events, commands and derived rows (see `removeSpace`). Fails with
-   * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
-   */
-  /**
    * Asks the server to forget `subject` in each of `spaces` (every joined space by default): its key there is
    * destroyed, and the `$SubjectForgotten` event every member pulls is appended. This device erases its own copy
-   * with its next pull, started at once. Tries every space; rejects with the first failure after that.
+   * with its next pull, started at once. Tries every space, whatever fails; resolves with the servers' answers
+   * (in the order of the spaces) when all of them forgot. When any failed, rejects with one
+   * {@link ForgetIncompleteError} (SyncError `FORGET_INCOMPLETE`) listing every failed space with its error and
+   * every space where it was done. A transport without a key store rejects with `NO_KEY_STORE` at once.
    */
   async forgetSubject(subject: string, spaces?: readonly string[]): Promise<ForgetResponse[]> {
     const forget = this.context.transport.forget
     if (!forget) throw new SyncError('NO_KEY_STORE', 'forgetSubject: this transport reaches no subject key store')
-    const results: ForgetResponse[] = []
-    let failure: unknown
+    const details: ForgetIncompleteDetails = { subject, failures: [], forgotten: [] }
     for (const space of spaces ?? [...this.registry.joined()]) {
       try {
         // In an end-to-end encrypted space, members erase only on a forget a member proved (see forget-proof.ts).
         const cipher = this.registry.get(space)?.cipher
         const proof = cipher ? await forgetProof(space, subject, cipher) : undefined
-        results.push(await forget.call(this.context.transport, space, proof ? { subject, proof } : { subject }))
+        const result = await forget.call(this.context.transport, space, proof ? { subject, proof } : { subject })
         this.keyring.forgotten(space, subject)
+        details.forgotten.push({ space, result })
       } catch (error) {
-        failure ??= error
+        details.failures.push({ space, error: syncErrorOf(error) })
       }
     }
     this.wake.notify()
-    if (failure !== undefined) throw failure
-    return results
+    if (details.failures.length > 0) throw new ForgetIncompleteError(details)
+    return details.forgotten.map((f) => f.result)
   }
 
+  /**
+   * Leaves a space: removes its events, commands and derived rows (see `removeSpace`). Fails with
+   * `UNSYNCED_WORK` when some of its work is not synced, unless `discardPending`.
+   */
   async leave(space: string, options: LeaveSpaceOptions = {}): Promise<LeaveSpaceResult> {
     this.keyring.dropSpace(space)
     try {

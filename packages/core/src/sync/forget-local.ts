@@ -2,17 +2,18 @@
  * Erasing a forgotten subject's personal data from this database (crypto-shredding, issue 16). The server
  * destroyed the subject's key and appended `$SubjectForgotten`; every member that pulls it erases its own copy
  * here, in one transaction: the personal fields of the subject's events become {@link REDACTED} (the events, their
- * ids and versions stay), the same fields of their commands' inputs too, snapshots of their streams go, and the
- * read models fed by those streams are rebuilt from the log. Read models then equal a rebuild, deciders see the
- * redacted values. Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way
- * makes them at its next round.
+ * ids and versions stay); the values they held are erased from the commands that concern the subject, from
+ * process managers' states and from quarantine messages (see forget-erase.ts); snapshots of their streams go, and the read models fed by
+ * those streams are rebuilt from the log. Read models then equal a rebuild, deciders see the redacted values.
+ * Erasures to make are noted durably first (`meta.forgetting`), so a tab that dies half-way makes them at its
+ * next round.
  */
-import { dequal } from 'dequal'
-import type { Dexie, Table } from 'dexie'
+import type { Dexie, Table, Transaction } from 'dexie'
 import { REDACTED } from '../domain/events'
 import { type LoadedDomain, parseStream } from '../runtime/loaded-domain'
 import { withQuarantine } from '../runtime/project'
-import type { CommandRecord, EventRecord, MetaRecord, SnapshotRecord } from '../store/records'
+import type { CommandRecord, EventRecord, MetaRecord, QuarantineRecord, SnapshotRecord } from '../store/records'
+import { type Erasure, eraseFromCommands, eraseFromProcesses, eraseFromQuarantine, leavesOf } from './forget-erase'
 import { rebuildInPlace } from './leave-space'
 import { personalOf } from './personal-fields'
 import type { PullDeps } from './pull-state'
@@ -75,123 +76,99 @@ export async function forgetLocally(deps: PullDeps & { recordUndo: boolean }, it
     'snapshots',
     'quarantine',
     'checkpoints',
+    'processes',
     'meta',
     ...loaded.projections.map((p) => p.tableName),
   ]
   return withQuarantine((guarded) =>
     db.transaction('rw', tables, async (tx) => {
-      const events = tx.table<EventRecord>('events')
-      const redacted: EventRecord[] = []
-      const erasedValues = new Set<unknown>()
-      // Streams of the subject's events, redacted now or already (a pull may have brought them REDACTED).
-      const subjectStreams = new Set<string>()
-      await events
-        .where('space')
-        .equals(item.space)
-        .each((e) => {
-          const view = personalOf(loaded, e)
-          if (!view || view.subject !== item.subject) return
-          subjectStreams.add(e.stream)
-          const { personal } = view
-          const data = { ...e.data }
-          let changed = false
-          for (const field of personal.fields)
-            if (field in data && data[field] !== REDACTED) {
-              leavesOf(data[field], erasedValues)
-              data[field] = REDACTED
-              changed = true
-            }
-          if (changed) redacted.push({ ...e, data })
-        })
-      if (redacted.length > 0) await events.bulkPut(redacted)
+      const { redacted, erasure } = await redactEvents(tx.table<EventRecord>('events'), loaded, item)
       const streams = [...new Set(redacted.map((e) => e.stream))]
-      await redactInputs(tx.table<CommandRecord, string>('commands'), loaded, item.space, subjectStreams, erasedValues)
-      const rebuilt: string[] = []
-      if (streams.length > 0) {
-        const streamSet = new Set(streams)
-        await tx
-          .table<SnapshotRecord>('snapshots')
-          .filter((s) => streamSet.has(s.stream))
-          .delete()
-        const aggregates = new Set(streams.map((s) => parseStream(s).aggregate))
-        for (const p of loaded.projections) {
-          if (!p.from.some((a) => aggregates.has(a))) continue
-          await rebuildInPlace(tx, loaded, p, guarded, {
-            recordUndo: deps.recordUndo && p.mode === 'inline',
-            now: deps.now,
-          })
-          rebuilt.push(p.name)
-        }
-      }
-      const meta = tx.table<MetaRecord>('meta')
-      // Subjects erased here: data of theirs written later (offline, or re-run) is erased when it is pushed.
-      const erasedBefore = ((await meta.get(FORGOTTEN))?.value as string[] | undefined) ?? []
-      const id = `${item.space}\n${item.subject}`
-      if (!erasedBefore.includes(id)) await meta.put({ key: FORGOTTEN, value: [...erasedBefore, id] })
-      // Every tab's worker watches this: its cached states of these streams were computed from the erased data.
-      if (streams.length > 0) await meta.put({ key: ERASED, value: { at: deps.now(), streams } })
-      const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
-      const rest = noted.filter((f) => f.space !== item.space || f.subject !== item.subject)
-      if (rest.length !== noted.length) await meta.put({ key: FORGETTING, value: rest })
+      await eraseFromCommands(tx.table<CommandRecord, string>('commands'), loaded, erasure)
+      await eraseFromProcesses(tx.table('processes'), erasure)
+      const rebuilt = await dropDerived(tx, deps, guarded, streams)
+      // After the rebuilds: they redid their projections' quarantine from the redacted log.
+      await eraseFromQuarantine(tx.table<QuarantineRecord>('quarantine'), erasure)
+      await noteErased(tx.table<MetaRecord>('meta'), item, streams, deps.now)
       return { events: redacted.length, streams, rebuilt }
     }),
   )
 }
 
 /**
- * Inputs of the commands on those streams, whatever their outcome. A command still pending keeps its input (a
- * rebase may run it again), with every key named like a personal field of the stream's aggregate and every value
- * equal to one of the subject's erased values REDACTED, at any depth (inputs are the app's own shape: the names
- * and the values are the best knowledge there is). A settled command (confirmed, rejected, failed) needs its
- * input no more: all of it becomes REDACTED.
+ * Redacts the personal fields of the subject's events in the space; gives the events changed and what the
+ * other tables' erasure needs: the subject's streams (their events redacted now or already: a pull may have
+ * brought them REDACTED) and the values redacted now.
  */
-async function redactInputs(
-  commands: Table<CommandRecord, string>,
+async function redactEvents(
+  events: Table<EventRecord>,
   loaded: LoadedDomain,
-  space: string,
-  streams: ReadonlySet<string>,
-  values: ReadonlySet<unknown>,
-): Promise<void> {
-  if (streams.size === 0) return
-  const changed: CommandRecord[] = []
-  await commands
+  item: Forgetting,
+): Promise<{ redacted: EventRecord[]; erasure: Erasure }> {
+  const redacted: EventRecord[] = []
+  const values = new Set<unknown>()
+  const streams = new Set<string>()
+  await events
     .where('space')
-    .equals(space)
-    .each((row) => {
-      if (!streams.has(row.stream) || row.input === REDACTED) return
-      if (row.status !== 'pending') {
-        changed.push({ ...row, input: REDACTED })
-        return
-      }
-      const fields = personalFieldsOf(loaded, parseStream(row.stream).aggregate)
-      const input = redactDeep(row.input, fields, values)
-      if (!dequal(input, row.input)) changed.push({ ...row, input })
+    .equals(item.space)
+    .each((e) => {
+      const view = personalOf(loaded, e)
+      if (!view || view.subject !== item.subject) return
+      streams.add(e.stream)
+      const data = { ...e.data }
+      let changed = false
+      for (const field of view.personal.fields)
+        if (field in data && data[field] !== REDACTED) {
+          leavesOf(data[field], values)
+          data[field] = REDACTED
+          changed = true
+        }
+      if (changed) redacted.push({ ...e, data })
     })
-  if (changed.length > 0) await commands.bulkPut(changed)
+  if (redacted.length > 0) await events.bulkPut(redacted)
+  return { redacted, erasure: { ...item, streams, values } }
 }
 
-/** `value` with keys in `fields` and values in `values` REDACTED, at any depth. */
-function redactDeep(value: unknown, fields: ReadonlySet<string>, values: ReadonlySet<unknown>): unknown {
-  if (values.has(value)) return REDACTED
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, fields, values))
-  if (typeof value !== 'object' || value === null) return value
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value))
-    out[k] = fields.has(k) && v !== undefined ? REDACTED : redactDeep(v, fields, values)
-  return out
+/** Drops the snapshots of `streams` and rebuilds the read models they feed; gives the names of those. */
+async function dropDerived(
+  tx: Transaction,
+  deps: PullDeps & { recordUndo: boolean },
+  guarded: boolean,
+  streams: readonly string[],
+): Promise<string[]> {
+  if (streams.length === 0) return []
+  const streamSet = new Set(streams)
+  await tx
+    .table<SnapshotRecord>('snapshots')
+    .filter((s) => streamSet.has(s.stream))
+    .delete()
+  const aggregates = new Set(streams.map((s) => parseStream(s).aggregate))
+  const rebuilt: string[] = []
+  for (const p of deps.loaded.projections) {
+    if (!p.from.some((a) => aggregates.has(a))) continue
+    await rebuildInPlace(tx, deps.loaded, p, guarded, {
+      recordUndo: deps.recordUndo && p.mode === 'inline',
+      now: deps.now,
+    })
+    rebuilt.push(p.name)
+  }
+  return rebuilt
 }
 
-/** The leaf values (strings and numbers) of a personal field's value: what a command's input may repeat. */
-function leavesOf(value: unknown, into: Set<unknown>): void {
-  if (typeof value === 'string' ? value !== '' && value !== REDACTED : typeof value === 'number') into.add(value)
-  else if (Array.isArray(value)) for (const v of value) leavesOf(v, into)
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) leavesOf(v, into)
-}
-
-/** Every personal field name of an aggregate's event types. */
-function personalFieldsOf(loaded: LoadedDomain, aggregate: string): Set<string> {
-  const fields = new Set<string>()
-  for (const definition of Object.values(loaded.aggregates.get(aggregate)?.events ?? {}))
-    for (const field of definition.personal?.fields ?? []) fields.add(field)
-  return fields
+/** Notes the erasure as made: the subject as erased here, the streams whose cached states are stale, no note left. */
+async function noteErased(
+  meta: Table<MetaRecord>,
+  item: Forgetting,
+  streams: readonly string[],
+  now: () => number,
+): Promise<void> {
+  // Subjects erased here: data of theirs written later (offline, or re-run) is erased when it is pushed.
+  const erasedBefore = ((await meta.get(FORGOTTEN))?.value as string[] | undefined) ?? []
+  const id = `${item.space}\n${item.subject}`
+  if (!erasedBefore.includes(id)) await meta.put({ key: FORGOTTEN, value: [...erasedBefore, id] })
+  // Every tab's worker watches this: its cached states of these streams were computed from the erased data.
+  if (streams.length > 0) await meta.put({ key: ERASED, value: { at: now(), streams } })
+  const noted = ((await meta.get(FORGETTING))?.value as Forgetting[] | undefined) ?? []
+  const rest = noted.filter((f) => f.space !== item.space || f.subject !== item.subject)
+  if (rest.length !== noted.length) await meta.put({ key: FORGETTING, value: rest })
 }

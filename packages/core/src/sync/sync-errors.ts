@@ -1,4 +1,5 @@
 import { CairnError, type SerializedCairnError, SyncError } from '../domain/errors'
+import type { ForgetResponse } from '../protocol'
 import { errorNames, toStorageError } from '../runtime/storage-errors'
 
 /**
@@ -19,6 +20,31 @@ export class ServerResetError extends SyncError {
         'Re-upload this device’s log with reuploadToServer() (export it first with exportLog() if unsure).',
       space === undefined ? { previous, current } : { previous, current, space },
     )
+  }
+}
+
+/** The details of a SyncError `FORGET_INCOMPLETE` (see {@link ForgetIncompleteError}). */
+export interface ForgetIncompleteDetails {
+  subject: string
+  /** Every space where the forget failed, with its error (as data: it crosses the worker boundary as it is). */
+  failures: { space: string; error: SerializedCairnError }[]
+  /** Every space where it was done, with the server's answer: there the subject's key is destroyed. */
+  forgotten: { space: string; result: ForgetResponse }[]
+}
+
+/**
+ * `forgetSubject` failed in some of its spaces (it tried them all): code `FORGET_INCOMPLETE`, `details` a
+ * {@link ForgetIncompleteDetails}. The spaces that failed can be asked again (a forget is idempotent). Crossing
+ * the worker boundary it becomes a plain SyncError with the same code and details.
+ */
+export class ForgetIncompleteError extends SyncError {
+  declare readonly details: ForgetIncompleteDetails
+
+  constructor(details: ForgetIncompleteDetails) {
+    const failed = details.failures.map((f) => `space '${f.space}' (${f.error.code}: ${f.error.message})`)
+    const done = details.forgotten.map((f) => `'${f.space}'`)
+    const rest = done.length > 0 ? `; it was done in ${done.join(', ')}` : ''
+    super('FORGET_INCOMPLETE', `forgetSubject failed in ${failed.join(', ')}${rest}`, details)
   }
 }
 
