@@ -1,9 +1,10 @@
-import type { Dexie } from 'dexie'
+import type { Dexie, Table } from 'dexie'
 import { HandlerError } from '../domain/errors'
 import type { RecordedEvent } from '../domain/events'
 import type { IssuedCommand, Reactor, ReactorContext } from '../domain/reactor'
 import type { CheckpointRecord, EventRecord, SpaceRecord } from '../store/records'
 import { backoffDelay } from '../sync/signal'
+import { deepEqual } from './equal'
 import type { CommandRequest, CommandResult } from './executor'
 import { type LoadedDomain, parseStream } from './loaded-domain'
 import { toRecorded } from './recorded'
@@ -19,6 +20,20 @@ interface Host {
 }
 
 const BATCH = 200
+
+/** A row of the `processes` table: a process manager's state for one correlation key (`<reactor>:<key>`). */
+interface ProcessRow {
+  key: string
+  state: unknown
+}
+
+/** A process manager's answer to one event: where its state goes, the row it was decided on, and what it issues. */
+interface DecidedStep {
+  key: string
+  row: ProcessRow | undefined
+  state: unknown
+  commands: IssuedCommand[]
+}
 
 /**
  * Runs reactors and process managers after commit: each keeps a checkpoint (local position, or server seq for
@@ -130,7 +145,7 @@ export class ReactorRunner {
     const event = toRecorded(record, aggregate?.events)
     for (let attempt = 1; ; attempt++) {
       try {
-        if (reactor.process) await this.runProcess(reactor, event)
+        if (reactor.process) await this.runProcess(reactor, record, event)
         else await handler(event, this.context(reactor, event))
         if (attempt > 1) this.report(reactor.name, { state: 'running' })
         return 'done'
@@ -171,21 +186,49 @@ export class ReactorRunner {
     }
   }
 
-  private async runProcess(reactor: Reactor, event: RecordedEvent): Promise<void> {
+  private async runProcess(reactor: Reactor, record: EventRecord, event: RecordedEvent): Promise<void> {
+    const step = await this.decideStep(reactor, event, this.host.db.table<ProcessRow, string>('processes'))
+    if (!step) return
+    const ctx = this.context(reactor, event)
+    for (const command of step.commands) await ctx.execute(command.path, { id: command.id, input: command.input })
+    await this.saveStep(reactor, record, step)
+  }
+
+  /** The process's step for `event`, decided on the state `processes` holds for its key (none if not its event). */
+  private async decideStep(
+    reactor: Reactor,
+    event: RecordedEvent,
+    processes: Table<ProcessRow, string>,
+  ): Promise<DecidedStep | undefined> {
     const process = reactor.process
     const qualified = `${parseStream(event.stream).aggregate}.${event.type}`
     const correlate = process?.correlate[qualified]
     const decide = process?.decide[qualified]
-    if (!process || !correlate || !decide) return
+    if (!process || !correlate || !decide) return undefined
     const key = `${reactor.name}:${correlate(event)}`
-    const processes = this.host.db.table<{ key: string; state: unknown }>('processes')
-    const state = (await processes.get(key))?.state ?? process.initialState()
-    const step = decide(state, event)
-    const ctx = this.context(reactor, event)
-    for (const command of step.commands ?? ([] as IssuedCommand[])) {
-      await ctx.execute(command.path, { id: command.id, input: command.input })
-    }
-    await processes.put({ key, state: step.state })
+    const row = await processes.get(key)
+    const step = decide(row ? row.state : process.initialState(), event)
+    return { key, row, state: step.state, commands: step.commands ?? [] }
+  }
+
+  /**
+   * Writes a step's state, in one transaction with a fresh read of its event and its row. A forget that committed
+   * while the step's commands ran erased personal values from both (sync/forget-local.ts), and the state decided
+   * on the old ones would bring them back: then the step is decided again on what is stored now. Its commands
+   * stand (the decider is pure; they were issued once, with ids derived from the event).
+   */
+  private async saveStep(reactor: Reactor, record: EventRecord, step: DecidedStep): Promise<void> {
+    const { db, loaded } = this.host
+    await db.transaction('rw', ['events', 'processes'], async (tx) => {
+      const processes = tx.table<ProcessRow, string>('processes')
+      const stored = await tx.table<EventRecord>('events').where('id').equals(record.id).first()
+      const unchanged =
+        (stored === undefined || deepEqual(stored.data, record.data)) &&
+        deepEqual(await processes.get(step.key), step.row)
+      const events = loaded.aggregates.get(parseStream(record.stream).aggregate)?.events
+      const final = unchanged || !stored ? step : await this.decideStep(reactor, toRecorded(stored, events), processes)
+      if (final) await processes.put({ key: final.key, state: final.state })
+    })
   }
 }
 
