@@ -9,6 +9,7 @@
 import { expect, it } from 'vitest'
 import {
   type CommandRequest,
+  type CommandResult,
   createLocalClient,
   defineAggregate,
   defineDomain,
@@ -62,7 +63,11 @@ const domain = defineDomain({ aggregates: { member, notice }, reactors: { welcom
 const ALICE = { email: 'alice@example.com', name: 'Alice Liddell' }
 
 /** Holds the commands a process issues (ids `<reactor>:…`) until `release()`: the window a real forget can land in. */
-function holdCommandsOf(a: ReturnType<typeof createLocalClient>, reactor: string) {
+interface Executes {
+  runtime: { execute(path: string, request: CommandRequest): Promise<CommandResult> }
+}
+
+function holdCommandsOf(a: Executes, reactor: string) {
   let entered!: () => void
   const inStep = new Promise<void>((resolve) => {
     entered = resolve
