@@ -8,19 +8,7 @@
  * one-put baselines is the data model (three rows and a read per command, where the baselines put one row).
  */
 
-function req<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result)
-    r.onerror = () => reject(r.error)
-  })
-}
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onerror = () => reject(tx.error)
-    tx.onabort = () => reject(tx.error ?? new Error('aborted'))
-  })
-}
+import { done, open, req } from './idb'
 
 interface Shape {
   name: string
@@ -60,7 +48,7 @@ export class ModelFloor {
    * holds the first `n` commands' rows (event, journal entry, read-model row) in memory.
    */
   static async open(from: string, to: string, readModelPrefix: string, n: number): Promise<ModelFloor> {
-    const src = await req(indexedDB.open(from))
+    const src = await open(from)
     const readModel = [...src.objectStoreNames].find((s) => s.startsWith(readModelPrefix))
     if (!readModel) throw new Error(`no ${readModelPrefix}* table in ${from}`)
     const names = ['events', 'commands', 'meta', readModel]
@@ -73,14 +61,13 @@ export class ModelFloor {
     const count = Math.min(events.length, journal.length, rows.length)
     if (count < n) throw new Error(`${from} holds ${count} commands' rows, ${n} wanted`)
     const commands = events.map((event, i) => ({ event, journal: journal[i]!, row: rows[i]! }))
-    const open = indexedDB.open(to)
-    open.onupgradeneeded = () => {
+    const db = await open(to, (d) => {
       for (const s of shapes) {
-        const store = open.result.createObjectStore(s.name, { keyPath: s.keyPath, autoIncrement: s.autoIncrement })
+        const store = d.createObjectStore(s.name, { keyPath: s.keyPath, autoIncrement: s.autoIncrement })
         for (const i of s.indexes) store.createIndex(i.name, i.keyPath, { unique: i.unique, multiEntry: i.multiEntry })
       }
-    }
-    return new ModelFloor(await req(open), readModel, commands)
+    })
+    return new ModelFloor(db, readModel, commands)
   }
 
   /** All commands, `BATCH` per transaction, as a burst runs them. */

@@ -7,26 +7,8 @@
  * - `modelOpen` / `modelBurst` / `modelCommand`: the floor of Cairn's data model (see model-floor.ts).
  */
 import * as Comlink from 'comlink'
+import { done, open, req } from './idb'
 import { ModelFloor } from './model-floor'
-
-function req<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result)
-    r.onerror = () => reject(r.error)
-  })
-}
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onerror = () => reject(tx.error)
-    tx.onabort = () => reject(tx.error ?? new Error('aborted'))
-  })
-}
-function open(name: string, upgrade?: (db: IDBDatabase) => void): Promise<IDBDatabase> {
-  const r = indexedDB.open(name)
-  if (upgrade) r.onupgradeneeded = () => upgrade(r.result)
-  return req(r)
-}
 
 let floor: IDBDatabase | undefined
 let model: ModelFloor | undefined
